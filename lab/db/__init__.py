@@ -1,0 +1,1 @@
+"""The metastore: engine set-up, declarative base, sessions and migrations."""

@@ -1,0 +1,68 @@
+"""The lab's one settings object. Nothing else in the code base reads the environment.
+
+Every setting can be given as an environment variable named `LAB_<NAME>` (for example
+`LAB_HOME`, `LAB_DATABASE_URL`, `LAB_MASTER_KEY`) or in a `.env` file in the working
+directory. No secret has a default: the master key comes from `LAB_MASTER_KEY` or from the
+key file that `lab init` writes into the lab home with mode 0600.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".lab"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="LAB_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    home: Path = Field(
+        default_factory=_default_home,
+        description="Folder holding the metastore (SQLite), keys and encrypted storage.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the metastore; default: SQLite file in the lab home. "
+        "Use postgresql+psycopg://user@host/db to scale out.",
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="Base64 (urlsafe) encoding of 32 random bytes; overrides the key file.",
+    )
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8700, ge=1, le=65535)
+    token_ttl_days: int = Field(default=90, ge=1, le=3650)
+    policy_refresh_seconds: float = Field(
+        default=1.0,
+        ge=0.0,
+        description="How often a process checks whether another process changed the policy.",
+    )
+    audit_checkpoint_every: int = Field(default=1000, ge=1)
+    audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
+    decision_cache_size: int = Field(default=100_000, ge=0)
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def metastore_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'metastore.db'}"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.home / "keys" / "master.key"
+
+    @property
+    def signing_key_file(self) -> Path:
+        return self.home / "keys" / "audit-signing.key"
