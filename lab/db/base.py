@@ -30,9 +30,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             raise ValueError("naive datetimes are not stored; use datetime.now(UTC)")
         return value.astimezone(UTC)
 
-    def process_result_value(
-        self, value: datetime | None, dialect: sa.Dialect
-    ) -> datetime | None:
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
