@@ -1,0 +1,1 @@
+"""Tests of lab.authz: the policy engine, its administration and the seed policy."""
