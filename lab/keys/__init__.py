@@ -1,0 +1,1 @@
+"""Key material: the master key, envelope wrapping, and the keyring table of wrapped keys."""

@@ -1,0 +1,151 @@
+"""Destroying a dataset version: remove its files, shred its key, keep a tombstone.
+
+`destroy_version` runs in the caller's transaction and is idempotent: it continues from
+whatever an interrupted earlier call left ("destroying" state, some files gone), and only
+the call whose transaction marks the version "destroyed" gets a result; later calls get
+None. The caller writes the destruction receipt (audit) in that same transaction, so
+there is exactly one receipt. It writes no audit itself.
+
+Protocol (each step safe to repeat):
+
+0. (recommended) `request_destruction` committed first: state "destroying", readers stop.
+1. lock the row; "ready" becomes "destroying" here if step 0 was skipped.
+2. unlink the recorded files, remove the folder, fsync its parent.
+3. shred the dataset-version key (its wrapped bytes are erased in the keyring).
+4. state "destroyed", `destroyed_at`; the caller commits with its receipt.
+
+Work is one unlink per file plus one key row: the time does not grow with the data's size.
+Crypto-shredding does not depend on overwriting the files (pointless on SSDs and copy-on-write
+file systems): any copy of them stays unreadable once the key is gone. On SQLite, call
+`scrub_metastore` after the commit so the erased key bytes also leave the write-ahead log.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from lab.db.base import utcnow
+from lab.errors import Conflict, InvalidInput
+from lab.storage import hooks
+from lab.storage.catalog import get_version
+from lab.storage.keys import shred_key
+from lab.storage.layout import fsync_dir, resolve
+from lab.storage.models import DESTROYED, DESTROYING, READY, WRITING
+
+
+@dataclass(frozen=True)
+class DestroyedFile:
+    path: str  # relative to the lab home
+    sha256: str  # of the encrypted file, as recorded when it was written
+    bytes: int
+
+
+@dataclass(frozen=True)
+class DestructionResult:
+    """What was destroyed: the material of a destruction receipt (ids and hashes only)."""
+
+    version_id: str
+    dataset_id: str
+    tenant: str
+    zone: str
+    dataset_name: str
+    version: int
+    reason: str
+    key_name: str
+    storage_path: str
+    files: tuple[DestroyedFile, ...]
+    bytes_removed: int
+    destroyed_at: datetime
+
+
+def destroy_version(
+    session: Session, home: Path, version_id: str, *, reason: str
+) -> DestructionResult | None:
+    """Destroy a ready (or half-destroyed) version; None if it was already destroyed.
+
+    Raises Conflict under a legal hold or while the version is still being written.
+    """
+    if not reason.strip():
+        raise InvalidInput("a destruction needs a reason", field="reason")
+    row = get_version(session, version_id, lock=True)
+    if row.state == DESTROYED:
+        return None
+    if row.state == WRITING:
+        raise Conflict(
+            f"dataset version {version_id!r} is being written; "
+            "an interrupted write is cleaned by recover_orphans"
+        )
+    if row.state == READY:
+        if row.legal_hold:
+            raise Conflict(f"dataset version {version_id!r} is under legal hold")
+        row.state = DESTROYING
+    if row.destroy_reason is None:
+        row.destroy_reason = reason[:500]
+    session.flush()
+    hooks.reached("destroy-marked")
+
+    folder = resolve(home, row.storage_path)
+    recorded = tuple(
+        DestroyedFile(f"{row.storage_path}/{f['name']}", str(f["sha256"]), int(f["bytes"]))
+        for f in row.files or ()
+    )
+    _remove_folder(folder, [str(f["name"]) for f in row.files or ()])
+    hooks.reached("files-removed")
+
+    shred_key(session, row.key_name)
+    hooks.reached("key-destroyed")
+    row.state = DESTROYED
+    row.destroyed_at = utcnow()
+    session.flush()
+    dataset = row.dataset
+    return DestructionResult(
+        version_id=row.id,
+        dataset_id=row.dataset_id,
+        tenant=dataset.tenant,
+        zone=dataset.zone,
+        dataset_name=dataset.name,
+        version=row.version,
+        reason=row.destroy_reason or reason,
+        key_name=row.key_name,
+        storage_path=row.storage_path,
+        files=recorded,
+        bytes_removed=sum(f.bytes for f in recorded),
+        destroyed_at=row.destroyed_at,
+    )
+
+
+def _remove_folder(folder: Path, names: list[str]) -> None:
+    if not folder.exists():
+        return
+    for name in names:
+        (folder / name).unlink(missing_ok=True)
+        hooks.reached("file-removed")
+    shutil.rmtree(folder)  # nothing else belongs here; anything left goes too
+    fsync_dir(folder.parent)
+
+
+def scrub_metastore(engine: Engine) -> bool:
+    """After destructions commit (SQLite): checkpoint and truncate the write-ahead log.
+
+    Old pages holding erased key bytes then survive nowhere in the WAL. True if the
+    checkpoint completed (a long-running reader can hold it back; call again later).
+    PostgreSQL keeps dead row versions until VACUUM; schedule `VACUUM keyring` there.
+    """
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        row = cursor.fetchone()
+        cursor.close()
+        return row is not None and int(row[0]) == 0
+    finally:
+        raw.close()
