@@ -18,6 +18,10 @@ def _default_home() -> Path:
     return Path.home() / ".lab"
 
 
+def _source_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="LAB_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
@@ -36,6 +40,10 @@ class Settings(BaseSettings):
         default=None,
         description="Base64 (urlsafe) encoding of 32 random bytes; overrides the key file.",
     )
+    zones_dir: Path = Field(
+        default_factory=lambda: _source_root() / "zones",
+        description="Folder of zone definitions (*.yaml), validated at start-up.",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8700, ge=1, le=65535)
     token_ttl_days: int = Field(default=90, ge=1, le=3650)
@@ -47,6 +55,9 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(default=1000, ge=1)
     audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
     decision_cache_size: int = Field(default=100_000, ge=0)
+    scheduler_interval_seconds: float = Field(
+        default=60.0, gt=0, description="How often the scheduler looks for items to destroy."
+    )
 
     @field_validator("home", mode="after")
     @classmethod

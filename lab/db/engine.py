@@ -51,6 +51,8 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
+        # Deleted content (a shredded key) is overwritten, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         if read_only:
             cursor.execute("PRAGMA query_only=ON")
         cursor.close()

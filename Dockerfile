@@ -1,0 +1,24 @@
+# The lab's image: API, CLI, and (later) workers and scheduler all run from it.
+FROM python:3.11-slim-bookworm
+
+# A JRE for Spark jobs; bubblewrap to isolate user Python code.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends default-jre-headless bubblewrap \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /opt/lab
+COPY pyproject.toml README.md ./
+COPY lab ./lab
+COPY audit ./audit
+COPY connectors ./connectors
+COPY jobs ./jobs
+COPY policies ./policies
+COPY zones ./zones
+RUN pip install --no-cache-dir --upgrade pip && pip install --no-cache-dir .
+
+RUN useradd --system --create-home --home-dir /var/lib/lab lab
+USER lab
+ENV LAB_HOME=/var/lib/lab
+EXPOSE 8700
+ENTRYPOINT ["lab"]
+CMD ["serve", "--host", "0.0.0.0", "--port", "8700"]

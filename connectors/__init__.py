@@ -1,0 +1,1 @@
+"""Sources, PII scanning and desensitization operators (a library; never imports lab)."""

@@ -1,0 +1,1 @@
+"""Job specs, engines and the disclosure gate (a library; never imports lab)."""

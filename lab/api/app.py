@@ -1,0 +1,56 @@
+"""The FastAPI application: routes, the error handler and request ids."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+
+import lab as lab_package
+from lab.api import errors
+from lab.api.routes import (
+    audit,
+    datasets,
+    health,
+    me,
+    policy,
+    tenants,
+    tokens,
+    users,
+    zones,
+)
+from lab.context import Lab
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+DESCRIPTION = """
+A privacy-preserving data collaboration lab. Every route but `/health` needs a bearer
+token (`Authorization: Bearer lab_...`) and passes one authorization chokepoint that
+audits allow and deny alike. Errors are `{"error": {"code", "message", "request_id"}}`.
+"""
+
+
+def create_app(lab: Lab) -> FastAPI:
+    app = FastAPI(
+        title="Data collaboration lab",
+        version=lab_package.__version__,
+        description=DESCRIPTION,
+    )
+    app.state.lab = lab
+    errors.install(app)
+
+    @app.middleware("http")
+    async def _request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        given = request.headers.get("x-request-id", "")
+        request.state.request_id = given if _CLIENT_ID.fullmatch(given) else uuid.uuid4().hex
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.request_id
+        return response
+
+    for module in (health, me, tenants, users, tokens, policy, audit, zones, datasets):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,139 @@
+"""Dependencies shared by the routes: the lab, the principal, the session, and `require`.
+
+`require(...)` is the route-side face of the chokepoint. A route without it fails
+`tests/lab/api/test_route_protection.py`, which walks every route of the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from lab.actions import Actor
+from lab.authz.chokepoint import PLATFORM, Principal
+from lab.authz.request import Decision
+from lab.context import Lab
+from lab.errors import Unauthenticated
+from lab.identity.tokens import authenticate
+from lab.identity.users import find_user
+
+TenantFrom = Literal["platform", "path", "query", "user", "self"]
+
+_bearer = HTTPBearer(auto_error=False, description="A lab token: `lab_<id>_<secret>`.")
+
+
+def get_lab(request: Request) -> Lab:
+    lab: Lab = request.app.state.lab
+    return lab
+
+
+def request_id(request: Request) -> str:
+    return str(request.state.request_id)
+
+
+def current_principal(
+    request: Request,
+    lab: Lab = Depends(get_lab),
+    credentials: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Principal:
+    if credentials is None:
+        raise Unauthenticated("missing bearer token (Authorization: Bearer lab_...)")
+    try:
+        with lab.read() as session:
+            token = authenticate(session, credentials.credentials)
+            return Principal(user=token.user.name, tenant=token.user.tenant_slug, token_id=token.id)
+    except Unauthenticated as exc:
+        with lab.transaction() as session:
+            lab.auditor.record(
+                session,
+                actor="anonymous",
+                action="auth.token",
+                resource="platform/tokens",
+                outcome="rejected",
+                request_id=request_id(request),
+                details={"reason": exc.message},
+            )
+        raise
+
+
+def db(lab: Lab = Depends(get_lab)) -> Iterator[Session]:
+    """The request's unit of work: committed when the route returns, rolled back on error."""
+    with lab.sessions() as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@dataclass(frozen=True)
+class Access:
+    """What the route learns from the chokepoint: who asks, in which tenant, and why allowed."""
+
+    principal: Principal
+    tenant: str
+    decision: Decision
+    request_id: str
+
+    @property
+    def actor(self) -> str:
+        return self.principal.user
+
+    def as_actor(self) -> Actor:
+        return Actor(self.principal.user, self.request_id)
+
+
+def _tenant_of_user(lab: Lab, name: str) -> str:
+    with lab.read() as session:
+        user = find_user(session, name)
+        return user.tenant_slug or PLATFORM if user is not None else PLATFORM
+
+
+def require(
+    action: str, resource: str, *, zone: str = "platform", tenant: TenantFrom = "platform"
+) -> Any:
+    """A dependency that authorizes the request through the chokepoint.
+
+    `resource` and `zone` may name path parameters (`"users/{user}"`, `"{zone}"`); a zone
+    the lab does not know is answered like a missing resource. `tenant` says where the tenant
+    (the policy domain) comes from: the `tenant` path or query parameter, the tenant of the
+    user named in the path, the caller's own tenant (`self`), or platform-level (`*`).
+    """
+
+    def _authorize(
+        request: Request,
+        lab: Lab = Depends(get_lab),
+        principal: Principal = Depends(current_principal),
+    ) -> Access:
+        params = dict(request.path_params)
+        domain = PLATFORM
+        if tenant == "path":
+            domain = params["tenant"]
+        elif tenant == "query":
+            domain = request.query_params.get("tenant") or PLATFORM
+        elif tenant == "user":
+            domain = _tenant_of_user(lab, params["user"])
+        elif tenant == "self":
+            domain = principal.tenant or PLATFORM
+        zone_name = zone.format(**params)
+        decision = lab.chokepoint.authorize(
+            principal,
+            action=action,
+            resource=resource.format(**params),
+            zone=zone_name,
+            tenant=domain,
+            request_id=request_id(request),
+            hide_unknown=tenant in ("path", "user"),
+            known=zone_name in lab.zone_names,
+        )
+        return Access(principal, domain, decision, request_id(request))
+
+    marker: Callable[..., Access] = _authorize
+    marker.__dict__["lab_authorization"] = (action, resource, zone, tenant)
+    return Depends(_authorize)

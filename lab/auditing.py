@@ -1,0 +1,73 @@
+"""The lab's hand on the audit library: one `record` call with the lab's vocabulary.
+
+Events written through `record` join the caller's transaction, so a change and the event
+that describes it commit (or vanish) together. Authorization decisions are written by the
+chokepoint in a transaction of their own, so a denial is kept even when the request fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from audit import AuditLog, Event, EventDraft
+from lab.actions import Actor
+
+
+class Auditor:
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+
+    def record(
+        self,
+        session: Session,
+        *,
+        actor: str,
+        action: str,
+        resource: str,
+        tenant: str | None = None,
+        zone: str | None = None,
+        decision: str | None = None,
+        outcome: str = "ok",
+        request_id: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> Event:
+        draft = EventDraft(
+            actor=actor,
+            action=action,
+            resource=resource,
+            tenant=None if tenant in (None, "*") else tenant,
+            zone=zone,
+            decision=decision,
+            outcome=outcome,
+            request_id=request_id,
+            details=dict(details or {}),
+        )
+        return self.log.append(session.connection(), draft)
+
+    def change(
+        self,
+        session: Session,
+        who: Actor,
+        action: str,
+        resource: str,
+        *,
+        tenant: str | None = None,
+        zone: str | None = None,
+        outcome: str = "ok",
+        details: Mapping[str, Any] | None = None,
+    ) -> Event:
+        """Record a change made by `who`, under its request id, in the caller's transaction."""
+        return self.record(
+            session,
+            actor=who.name,
+            action=action,
+            resource=resource,
+            tenant=tenant,
+            zone=zone,
+            outcome=outcome,
+            request_id=who.request_id,
+            details=details,
+        )

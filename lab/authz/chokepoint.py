@@ -1,0 +1,85 @@
+"""The one authorization chokepoint: every request and every job passes `authorize`.
+
+It asks the policy engine, writes the decision to the audit log in a transaction of its
+own (a denial is kept even when the request then fails), and turns a denial into the
+error the caller should see: `NotFound` when the subject has no standing in the tenant
+(so the existence of another tenant's things does not leak), `Forbidden` otherwise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from lab.auditing import Auditor
+from lab.authz.engine import PolicyEngine
+from lab.authz.request import AccessRequest, Decision
+from lab.errors import Forbidden, NotFound
+
+PLATFORM = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking: a user, or a lab component acting on its own (`system:<name>`)."""
+
+    user: str
+    tenant: str | None
+    token_id: str | None = None
+
+
+class Chokepoint:
+    def __init__(
+        self, policy: PolicyEngine, auditor: Auditor, sessions: sessionmaker[Session]
+    ) -> None:
+        self.policy = policy
+        self.auditor = auditor
+        self.sessions = sessions
+
+    def authorize(
+        self,
+        principal: Principal,
+        *,
+        action: str,
+        resource: str,
+        zone: str = "platform",
+        tenant: str = PLATFORM,
+        request_id: str | None = None,
+        hide_unknown: bool = False,
+        known: bool = True,
+    ) -> Decision:
+        """Allow or raise. `hide_unknown`: the resource was named by the caller, so a denial
+        for a subject with no standing must look exactly like a missing resource. `known`
+        false: the request names something that does not exist (a zone), and a denial says
+        so, whoever asks."""
+        request = AccessRequest(
+            subject=principal.user, tenant=tenant, zone=zone, resource=resource, action=action
+        )
+        decision = self.policy.decide(request)
+        verdict = "allow" if decision.allowed else "deny"
+        with self.sessions.begin() as session:
+            self.auditor.record(
+                session,
+                actor=principal.user,
+                action=f"access.{action}",
+                resource=request.obj,
+                tenant=tenant,
+                zone=zone,
+                decision=verdict,
+                outcome="allowed" if decision.allowed else "denied",
+                request_id=request_id,
+                details={"rule": ", ".join(decision.rule) if decision.rule else None},
+            )
+        if decision.allowed:
+            return decision
+        if known and self._has_standing(principal, tenant, hide_unknown):
+            raise Forbidden(f"not allowed to {action} {request.obj}")
+        raise NotFound("not found")
+
+    def _has_standing(self, principal: Principal, tenant: str, hide_unknown: bool) -> bool:
+        if self.policy.platform_roles_of(principal.user) or tenant == principal.tenant:
+            return True
+        if tenant == PLATFORM:
+            return not hide_unknown
+        return self.policy.is_member(principal.user, tenant)

@@ -1,0 +1,68 @@
+"""What every CLI command shares: opening the lab, the local principal, printing, errors.
+
+The local CLI holds the lab home and its master key, so it is the operator's console. It
+still passes the same chokepoint as the API, as the principal `system:cli` (an admin by
+the seed policy; a policy can restrict it), and every action it takes is audited.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+
+from lab.actions import Actor
+from lab.authz.chokepoint import PLATFORM, Principal
+from lab.context import Lab
+from lab.errors import LabError
+from lab.settings import Settings
+
+CLI_PRINCIPAL = Principal(user="system:cli", tenant=None)
+
+console = Console()
+err_console = Console(stderr=True)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err_console.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Print a lab error as one clear line and exit 1, instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except LabError as exc:
+            raise fail(exc.message) from None
+
+    return wrapper
+
+
+@contextmanager
+def open_lab(*, upgrade_schema: bool = False) -> Iterator[Lab]:
+    lab = Lab.open(Settings(), upgrade_schema=upgrade_schema)
+    try:
+        yield lab
+    finally:
+        lab.close()
+
+
+def authorize(
+    lab: Lab, action: str, resource: str, *, tenant: str = PLATFORM, zone: str = "platform"
+) -> Actor:
+    """Pass the chokepoint as the local CLI; return the actor to record changes under."""
+    lab.chokepoint.authorize(
+        CLI_PRINCIPAL, action=action, resource=resource, tenant=tenant, zone=zone
+    )
+    return Actor(f"{CLI_PRINCIPAL.user}:{getpass.getuser()}")

@@ -1,0 +1,243 @@
+"""`lab datasets|zones|receipts ...` and `lab tenants offboard`: data, its rules, its end."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.table import Column, Table
+
+from audit import EventFilter
+from lab.authz.chokepoint import PLATFORM
+from lab.cli.common import authorize, console, handles_errors, open_lab
+from lab.datasets.service import change_hold, list_versions, version_id_of
+from lab.retention.destroyer import destroy_version_now
+from lab.retention.offboarding import offboard_tenant
+from lab.zones.files import parse_zone_file
+from lab.zones.registry import history, update_rules, version_at, zone_names
+
+datasets = typer.Typer(no_args_is_help=True)
+zones = typer.Typer(no_args_is_help=True)
+
+TENANT = typer.Option(..., "--tenant", help="Owning tenant.")
+ZONE = typer.Option("sandbox", "--zone", help="sandbox or production.")
+
+
+@datasets.command("list")
+@handles_errors
+def datasets_list(
+    tenant: str = TENANT,
+    zone: str = ZONE,
+    name: str | None = typer.Option(None, help="Only this dataset."),
+    destroyed: bool = typer.Option(False, "--destroyed", help="Include destroyed versions."),
+) -> None:
+    """Dataset versions with size, retention and hold."""
+    with open_lab() as lab:
+        resource = f"datasets/{name}" if name else "datasets"
+        authorize(lab, "read", resource, tenant=tenant, zone=zone)
+        with lab.read() as session:
+            found = list_versions(
+                session, tenant=tenant, zone=zone, name=name, live_only=not destroyed
+            )
+    table = Table(
+        "dataset",
+        "v",
+        "state",
+        "rows",
+        "bytes",
+        "columns",
+        "destroy at",
+        "hold",
+        Column("id", no_wrap=True),
+    )
+    for v in found:
+        classes = ", ".join(f"{c['name']}:{c['classification']}" for c in v.columns)
+        table.add_row(
+            v.name,
+            str(v.version),
+            v.state,
+            str(v.row_count or 0),
+            str(v.byte_size or 0),
+            classes,
+            f"{v.destroy_at:%Y-%m-%d}" if v.destroy_at else "",
+            "held" if v.legal_hold else "",
+            v.id,
+        )
+    console.print(table)
+
+
+@datasets.command("destroy")
+@handles_errors
+def datasets_destroy(
+    name: str = typer.Argument(help="Dataset name."),
+    version: int = typer.Argument(help="Version number."),
+    reason: str = typer.Option(..., help="Why it is destroyed now (goes into the receipt)."),
+    tenant: str = TENANT,
+    zone: str = ZONE,
+) -> None:
+    """Destroy a version now: files removed, key destroyed, receipt written."""
+    with open_lab() as lab:
+        actor = authorize(
+            lab, "destroy", f"datasets/{name}/versions/{version}", tenant=tenant, zone=zone
+        )
+        with lab.read() as session:
+            vid = version_id_of(session, tenant=tenant, zone=zone, name=name, version=version)
+        receipt = destroy_version_now(
+            lab, vid, actor=actor.name, why=f"requested: {reason}", rule="manual destruction"
+        )
+    if receipt is None:
+        console.print(f"version {version} of {name} was already destroyed")
+    else:
+        console.print(f"destroyed version {version} of {name}; receipt at sequence {receipt.seq}")
+
+
+def _hold(name: str, version: int, tenant: str, zone: str, reason: str, held: bool) -> None:
+    with open_lab() as lab:
+        actor = authorize(
+            lab, "hold", f"datasets/{name}/versions/{version}", tenant=tenant, zone=zone
+        )
+        with lab.transaction() as session:
+            vid = version_id_of(session, tenant=tenant, zone=zone, name=name, version=version)
+            change_hold(lab, session, actor, vid, held=held, reason=reason)
+    console.print(f"legal hold {'placed on' if held else 'released from'} {name} v{version}")
+
+
+@datasets.command("hold")
+@handles_errors
+def datasets_hold(
+    name: str = typer.Argument(help="Dataset name."),
+    version: int = typer.Argument(help="Version number."),
+    reason: str = typer.Option(..., help="Case or matter reference."),
+    tenant: str = TENANT,
+    zone: str = ZONE,
+) -> None:
+    """Place a legal hold: the version is not destroyed while it holds."""
+    _hold(name, version, tenant, zone, reason, True)
+
+
+@datasets.command("release")
+@handles_errors
+def datasets_release(
+    name: str = typer.Argument(help="Dataset name."),
+    version: int = typer.Argument(help="Version number."),
+    reason: str = typer.Option(..., help="Why the hold ends."),
+    tenant: str = TENANT,
+    zone: str = ZONE,
+) -> None:
+    """Release a legal hold."""
+    _hold(name, version, tenant, zone, reason, False)
+
+
+def receipts(
+    tenant: str | None = typer.Option(None, help="Only this tenant."),
+    since: datetime | None = typer.Option(None, help="From this time (UTC)."),
+    limit: int = typer.Option(50, help="How many."),
+) -> None:
+    """Destruction receipts: what was destroyed, when, why, by whom."""
+    with open_lab() as lab:
+        authorize(lab, "read", "audit/receipts", tenant=tenant or PLATFORM)
+        flt = EventFilter(tenant=tenant, action="destruction.*", since=since)
+        with lab.read() as session:
+            found = lab.audit_log.query(session.connection(), flt, limit=limit)
+    table = Table("seq", "time", "action", "tenant", "what", "why", "by")
+    for e in found:
+        table.add_row(
+            str(e.seq),
+            f"{e.time:%Y-%m-%d %H:%M:%S}",
+            e.action,
+            e.tenant or "",
+            e.resource,
+            str(e.details.get("why", "")),
+            e.actor,
+        )
+    console.print(table)
+
+
+def offboard(
+    tenant: str = typer.Argument(help="Tenant to off-board."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: this destroys all its data."),
+) -> None:
+    """Destroy all of a tenant's data and keys in every zone and disable its people."""
+    if not yes:
+        console.print("this destroys every dataset and key of the tenant; add --yes to confirm")
+        raise typer.Exit(1)
+    with open_lab() as lab:
+        actor = authorize(lab, "delete", f"tenants/{tenant}", tenant=tenant)
+        summary = offboard_tenant(lab, actor, tenant)
+    console.print_json(json.dumps(summary))
+
+
+@zones.command("list")
+@handles_errors
+def zones_list() -> None:
+    """Zones and the version of their rules in force."""
+    with open_lab() as lab:
+        authorize(lab, "read", "zones")
+        with lab.read() as session:
+            rows = [version_at(session, z) for z in zone_names(session)]
+    table = Table("zone", "version", "since", "source", "by")
+    for r in rows:
+        table.add_row(
+            r.zone, str(r.version), f"{r.effective_from:%Y-%m-%d %H:%M}", r.source, r.actor
+        )
+    console.print(table)
+
+
+@zones.command("show")
+@handles_errors
+def zones_show(
+    zone: str = typer.Argument(help="Zone name."),
+    at: datetime | None = typer.Option(None, help="The rules that held at this time (UTC)."),
+) -> None:
+    """A zone's rules, now or at a past time."""
+    with open_lab() as lab:
+        authorize(lab, "read", f"zones/{zone}")
+        with lab.read() as session:
+            row = version_at(session, zone, at)
+    console.print(
+        f"zone {row.zone} version {row.version} since {row.effective_from:%Y-%m-%d %H:%M:%S}"
+    )
+    console.print_json(row.rules)
+
+
+@zones.command("history")
+@handles_errors
+def zones_history(zone: str = typer.Argument(help="Zone name.")) -> None:
+    """Every version of a zone's rules."""
+    with open_lab() as lab:
+        authorize(lab, "read", f"zones/{zone}")
+        with lab.read() as session:
+            rows = history(session, zone)
+    table = Table("version", "since", "source", "by", "comment")
+    for r in rows:
+        table.add_row(
+            str(r.version), f"{r.effective_from:%Y-%m-%d %H:%M:%S}", r.source, r.actor, r.comment
+        )
+    console.print(table)
+
+
+@zones.command("set")
+@handles_errors
+def zones_set(
+    file: Path = typer.Argument(
+        help="A zone definition (YAML), validated like zones/*.yaml.", exists=True
+    ),
+    comment: str = typer.Option("", help="Why the rules change."),
+) -> None:
+    """Make a definition file the zone's rules in force (a new version)."""
+    rules = parse_zone_file(file)
+    with open_lab() as lab:
+        actor = authorize(lab, "update", f"zones/{rules.name}")
+        with lab.transaction() as session:
+            row = update_rules(session, actor.name, rules, comment)
+            lab.auditor.record(
+                session,
+                actor=actor.name,
+                action="zone.rules.update",
+                resource=f"platform/zones/{rules.name}",
+                zone=rules.name,
+                details={"version": row.version, "source": "cli"},
+            )
+    console.print(f"zone {rules.name} is at version {row.version}")

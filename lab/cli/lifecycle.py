@@ -1,0 +1,133 @@
+"""`lab init`, `lab serve`, `lab scheduler`, `lab migrate`: bring a lab into being and run it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+import typer
+from rich.panel import Panel
+
+from lab.authz import admin as policy_admin
+from lab.cli.common import console, fail, handles_errors, open_lab
+from lab.errors import ConfigurationError
+from lab.identity.models import User
+from lab.identity.tokens import issue_token
+from lab.identity.users import create_user
+from lab.keys.master import generate_master_key, write_master_key_file
+from lab.settings import Settings
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("serve")(serve)
+    app.command("migrate")(migrate)
+    app.command("scheduler")(scheduler)
+
+
+@handles_errors
+def init(
+    admin: str = typer.Option("administrator", help="Name of the first platform admin."),
+) -> None:
+    """Create the lab home, master key, metastore and first admin; print the admin's token.
+
+    Safe to run again: an existing lab is left as it is (no new token is printed).
+    """
+    settings = Settings()
+    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if settings.master_key is None and not settings.master_key_file.exists():
+        write_master_key_file(settings.master_key_file, generate_master_key())
+        console.print(f"master key written to [bold]{settings.master_key_file}[/] (mode 0600)")
+    with open_lab(upgrade_schema=True) as lab, lab.transaction() as session:
+        if session.scalar(sa.select(sa.func.count()).select_from(User)):
+            console.print(f"lab at [bold]{settings.home}[/] is already initialised.")
+            return
+        added = policy_admin.seed(session, "system:init")
+        user = create_user(session, admin, tenant=None, display_name="first admin")
+        policy_admin.assign_role(
+            session, "system:init", policy_admin.RoleAssignment(admin, "admin", "*")
+        )
+        issued = issue_token(
+            session,
+            user,
+            ttl=timedelta(days=settings.token_ttl_days),
+            name="first admin token",
+            created_by="system:init",
+        )
+        lab.auditor.record(
+            session,
+            actor="system:init",
+            action="lab.init",
+            resource="platform/lab",
+            details={"admin": admin, "seed_rules": added, "token_id": issued.token.id},
+        )
+    console.print(f"lab initialised at [bold]{settings.home}[/] ({settings.metastore_url})")
+    console.print(
+        Panel(
+            f"[bold]{issued.secret}[/]\n\nThis is the only time it is shown. Use it as\n"
+            "Authorization: Bearer <token>",
+            title=f"token of platform admin '{admin}'",
+        )
+    )
+
+
+@handles_errors
+def serve(
+    host: str | None = typer.Option(None, help="Address to listen on [default: LAB_API_HOST]."),
+    port: int | None = typer.Option(None, help="Port [default: LAB_API_PORT]."),
+    with_scheduler: bool = typer.Option(
+        True, "--scheduler/--no-scheduler", help="Run the destruction scheduler in-process."
+    ),
+) -> None:
+    """Run the API (OpenAPI docs at /docs). Brings the metastore schema up to date first."""
+    import uvicorn
+
+    from lab.api.app import create_app
+    from lab.context import Lab
+
+    settings = Settings()
+    try:
+        lab = Lab.open(settings, upgrade_schema=True)
+    except ConfigurationError as exc:
+        raise fail(exc.message) from None
+    lab.recover()
+    housekeeping = None
+    if with_scheduler:
+        from lab.retention.scheduler import Housekeeper
+
+        housekeeping = Housekeeper(lab).start_background()
+    bind_host, bind_port = host or settings.api_host, port or settings.api_port
+    console.print(
+        f"lab API on [bold]http://{bind_host}:{bind_port}[/] "
+        f"(docs: http://{bind_host}:{bind_port}/docs), home {settings.home}"
+    )
+    try:
+        uvicorn.run(create_app(lab), host=bind_host, port=bind_port, log_level="info")
+    finally:
+        if housekeeping is not None:
+            housekeeping.shutdown(wait=False)
+        lab.close()
+
+
+@handles_errors
+def migrate() -> None:
+    """Bring the metastore schema to the newest version."""
+    with open_lab(upgrade_schema=True):
+        console.print("metastore schema is up to date")
+
+
+@handles_errors
+def scheduler() -> None:
+    """Run the scheduler alone (destruction on schedule), for deployments of several
+    processes; `lab serve` runs one inside by default."""
+    from lab.retention.scheduler import Housekeeper
+
+    with open_lab(upgrade_schema=True) as lab:
+        lab.recover()
+        console.print(
+            f"scheduler running every {lab.settings.scheduler_interval_seconds:g} s (Ctrl-C stops)"
+        )
+        try:
+            Housekeeper(lab).run_forever()
+        except (KeyboardInterrupt, SystemExit):
+            console.print("scheduler stopped")

@@ -1,0 +1,37 @@
+"""`lab`: set up, run and administer the data collaboration lab.
+
+Settings come from `LAB_*` environment variables (see `lab.settings.Settings`):
+LAB_HOME (default ~/.lab), LAB_DATABASE_URL (default SQLite in the home),
+LAB_MASTER_KEY (default: the key file `lab init` writes).
+"""
+
+from __future__ import annotations
+
+import typer
+
+from lab.cli import admin, audit, data, keys, lifecycle, policy
+from lab.cli.common import handles_errors
+
+app = typer.Typer(
+    name="lab",
+    help=__doc__,
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+)
+lifecycle.register(app)
+app.add_typer(admin.tenants, name="tenants", help="Organisations and their isolation.")
+app.add_typer(admin.users, name="users", help="People of a tenant and platform staff.")
+app.add_typer(admin.tokens, name="tokens", help="Bearer tokens: issue, list, revoke.")
+app.add_typer(policy.app, name="policy", help="Authorization rules and role assignments.")
+app.add_typer(audit.app, name="audit", help="The tamper-evident audit trail.")
+app.add_typer(
+    data.datasets, name="datasets", help="Encrypted dataset versions, holds, destruction."
+)
+app.add_typer(data.zones, name="zones", help="Zone rules: now, at a past time, history.")
+app.add_typer(keys.app, name="keys", help="Master key: generate, rotate.")
+app.command("receipts")(handles_errors(data.receipts))
+admin.tenants.command("offboard")(handles_errors(data.offboard))
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,142 @@
+"""The running lab: settings, metastore, keys, policy engine, audit log and chokepoint.
+
+One `Lab` per process, built by `Lab.open`. The API, the CLI and the workers get every
+collaborator from here, so there is one place where the parts are wired together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from audit import AuditLog
+from lab.auditing import Auditor
+from lab.authz.chokepoint import Chokepoint
+from lab.authz.engine import PolicyEngine
+from lab.db import migrate
+from lab.db.engine import make_engine
+from lab.keys.keyring import audit_signing_key
+from lab.keys.master import load_master_key
+from lab.settings import Settings
+from lab.storage import DatasetStore
+from lab.zones.files import load_zone_files
+from lab.zones.registry import sync_from_files
+from lab.zones.rules import ZoneRules
+
+
+def _record_zone_files(
+    session: Session, auditor: Auditor, zones: dict[str, ZoneRules], folder: Path
+) -> None:
+    """Zone files whose rules changed since they were last read become new, audited versions."""
+    sources = {name: str(folder / f"{name}.yaml") for name in zones}
+    for version in sync_from_files(session, zones, sources, actor="system:startup"):
+        auditor.record(
+            session,
+            actor="system:startup",
+            action="zone.rules.update",
+            resource=f"platform/zones/{version.zone}",
+            zone=version.zone,
+            details={"version": version.version, "source": version.source},
+        )
+
+
+@dataclass
+class Lab:
+    settings: Settings
+    engine: Engine
+    read_engine: Engine
+    sessions: sessionmaker[Session]
+    readers: sessionmaker[Session]
+    policy: PolicyEngine
+    audit_log: AuditLog
+    auditor: Auditor
+    chokepoint: Chokepoint
+    audit_public_key: Ed25519PublicKey
+    store: DatasetStore
+    zone_names: frozenset[str]
+
+    @classmethod
+    def open(cls, settings: Settings, *, upgrade_schema: bool = False) -> Lab:
+        """Open the lab; refuse with ConfigurationError if the key or schema is not right."""
+        master = load_master_key(settings)
+        zone_files = load_zone_files(settings.zones_dir)
+        settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        engine = make_engine(settings.metastore_url)
+        if upgrade_schema:
+            migrate.upgrade(engine)
+        else:
+            migrate.require_current(engine)
+        read_engine = make_engine(settings.metastore_url, read_only=True)
+        sessions = sessionmaker(engine, expire_on_commit=False)
+        with sessions.begin() as session:
+            signer = audit_signing_key(session, master)
+        audit_log = AuditLog(
+            signer,
+            checkpoint_every=settings.audit_checkpoint_every,
+            checkpoint_seconds=settings.audit_checkpoint_seconds,
+        )
+        auditor = Auditor(audit_log)
+        with sessions.begin() as session:
+            _record_zone_files(session, auditor, zone_files, settings.zones_dir)
+        policy = PolicyEngine(
+            read_engine,
+            refresh_seconds=settings.policy_refresh_seconds,
+            cache_size=settings.decision_cache_size,
+        )
+        return cls(
+            settings=settings,
+            engine=engine,
+            read_engine=read_engine,
+            sessions=sessions,
+            readers=sessionmaker(read_engine, expire_on_commit=False),
+            policy=policy,
+            audit_log=audit_log,
+            auditor=auditor,
+            chokepoint=Chokepoint(policy, auditor, sessions),
+            audit_public_key=signer.public_key(),
+            store=DatasetStore(settings.home, master),
+            zone_names=frozenset(zone_files) | {"platform"},
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def recover(self) -> None:
+        """At start-up: clean what interrupted writes left behind, and audit each clean-up."""
+        for found in self.store.recover_orphans(self.sessions):
+            with self.transaction() as session:
+                self.auditor.record(
+                    session,
+                    actor="system:startup",
+                    action="storage.recover",
+                    resource=f"{found.zone}/dataset-versions/{found.version_id}",
+                    tenant=found.tenant,
+                    zone=found.zone,
+                    outcome="cleaned",
+                    details={
+                        "version_id": found.version_id,
+                        "reason": found.reason,
+                        "key_destroyed": found.key_name,
+                        "folders": len(found.removed),
+                        "bytes": found.bytes_removed,
+                    },
+                )
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session; never waits for, nor blocks, a writer."""
+        with self.readers() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()

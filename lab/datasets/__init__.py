@@ -1,0 +1,1 @@
+"""Datasets at the lab level: writing with a retention clock, listing, holds, destruction."""

@@ -1,0 +1,148 @@
+"""Destroying dataset versions: on request, when their clock runs out, and for off-boarding.
+
+Each destruction runs in two transactions. The first marks the version "destroying" (from
+its commit on no reader opens it); the second removes the files, shreds the key, marks it
+destroyed and writes the receipt. The second locks the version's row (PostgreSQL) or the
+database (SQLite), so when several schedulers reach the same item, one destroys it and the
+others find it destroyed and do nothing: one receipt per item. A crash between the two, or
+inside the second, leaves the version "destroying", and the next run completes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from audit import Event
+from lab.context import Lab
+from lab.db.base import utcnow
+from lab.errors import Conflict
+from lab.retention.receipts import FAILED, SKIPPED, write_receipt
+from lab.storage import due_for_destruction, request_destruction, scrub_metastore
+from lab.storage.models import READY, Dataset, DatasetVersion
+
+log = logging.getLogger("lab.retention")
+
+
+def destroy_version_now(
+    lab: Lab,
+    version_id: str,
+    *,
+    actor: str,
+    why: str,
+    rule: str | None = None,
+    request_id: str | None = None,
+) -> Event | None:
+    """Destroy one version and write its receipt; None if another run already did."""
+    with lab.transaction() as session:
+        request_destruction(session, version_id, reason=why)
+    with lab.transaction() as session:
+        result = lab.store.destroy_version(session, version_id, reason=why)
+        receipt = (
+            write_receipt(
+                lab.auditor,
+                session,
+                result,
+                actor=actor,
+                why=why,
+                rule=rule,
+                request_id=request_id,
+            )
+            if result is not None
+            else None
+        )
+    scrub_metastore(lab.engine)
+    return receipt
+
+
+@dataclass
+class RunReport:
+    destroyed: list[str] = field(default_factory=list)
+    held: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+
+
+def _held_and_due(lab: Lab, now: datetime) -> list[tuple[str, str, str, str]]:
+    query = (
+        sa.select(DatasetVersion.id, Dataset.tenant, Dataset.zone, Dataset.name)
+        .join(Dataset)
+        .where(
+            DatasetVersion.state == READY,
+            DatasetVersion.destroy_at <= now,
+            DatasetVersion.legal_hold.is_(True),
+        )
+    )
+    with lab.read() as session:
+        return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
+
+
+class Destroyer:
+    """One scheduler's view: what is due, what is held, and what it already reported."""
+
+    ACTOR = "system:scheduler"
+
+    def __init__(self, lab: Lab) -> None:
+        self.lab = lab
+        self._reported_holds: set[str] = set()
+
+    def run_once(self, now: datetime | None = None) -> RunReport:
+        """Destroy everything due; audit held items once and failures every time."""
+        moment = now or utcnow()
+        report = RunReport()
+        with self.lab.read() as session:
+            due = due_for_destruction(session, moment)
+        for version_id in due:
+            try:
+                done = destroy_version_now(
+                    self.lab,
+                    version_id,
+                    actor=self.ACTOR,
+                    why="retention period over",
+                    rule="zone retention or requested destroy-at",
+                )
+            except Conflict as exc:  # held or being written since it was listed
+                report.failed[version_id] = exc.message
+                continue
+            except Exception as exc:
+                log.exception("destroying dataset version %s failed", version_id)
+                report.failed[version_id] = type(exc).__name__
+                self._audit(FAILED, version_id, {"error": type(exc).__name__})
+                continue
+            if done is not None:
+                report.destroyed.append(version_id)
+        for version_id, tenant, zone, name in _held_and_due(self.lab, moment):
+            report.held.append(version_id)
+            if version_id not in self._reported_holds:
+                self._reported_holds.add(version_id)
+                self._audit(
+                    SKIPPED,
+                    version_id,
+                    {"why": "legal hold", "dataset": name},
+                    tenant=tenant,
+                    zone=zone,
+                )
+        return report
+
+    def _audit(
+        self,
+        action: str,
+        version_id: str,
+        details: dict[str, str],
+        *,
+        tenant: str | None = None,
+        zone: str | None = None,
+    ) -> None:
+        with self.lab.transaction() as session:
+            self.lab.auditor.record(
+                session,
+                actor=self.ACTOR,
+                action=action,
+                resource=f"{zone or 'storage'}/dataset-versions/{version_id}",
+                tenant=tenant,
+                zone=zone,
+                outcome="skipped" if action == SKIPPED else "error",
+                details={"version_id": version_id, **details},
+            )

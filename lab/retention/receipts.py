@@ -1,0 +1,69 @@
+"""Destruction receipts: audit events that prove what was destroyed, when, why, by whom.
+
+A receipt holds ids and hashes only (never data): the version and dataset ids, the key's
+name, the SHA-256 of every encrypted file as recorded when it was written (up to
+`LISTED_FILES`; beyond that their count and one digest over all of them), and the rule or
+request that caused the destruction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from audit import Event
+from lab.auditing import Auditor
+from lab.storage import DestructionResult
+
+RECEIPT = "destruction.receipt"
+SKIPPED = "destruction.skipped"
+FAILED = "destruction.failed"
+SUMMARY = "destruction.summary"
+LISTED_FILES = 40
+
+
+def receipt_details(result: DestructionResult, *, why: str, rule: str | None) -> dict[str, Any]:
+    hashes = [f.sha256 for f in result.files]
+    details: dict[str, Any] = {
+        "version_id": result.version_id,
+        "dataset_id": result.dataset_id,
+        "dataset": result.dataset_name,
+        "version": result.version,
+        "key": result.key_name,
+        "key_destroyed": True,
+        "files": len(hashes),
+        "bytes": result.bytes_removed,
+        "files_digest": hashlib.sha256("\n".join(sorted(hashes)).encode()).hexdigest(),
+        "why": why,
+        "reason": result.reason,
+        "rule": rule,
+        "destroyed_at": result.destroyed_at.isoformat(),
+    }
+    if len(hashes) <= LISTED_FILES:
+        details["file_sha256"] = hashes
+    return details
+
+
+def write_receipt(
+    auditor: Auditor,
+    session: Session,
+    result: DestructionResult,
+    *,
+    actor: str,
+    why: str,
+    rule: str | None = None,
+    request_id: str | None = None,
+) -> Event:
+    return auditor.record(
+        session,
+        actor=actor,
+        action=RECEIPT,
+        resource=f"{result.zone}/datasets/{result.dataset_name}/versions/{result.version}",
+        tenant=result.tenant,
+        zone=result.zone,
+        outcome="destroyed",
+        request_id=request_id,
+        details=receipt_details(result, why=why, rule=rule),
+    )

@@ -1,0 +1,1 @@
+"""Zones at run time: declarative rules from `zones/*.yaml`, validated and versioned."""

@@ -1,0 +1,66 @@
+"""The schema every zone definition must satisfy. Unknown fields are refused, not ignored."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FileType = Literal["csv", "parquet", "png", "json", "txt", "pdf"]
+Engine = Literal["sql", "python", "spark"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Retention(_Strict):
+    """Days an item is kept before it is destroyed; 0 for workspaces: at job end."""
+
+    dataset_days: int = Field(ge=1, le=3650)
+    job_output_days: int = Field(ge=1, le=3650)
+    model_days: int = Field(ge=1, le=3650)
+    workspace_days: int = Field(default=0, ge=0, le=30)
+
+
+class Disclosure(_Strict):
+    """What an output must satisfy before it may leave the zone."""
+
+    min_cell_count: int = Field(default=10, ge=1)
+    rounding: int = Field(default=5, ge=1)
+    allowed_file_types: list[FileType] = Field(min_length=1)
+    max_file_bytes: int = Field(ge=1, le=1 << 31)
+    max_rows: int = Field(ge=1)
+    identifier_columns_allowed: bool = False
+    release_approvals: int = Field(default=1, ge=1, le=5)
+
+
+class Resources(_Strict):
+    max_wall_seconds: int = Field(ge=1, le=7 * 86400)
+    max_memory_mb: int = Field(ge=64)
+    max_cpus: int = Field(ge=1)
+    max_processes: int = Field(default=64, ge=1)
+
+
+class Egress(_Strict):
+    row_level: Literal["none", "owner"] = Field(
+        description="none: no row-level output leaves; owner: only to the data owner's datasets"
+    )
+    aggregates: Literal["release_request", "none"] = "release_request"
+
+
+class ZoneRules(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")
+    description: str = ""
+    retention: Retention
+    k_anonymity: int = Field(default=5, ge=2, le=1000)
+    disclosure: Disclosure
+    engines: list[Engine] = Field(min_length=1)
+    resources: Resources
+    egress: Egress
+
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> ZoneRules:
+        if len(set(self.engines)) != len(self.engines):
+            raise ValueError("engines lists an engine twice")
+        return self

@@ -1,0 +1,39 @@
+"""Shared test set-up: the metastore backends every metastore test runs on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.postgres import scratch_database, server_answers
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a database created for this test run on the local PostgreSQL."""
+    why_not = server_answers()
+    if why_not:
+        pytest.skip(why_not)
+    with scratch_database("lab_test") as url:
+        yield url
+
+
+def sqlite_url(folder: Path) -> str:
+    return f"sqlite:///{folder / 'metastore.db'}"
+
+
+@pytest.fixture(params=BACKENDS)
+def metastore_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty metastore on each backend: SQLite always, PostgreSQL when it answers."""
+    if request.param == "sqlite":
+        yield sqlite_url(tmp_path)
+        return
+    why_not = server_answers()
+    if why_not:
+        pytest.skip(why_not)
+    with scratch_database("lab_test") as url:
+        yield url

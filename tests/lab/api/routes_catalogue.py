@@ -1,0 +1,133 @@
+"""Every protected route with sample arguments, used to walk the whole API in tests."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from lab.api.routes.health import OPEN_PATHS
+from lab.settings import Settings
+
+DOC_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+
+# Sample values naming things of tenant `globex`, for asking from `acme`.
+FOREIGN = {
+    "tenant": "globex",
+    "user": "g-eng",
+    "token_id": "0000000000000000",
+    "zone": "sandbox",
+    "name": "merchants",
+    "version": "1",
+}
+VERSION = "/v1/tenants/{tenant}/zones/{zone}/datasets/{name}/versions/{version}"
+SANDBOX_RULES = yaml.safe_load(
+    (Settings(_env_file=None).zones_dir / "sandbox.yaml").read_text()  # type: ignore[call-arg]
+)
+
+# Required query parameters, so that a request is complete apart from its authorization.
+QUERY: dict[tuple[str, str], str] = {
+    ("DELETE", VERSION): "reason=test",
+    ("DELETE", "/v1/tenants/{tenant}"): "confirm=globex",
+}
+
+SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PUT", "/v1/zones/{zone}"): {"rules": SANDBOX_RULES, "comment": "test"},
+    ("PUT", VERSION + "/hold"): {"reason": "case 1"},
+    ("DELETE", VERSION + "/hold"): {"reason": "case 1"},
+    ("POST", "/v1/tenants"): {"slug": "newco", "name": "New Co"},
+    ("POST", "/v1/tenants/{tenant}/users"): {"name": "newbie", "roles": ["viewer"]},
+    ("POST", "/v1/platform/users"): {"name": "staffer", "roles": []},
+    ("POST", "/v1/users/{user}/tokens"): {"name": "t"},
+    ("POST", "/v1/me/tokens"): {"name": "t"},
+    ("POST", "/v1/policy/rules"): {
+        "role": "viewer",
+        "tenant": "*",
+        "obj": "sandbox/x/*",
+        "action": "read",
+    },
+    ("DELETE", "/v1/policy/rules"): {
+        "role": "viewer",
+        "tenant": "*",
+        "obj": "sandbox/x/*",
+        "action": "read",
+    },
+    ("POST", "/v1/tenants/{tenant}/roles"): {"subject": "g-eng", "role": "viewer"},
+    ("DELETE", "/v1/tenants/{tenant}/roles"): {"subject": "g-eng", "role": "viewer"},
+    ("POST", "/v1/platform/roles"): {"subject": "carol", "role": "admin"},
+    ("DELETE", "/v1/platform/roles"): {"subject": "carol", "role": "admin"},
+    ("POST", "/v1/policy/dry-run"): {
+        "subject": "a-eng",
+        "tenant": "acme",
+        "zone": "platform",
+        "resource": "me",
+        "action": "read",
+    },
+}
+
+# Routes whose tenant comes from the query string: asking with ?tenant=globex.
+QUERY_TENANT = frozenset({"/v1/audit/events", "/v1/audit/export", "/v1/receipts"})
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    template: str
+    url: str
+    body: dict[str, Any] | None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every APIRoute the app serves, including those of included routers."""
+    found: list[APIRoute] = []
+    stack: list[Any] = list(app.routes)
+    while stack:
+        route = stack.pop(0)
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):  # routers included by FastAPI >= 0.160
+            stack.extend(route.original_router.routes)
+    return found
+
+
+def served_operations(app: FastAPI) -> set[tuple[str, str]]:
+    """(METHOD, path) of every operation the OpenAPI schema publishes."""
+    return {
+        (method.upper(), path) for path, item in app.openapi()["paths"].items() for method in item
+    }
+
+
+def protected_routes(app: FastAPI) -> list[APIRoute]:
+    return [r for r in api_routes(app) if r.path not in OPEN_PATHS | DOC_PATHS]
+
+
+def calls(app: FastAPI, values: dict[str, str] = FOREIGN) -> list[Call]:
+    out = []
+    for route in protected_routes(app):
+        url = re.sub(r"{(\w+)}", lambda m: values[m.group(1)], route.path)
+        for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+            query = [f"tenant={values['tenant']}"] if route.path in QUERY_TENANT else []
+            query += [QUERY[(method, route.path)]] if (method, route.path) in QUERY else []
+            full = url + ("?" + "&".join(query) if query else "")
+            out.append(Call(method, route.path, full, SAMPLE_BODIES.get((method, route.path))))
+    return out
+
+
+def authorization_marks(route: APIRoute) -> list[tuple[str, ...]]:
+    """The `require(...)` markers found anywhere in a route's dependency tree."""
+    found: list[tuple[str, ...]] = []
+    stack = [route.dependant]
+    while stack:
+        dep = stack.pop()
+        mark = getattr(dep.call, "lab_authorization", None) if dep.call else None
+        if mark:
+            found.append(mark)
+        stack.extend(dep.dependencies)
+    return found

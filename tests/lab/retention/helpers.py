@@ -1,0 +1,84 @@
+"""Builders for retention tests: datasets written through the lab, receipts read back."""
+
+from __future__ import annotations
+
+import os
+import signal
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from audit.store import events_table
+from lab.actions import Actor
+from lab.context import Lab
+from lab.datasets.service import write_dataset
+from lab.settings import Settings
+from lab.storage import VersionInfo, hooks
+from tests.lab.storage.factories import LABELS, SCHEMA, merchant_batches
+
+
+def write_sample(
+    lab: Lab,
+    *,
+    tenant: str = "acme",
+    zone: str = "sandbox",
+    name: str = "merchants",
+    rows: int = 2_000,
+    destroy_at: datetime | None = None,
+) -> VersionInfo:
+    return write_dataset(
+        lab,
+        Actor("a-owner"),
+        tenant=tenant,
+        zone=zone,
+        name=name,
+        batches=merchant_batches(rows),
+        schema=SCHEMA,
+        classifications=LABELS,
+        lineage={"connector": "synthetic"},
+        destroy_at=destroy_at,
+    )
+
+
+def events(lab: Lab, action: str, **where: Any) -> list[dict[str, Any]]:
+    query = sa.select(events_table).where(events_table.c.action == action)
+    for column, value in where.items():
+        query = query.where(events_table.c[column] == value)
+    with lab.engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query.order_by(events_table.c.seq))]
+
+
+def receipts_for(lab: Lab, version_id: str) -> list[dict[str, Any]]:
+    return [
+        e
+        for e in events(lab, "destruction.receipt")
+        if f'"version_id":"{version_id}"' in e["details"]
+    ]
+
+
+def files_of(lab: Lab, info: VersionInfo) -> list[Path]:
+    return [lab.settings.home / info.storage_path / f["name"] for f in info.files]
+
+
+def destroy_and_die(settings_json: str, version_id: str, step: str) -> None:
+    """In a child process: start destroying, and die by SIGKILL at `step`."""
+    from lab.retention.destroyer import destroy_version_now
+
+    lab = Lab.open(Settings.model_validate_json(settings_json))
+
+    def on_step(reached: str) -> None:
+        if reached == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    hooks.on_step = on_step
+    destroy_version_now(lab, version_id, actor="system:scheduler", why="retention period over")
+
+
+def settings_json(settings: Settings) -> str:
+    data = settings.model_dump(mode="json")
+    data["master_key"] = settings.master_key.get_secret_value()  # type: ignore[union-attr]
+    import json
+
+    return json.dumps(data)

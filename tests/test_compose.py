@@ -1,0 +1,63 @@
+"""docker-compose.yml names real commands of the CLI (no Docker engine runs here)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+import pytest
+import typer
+import yaml
+
+from lab.cli.main import app
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+DOCKERFILE = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+
+
+def lab_services() -> list[tuple[str, list[str]]]:
+    return [
+        (name, spec["command"])
+        for name, spec in COMPOSE["services"].items()
+        if spec.get("build") == "."
+    ]
+
+
+def resolve(args: list[str]) -> tuple[click.Command, list[str]]:
+    """Walk the CLI's command tree along `args`; return the command and its own arguments."""
+    command: click.Command = typer.main.get_command(app)
+    rest = list(args)
+    while isinstance(command, click.Group) and rest and not rest[0].startswith("-"):
+        sub = command.get_command(click.Context(command), rest[0])
+        assert sub is not None, f"`lab {' '.join(args)}`: no command {rest[0]!r}"
+        command, rest = sub, rest[1:]
+    return command, rest
+
+
+def test_the_image_runs_the_lab_cli() -> None:
+    assert re.search(r'^ENTRYPOINT \["lab"\]', DOCKERFILE, re.MULTILINE)
+
+
+def test_compose_runs_the_api_and_postgres() -> None:
+    assert "postgres" in COMPOSE["services"]
+    assert any(cmd[0] == "serve" for _, cmd in lab_services())
+
+
+@pytest.mark.parametrize(("service", "command"), lab_services())
+def test_each_service_names_a_real_command_with_real_options(
+    service: str, command: list[str]
+) -> None:
+    cli_command, rest = resolve(command)
+    assert not isinstance(cli_command, click.Group), f"{service}: `{command}` is a group"
+    context: Any = cli_command.make_context("lab", list(rest), resilient_parsing=False)
+    assert context.params is not None
+
+
+def test_no_secret_has_a_default() -> None:
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    for secret in ("LAB_MASTER_KEY", "POSTGRES_PASSWORD"):
+        for use in re.findall(r"\$\{" + secret + r"[^}]*\}", text):
+            assert ":?" in use, f"{use} would fall back to a default"
