@@ -14,7 +14,8 @@ COPY connectors ./connectors
 COPY jobs ./jobs
 COPY policies ./policies
 COPY zones ./zones
-RUN pip install --no-cache-dir --upgrade pip && pip install --no-cache-dir .
+# Installed in place: the lab reads policies/ and zones/ beside its code.
+RUN pip install --no-cache-dir --upgrade pip && pip install --no-cache-dir -e .
 
 RUN useradd --system --create-home --home-dir /var/lib/lab lab
 USER lab

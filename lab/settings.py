@@ -44,6 +44,10 @@ class Settings(BaseSettings):
         default_factory=lambda: _source_root() / "zones",
         description="Folder of zone definitions (*.yaml), validated at start-up.",
     )
+    token: SecretStr | None = Field(
+        default=None,
+        description="CLI only: act as this token's user instead of as the operator console.",
+    )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8700, ge=1, le=65535)
     token_ttl_days: int = Field(default=90, ge=1, le=3650)

@@ -41,9 +41,10 @@ def test_the_image_runs_the_lab_cli() -> None:
     assert re.search(r'^ENTRYPOINT \["lab"\]', DOCKERFILE, re.MULTILINE)
 
 
-def test_compose_runs_the_api_and_postgres() -> None:
+def test_compose_runs_the_api_the_scheduler_and_postgres() -> None:
     assert "postgres" in COMPOSE["services"]
-    assert any(cmd[0] == "serve" for _, cmd in lab_services())
+    commands = [cmd[0] for _, cmd in lab_services()]
+    assert "serve" in commands and "scheduler" in commands
 
 
 @pytest.mark.parametrize(("service", "command"), lab_services())

@@ -2,7 +2,9 @@
 
 The local CLI holds the lab home and its master key, so it is the operator's console. It
 still passes the same chokepoint as the API, as the principal `system:cli` (an admin by
-the seed policy; a policy can restrict it), and every action it takes is audited.
+the seed policy; a policy can restrict it), and every action it takes is audited. With
+`LAB_TOKEN` set, it acts as that token's user instead (a compliance officer placing a
+legal hold, say), with exactly that user's rights.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from lab.actions import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.context import Lab
 from lab.errors import LabError
+from lab.identity.tokens import authenticate
 from lab.settings import Settings
 
 CLI_PRINCIPAL = Principal(user="system:cli", tenant=None)
@@ -32,7 +35,7 @@ R = TypeVar("R")
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {message}")
+    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -58,11 +61,26 @@ def open_lab(*, upgrade_schema: bool = False) -> Iterator[Lab]:
         lab.close()
 
 
+def _principal(lab: Lab) -> tuple[Principal, Actor]:
+    if lab.settings.token is None:
+        return CLI_PRINCIPAL, Actor(f"{CLI_PRINCIPAL.user}:{getpass.getuser()}")
+    with lab.read() as session:
+        token = authenticate(session, lab.settings.token.get_secret_value())
+        principal = Principal(token.user.name, token.user.tenant_slug, token.id)
+    return principal, Actor(principal.user)
+
+
 def authorize(
     lab: Lab, action: str, resource: str, *, tenant: str = PLATFORM, zone: str = "platform"
 ) -> Actor:
-    """Pass the chokepoint as the local CLI; return the actor to record changes under."""
+    """Pass the chokepoint as the console (or LAB_TOKEN's user); return who acts."""
+    principal, actor = _principal(lab)
     lab.chokepoint.authorize(
-        CLI_PRINCIPAL, action=action, resource=resource, tenant=tenant, zone=zone
+        principal,
+        action=action,
+        resource=resource,
+        tenant=tenant,
+        zone=zone,
+        known=zone in lab.zone_names,
     )
-    return Actor(f"{CLI_PRINCIPAL.user}:{getpass.getuser()}")
+    return actor

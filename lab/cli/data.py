@@ -7,7 +7,7 @@ from datetime import datetime
 from pathlib import Path
 
 import typer
-from rich.table import Column, Table
+from rich.table import Table
 
 from audit import EventFilter
 from lab.authz.chokepoint import PLATFORM
@@ -25,6 +25,15 @@ TENANT = typer.Option(..., "--tenant", help="Owning tenant.")
 ZONE = typer.Option("sandbox", "--zone", help="sandbox or production.")
 
 
+def _size(n: int | None) -> str:
+    value = float(n or 0)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
 @datasets.command("list")
 @handles_errors
 def datasets_list(
@@ -32,8 +41,9 @@ def datasets_list(
     zone: str = ZONE,
     name: str | None = typer.Option(None, help="Only this dataset."),
     destroyed: bool = typer.Option(False, "--destroyed", help="Include destroyed versions."),
+    columns: bool = typer.Option(False, "--columns", help="Show each version's columns too."),
 ) -> None:
-    """Dataset versions with size, retention and hold."""
+    """Dataset versions with size, retention and hold (--columns: schema and classes)."""
     with open_lab() as lab:
         resource = f"datasets/{name}" if name else "datasets"
         authorize(lab, "read", resource, tenant=tenant, zone=zone)
@@ -41,31 +51,26 @@ def datasets_list(
             found = list_versions(
                 session, tenant=tenant, zone=zone, name=name, live_only=not destroyed
             )
-    table = Table(
-        "dataset",
-        "v",
-        "state",
-        "rows",
-        "bytes",
-        "columns",
-        "destroy at",
-        "hold",
-        Column("id", no_wrap=True),
-    )
+    table = Table("dataset", "v", "state", "rows", "size", "destroy at", "hold")
     for v in found:
-        classes = ", ".join(f"{c['name']}:{c['classification']}" for c in v.columns)
+        destroy_at = f"{v.destroy_at:%Y-%m-%d}" if v.destroy_at else ""
+        held = "held" if v.legal_hold else ""
         table.add_row(
             v.name,
             str(v.version),
             v.state,
             str(v.row_count or 0),
-            str(v.byte_size or 0),
-            classes,
-            f"{v.destroy_at:%Y-%m-%d}" if v.destroy_at else "",
-            "held" if v.legal_hold else "",
-            v.id,
+            _size(v.byte_size),
+            destroy_at,
+            held,
         )
     console.print(table)
+    if columns:
+        for v in found:
+            schema = Table("column", "type", "class", title=f"{v.name} v{v.version} ({v.id})")
+            for c in v.columns:
+                schema.add_row(c["name"], c["type"], c["classification"])
+            console.print(schema)
 
 
 @datasets.command("destroy")
@@ -141,14 +146,14 @@ def receipts(
         flt = EventFilter(tenant=tenant, action="destruction.*", since=since)
         with lab.read() as session:
             found = lab.audit_log.query(session.connection(), flt, limit=limit)
-    table = Table("seq", "time", "action", "tenant", "what", "why", "by")
+    table = Table("seq", "when", "outcome", "tenant", "what", "why", "by")
     for e in found:
         table.add_row(
             str(e.seq),
-            f"{e.time:%Y-%m-%d %H:%M:%S}",
-            e.action,
+            f"{e.time:%Y-%m-%d %H:%M}",
+            e.outcome,
             e.tenant or "",
-            e.resource,
+            e.resource.split("/", 1)[-1],
             str(e.details.get("why", "")),
             e.actor,
         )

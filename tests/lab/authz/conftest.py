@@ -1,29 +1,22 @@
 """Metastores for the authorization tests: SQLite in a temporary folder, and PostgreSQL.
 
-PostgreSQL: a fresh database `authz_test_<random>` per test session on the server named by
-LAB_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres), dropped at
-the end; its tests are skipped when no server answers. Between tests the policy tables are
+PostgreSQL: the test run's database (`postgres_url` in tests/conftest.py); its tests are
+skipped when no server answers. Between tests the policy tables are
 emptied.
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lab.authz.models import PolicyChangeRow, casbin_metadata, casbin_rule
 from lab.db.base import Base, utcnow
 from lab.db.engine import make_engine
-
-PG_SERVER = os.environ.get(
-    "LAB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def create_schema(engine: Engine) -> None:
@@ -41,32 +34,12 @@ def new_sqlite_url(factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def authz_postgres_url() -> Iterator[str]:
-    server = make_engine(
-        PG_SERVER, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with server.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except sa.exc.OperationalError as exc:
-        server.dispose()
-        pytest.skip(
-            f"no PostgreSQL server answers at {make_url(PG_SERVER).render_as_string()} "
-            f"({type(exc.orig).__name__}); set LAB_TEST_POSTGRES_URL to run these tests"
-        )
-    name = f"authz_test_{uuid.uuid4().hex[:12]}"
-    with server.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = make_url(PG_SERVER).set(database=name).render_as_string(hide_password=False)
-    try:
-        engine = make_engine(url)
-        create_schema(engine)
-        engine.dispose()
-        yield url
-    finally:
-        with server.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        server.dispose()
+def authz_postgres_url(postgres_url: str) -> str:
+    """The test run's PostgreSQL database (tests/conftest.py), with the policy tables."""
+    engine = make_engine(postgres_url)
+    create_schema(engine)
+    engine.dispose()
+    return postgres_url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

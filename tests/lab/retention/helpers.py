@@ -82,3 +82,15 @@ def settings_json(settings: Settings) -> str:
     import json
 
     return json.dumps(data)
+
+
+def write_and_die(settings_json: str, step: str) -> None:
+    """In a child process: write a dataset through the lab, and die by SIGKILL at `step`."""
+    lab = Lab.open(Settings.model_validate_json(settings_json))
+
+    def on_step(reached: str) -> None:
+        if reached == step:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    hooks.on_step = on_step
+    write_sample(lab, name="interrupted", rows=50_000)
