@@ -1,0 +1,31 @@
+"""The connectors library's errors. Each says what is wrong and where (row, column), so the
+lab can show it to a user as is; the lab maps them to its own error hierarchy."""
+
+from __future__ import annotations
+
+
+class ConnectorError(Exception):
+    """Base of the library's errors. `message` is safe to show to the user."""
+
+    def __init__(self, message: str, *, row: int | None = None, column: str | None = None) -> None:
+        where = []
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{message} ({', '.join(where)})" if where else message)
+        self.message = str(self)
+        self.row = row
+        self.column = column
+
+
+class SourceError(ConnectorError):
+    """The source cannot be read as given: encoding, shape, a vanished file or table."""
+
+
+class SpecError(ConnectorError):
+    """The import spec is invalid: an unknown operator, column or parameter."""
+
+
+class PrivacyError(ConnectorError):
+    """The data cannot be made safe as asked (k-anonymity unreachable, PII left in text)."""
