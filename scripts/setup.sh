@@ -1,8 +1,24 @@
 #!/usr/bin/env bash
-# Create (or update) the project's virtual environment in .venv with everything the lab and
-# its checks need. Idempotent: a second run only installs what changed.
+# Create (or update) everything the lab and its checks need: Debian packages (bubblewrap
+# to isolate user Python jobs, a Java runtime for Spark) and the Python environment in
+# .venv. Idempotent: a second run only installs what is missing or changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing Debian packages: ${need[*]}"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+        echo "missing Debian packages: ${need[*]} (run: sudo apt-get install ${need[*]})" >&2
+        echo "the lab starts without them, but refuses Python (bubblewrap) / Spark (java) jobs" >&2
+    fi
+fi
+
 PY="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
