@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(default=1000, ge=1)
     audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
     decision_cache_size: int = Field(default=100_000, ge=0)
+    requeue_expired_work: bool = Field(
+        default=False,
+        description="When a worker dies, requeue its item (true) or fail it (false).",
+    )
     scheduler_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often the scheduler looks for items to destroy."
     )

@@ -12,6 +12,7 @@ import lab.authz.models as authz_models
 import lab.identity.models
 import lab.keys.keyring
 import lab.storage.models
+import lab.work.models
 import lab.zones.models  # noqa: F401  (the imports register the ORM tables)
 from audit.store import metadata as audit_metadata
 from lab.db.base import Base

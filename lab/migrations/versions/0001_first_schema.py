@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:45:01.411982
+Create Date: 2026-11-29 09:58:02.156076
 """
 
 from __future__ import annotations
@@ -60,6 +60,34 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tenants')),
     sa.UniqueConstraint('slug', name=op.f('uq_tenants_slug'))
     )
+    op.create_table('work_items',
+    sa.Column('id', sa.String(length=32), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('tenant', sa.String(length=40), nullable=False),
+    sa.Column('zone', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('submitter', sa.String(length=100), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('status', sa.String(length=60), nullable=False),
+    sa.Column('message', sa.String(length=2000), nullable=False),
+    sa.Column('spec', sa.JSON(), nullable=False),
+    sa.Column('result', sa.JSON(), nullable=False),
+    sa.Column('progress', sa.BigInteger(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('worker', sa.String(length=100), nullable=True),
+    sa.Column('lease_until', lab.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', lab.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('cancel_requested', sa.Boolean(), nullable=False),
+    sa.Column('created_at', lab.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', lab.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', lab.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name=op.f('ck_work_items_state')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_items'))
+    )
+    with op.batch_alter_table('work_items', schema=None) as batch_op:
+        batch_op.create_index('ix_work_items_claim', ['state', 'kind', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_work_items_tenant'), ['tenant'], unique=False)
+
     op.create_table('zone_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('zone', sa.String(length=40), nullable=False),
@@ -206,6 +234,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_zone_versions_zone'))
 
     op.drop_table('zone_versions')
+    with op.batch_alter_table('work_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_work_items_tenant'))
+        batch_op.drop_index('ix_work_items_claim')
+
+    op.drop_table('work_items')
     op.drop_table('tenants')
     op.drop_table('policy_changes')
     with op.batch_alter_table('keyring', schema=None) as batch_op:

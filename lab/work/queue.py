@@ -1,0 +1,177 @@
+"""Queue operations on work items. The caller owns the transaction, except `claim` and
+`heartbeat`, which must commit at once to mean anything and take a session factory."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from lab.db.base import utcnow
+from lab.errors import Conflict, NotFound
+from lab.work.models import CANCELLED, ENDED, FAILED, QUEUED, RUNNING, WorkItem
+
+
+def submit(
+    session: Session,
+    *,
+    kind: str,
+    tenant: str,
+    zone: str,
+    name: str,
+    submitter: str,
+    spec: dict[str, Any],
+) -> WorkItem:
+    item = WorkItem(
+        id=secrets.token_hex(8),
+        kind=kind,
+        tenant=tenant,
+        zone=zone,
+        name=name,
+        submitter=submitter,
+        spec=spec,
+        result={},
+        state=QUEUED,
+        status="queued",
+        created_at=utcnow(),
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def get_item(session: Session, item_id: str, *, tenant: str | None = None) -> WorkItem:
+    item = session.get(WorkItem, item_id)
+    if item is None or (tenant is not None and item.tenant != tenant):
+        raise NotFound(f"no work item {item_id!r}")
+    return item
+
+
+def list_items(
+    session: Session, *, tenant: str, kind: str | None = None, limit: int = 100
+) -> list[WorkItem]:
+    query = sa.select(WorkItem).where(WorkItem.tenant == tenant)
+    if kind is not None:
+        query = query.where(WorkItem.kind == kind)
+    return list(session.scalars(query.order_by(WorkItem.created_at.desc()).limit(limit)))
+
+
+def claim(
+    sessions: sessionmaker[Session], worker: str, kinds: Sequence[str], *, lease: timedelta
+) -> WorkItem | None:
+    """Give the oldest queued item of `kinds` to `worker`, or None. Exactly one claimant wins:
+    PostgreSQL skips rows another transaction has locked; SQLite serialises writers."""
+    with sessions.begin() as session:
+        candidate = session.scalar(
+            sa.select(WorkItem)
+            .where(WorkItem.state == QUEUED, WorkItem.kind.in_(list(kinds)))
+            .order_by(WorkItem.created_at, WorkItem.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if candidate is None:
+            return None
+        now = utcnow()
+        candidate.state = RUNNING
+        candidate.status = "running"
+        candidate.worker = worker
+        candidate.attempts += 1
+        candidate.started_at = now
+        candidate.heartbeat_at = now
+        candidate.lease_until = now + lease
+        session.flush()
+        session.expunge(candidate)
+        return candidate
+
+
+def heartbeat(
+    sessions: sessionmaker[Session],
+    item_id: str,
+    worker: str,
+    *,
+    lease: timedelta,
+    progress: int | None = None,
+    status: str | None = None,
+) -> bool:
+    """Renew the lease; return True if the item was cancelled (the worker should stop).
+
+    False also when the lease was lost (expired and taken over): the caller stops then too,
+    which `still_owned` tells apart."""
+    with sessions.begin() as session:
+        item = session.get(WorkItem, item_id, with_for_update=True)
+        if item is None or item.worker != worker or item.state != RUNNING:
+            return True
+        now = utcnow()
+        item.heartbeat_at = now
+        item.lease_until = now + lease
+        if progress is not None:
+            item.progress = progress
+        if status is not None:
+            item.status = status[:60]
+        return item.cancel_requested
+
+
+def finish(
+    session: Session,
+    item_id: str,
+    worker: str,
+    *,
+    state: str,
+    status: str,
+    message: str = "",
+    result: dict[str, Any] | None = None,
+) -> bool:
+    """Record the end; False if this worker no longer owns the item (its lease expired)."""
+    item = session.get(WorkItem, item_id, with_for_update=True)
+    if item is None or item.worker != worker or item.state != RUNNING:
+        return False
+    if item.cancel_requested and state == FAILED:
+        state, status = CANCELLED, "cancelled"
+    item.state = state
+    item.status = status[:60]
+    item.message = message[:2000]
+    item.result = result or {}
+    item.finished_at = utcnow()
+    item.lease_until = None
+    session.flush()
+    return True
+
+
+def cancel(session: Session, item_id: str, *, tenant: str) -> WorkItem:
+    """Cancel a queued item at once; ask a running one to stop (its worker sees it)."""
+    item = get_item(session, item_id, tenant=tenant)
+    if item.state in ENDED:
+        raise Conflict(f"work item {item_id!r} already {item.state}")
+    item.cancel_requested = True
+    if item.state == QUEUED:
+        item.state, item.status, item.finished_at = CANCELLED, "cancelled", utcnow()
+    session.flush()
+    return item
+
+
+def expire_leases(
+    session: Session, *, now: datetime | None = None, requeue: bool = False, max_attempts: int = 3
+) -> list[WorkItem]:
+    """Items whose worker stopped heartbeating: failed (or requeued, by setting)."""
+    moment = now or utcnow()
+    stale = list(
+        session.scalars(
+            sa.select(WorkItem)
+            .where(WorkItem.state == RUNNING, WorkItem.lease_until < moment)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for item in stale:
+        lost = f"worker {item.worker} stopped heartbeating; lease expired"
+        if requeue and item.attempts < max_attempts:
+            item.state, item.status, item.message = QUEUED, "requeued", lost
+        else:
+            item.state, item.status, item.message = FAILED, "lease-expired", lost
+            item.finished_at = moment
+        item.worker, item.lease_until = None, None
+    session.flush()
+    return stale
