@@ -1,0 +1,222 @@
+"""The one place where user SQL executes.
+
+`run_sql` checks the query statically (`sql_check`), opens a fresh in-memory DuckDB with only
+the job's inputs registered and locks it down (`sql_lockdown`), runs the query under a wall
+clock (DuckDB has no statement timeout: a timer calls `interrupt()`), streams the result in
+Arrow batches up to the row cap, and shreds the job's spill directory at the end.
+
+Row cap: at most `max_rows` rows are kept; when the query has more, `run_sql` raises
+LimitExceeded by default (a silently cut output would mislead whoever reads it), or, with
+`truncate=True` (previews), returns the first `max_rows` rows with `truncated=True`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeAlias
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from jobs.engines.sql_check import CheckedQuery, check_query
+from jobs.engines.sql_errors import map_error
+from jobs.engines.sql_lockdown import open_locked
+from jobs.errors import EngineRefused, LimitExceeded
+from jobs.spec import Resources
+
+InputTable: TypeAlias = "pa.Table | pa.RecordBatchReader | pads.Dataset"
+BATCH_ROWS = 65_536
+
+
+@dataclass(frozen=True)
+class SqlLimits:
+    wall_seconds: float
+    max_rows: int
+    memory_mb: int
+    threads: int = 1
+    spill_mb: int | None = None
+    """Disk the query may spill to when it runs out of memory; None: 4 × memory_mb."""
+
+    def __post_init__(self) -> None:
+        if self.wall_seconds <= 0 or self.max_rows < 1 or self.memory_mb < 1 or self.threads < 1:
+            raise ValueError(f"SqlLimits must be positive: {self}")
+        if self.spill_mb is not None and self.spill_mb < 0:
+            raise ValueError(f"SqlLimits.spill_mb must not be negative: {self}")
+
+    @property
+    def spill_limit_mb(self) -> int:
+        return 4 * self.memory_mb if self.spill_mb is None else self.spill_mb
+
+    @classmethod
+    def from_resources(cls, resources: Resources) -> SqlLimits:
+        return cls(
+            wall_seconds=float(resources.wall_seconds),
+            max_rows=resources.max_rows,
+            memory_mb=resources.memory_mb,
+            threads=resources.cpus,
+        )
+
+
+@dataclass(frozen=True)
+class SqlResult:
+    table: pa.Table
+    rows: int
+    truncated: bool
+    elapsed: float
+    count_columns: tuple[str, ...] = ()
+    """Integer columns the outermost SELECT computes with COUNT/SUM-like aggregates (for the
+    disclosure gate's count columns)."""
+
+
+def run_sql(
+    query: str,
+    tables: Mapping[str, InputTable],
+    *,
+    limits: SqlLimits,
+    temp_dir: Path,
+    allowed_columns: Mapping[str, Collection[str]] | None = None,
+    truncate: bool = False,
+) -> SqlResult:
+    """Run one read-only query over `tables` (name -> Arrow data) inside a locked DuckDB.
+
+    `allowed_columns` (table name -> columns) narrows a table to those columns before it is
+    registered; tables not named there are registered whole. Raises EngineRefused for a
+    refused or failing query, LimitExceeded for time, memory, spill or row limits.
+    """
+    checked = check_query(query, tables.keys())
+    inputs = {
+        name: _project(name, table, (allowed_columns or {}).get(name))
+        for name, table in tables.items()
+        if name.lower() in checked.tables
+    }
+    known_names = _known_names(inputs)
+    temp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    job_dir = Path(tempfile.mkdtemp(prefix="sql-", dir=temp_dir))
+    try:
+        con = open_locked(
+            inputs,
+            spill_dir=job_dir / "spill",
+            memory_mb=limits.memory_mb,
+            threads=limits.threads,
+            spill_mb=limits.spill_limit_mb,
+        )
+        try:
+            return _execute(con, checked, limits, truncate=truncate, known_names=known_names)
+        finally:
+            con.close()
+    finally:
+        shutil.rmtree(job_dir, ignore_errors=True)
+
+
+def _execute(
+    con: Any,
+    checked: CheckedQuery,
+    limits: SqlLimits,
+    *,
+    truncate: bool,
+    known_names: set[str],
+) -> SqlResult:
+    timed_out = threading.Event()
+
+    def stop() -> None:
+        timed_out.set()
+        con.interrupt()
+
+    timer = threading.Timer(limits.wall_seconds, stop)
+    timer.daemon = True
+    started = time.monotonic()
+    timer.start()
+    try:
+        reader = con.sql(checked.text).to_arrow_reader(min(BATCH_ROWS, limits.max_rows + 1))
+        schema = reader.schema
+        batches, rows, truncated = _fetch(reader, limits)
+    except (duckdb.Error, pa.ArrowException) as exc:
+        if not isinstance(exc, duckdb.Error):
+            exc = duckdb.Error(str(exc))
+        raise map_error(
+            exc,
+            query=checked.text,
+            known_names=known_names,
+            timed_out=timed_out.is_set(),
+            wall_seconds=limits.wall_seconds,
+            memory_mb=limits.memory_mb,
+            spill_mb=limits.spill_limit_mb,
+        ) from exc
+    finally:
+        timer.cancel()
+        timer.join()
+    elapsed = time.monotonic() - started
+    if truncated and not truncate:
+        raise LimitExceeded(f"the query returned more than {limits.max_rows} rows (max_rows)")
+    table = pa.Table.from_batches(batches, schema=schema)
+    return SqlResult(
+        table=table,
+        rows=rows,
+        truncated=truncated,
+        elapsed=elapsed,
+        count_columns=_count_columns(checked, schema),
+    )
+
+
+def _fetch(reader: Any, limits: SqlLimits) -> tuple[list[pa.RecordBatch], int, bool]:
+    """At most max_rows rows; truncated when one more exists. Result bytes stay within the
+    memory limit: the rows land in this process, outside DuckDB's own accounting."""
+    batches: list[pa.RecordBatch] = []
+    rows = 0
+    size = 0
+    for batch in reader:
+        if rows + batch.num_rows > limits.max_rows:
+            batches.append(batch.slice(0, limits.max_rows - rows))
+            return batches, limits.max_rows, True
+        size += batch.nbytes
+        if size > limits.memory_mb * 1024 * 1024:
+            raise LimitExceeded(f"the query's result is larger than {limits.memory_mb} MB")
+        batches.append(batch)
+        rows += batch.num_rows
+    return batches, rows, False
+
+
+def _project(name: str, table: InputTable, columns: Collection[str] | None) -> InputTable:
+    if not isinstance(table, pa.Table | pa.RecordBatchReader | pads.Dataset):
+        raise EngineRefused(f"input {name} is a {type(table).__name__}, not Arrow data")
+    if columns is None:
+        return table
+    schema = table.schema
+    missing = [c for c in columns if schema.get_field_index(c) < 0]
+    if missing:
+        raise EngineRefused(f"input {name} has no column {', '.join(missing)}")
+    keep = [c for c in schema.names if c in set(columns)]
+    if isinstance(table, pa.Table):
+        return table.select(keep)
+    narrowed = pa.schema([schema.field(c) for c in keep])
+    if isinstance(table, pa.RecordBatchReader):
+        return pa.RecordBatchReader.from_batches(narrowed, (b.select(keep) for b in table))
+    return table.replace_schema(narrowed)
+
+
+def _known_names(inputs: Mapping[str, InputTable]) -> set[str]:
+    names = set(inputs)
+    for table in inputs.values():
+        names.update(table.schema.names)
+    return names
+
+
+def _count_columns(checked: CheckedQuery, schema: pa.Schema) -> tuple[str, ...]:
+    if checked.count_positions is None:
+        return ()
+    return tuple(
+        schema.field(p).name
+        for p in checked.count_positions
+        if p < len(schema) and _integral(schema.field(p).type)
+    )
+
+
+def _integral(kind: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(kind) or (pa.types.is_decimal(kind) and kind.scale == 0))

@@ -1,0 +1,117 @@
+"""The gate's vocabulary: its rules, what it finds, what it decides, and what a check sees."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+
+Severity = Literal["block", "fixed"]
+SENSITIVITIES = ("highly_sensitive", "moderately_sensitive")
+
+
+@dataclass(frozen=True)
+class GateRules:
+    """A zone's disclosure rules (zones/*.yaml `disclosure`), as plain values."""
+
+    min_cell_count: int = 10
+    rounding: int = 5
+    allowed_file_types: frozenset[str] = frozenset({"csv", "parquet", "png", "json"})
+    max_file_bytes: int = 16 * 1024 * 1024
+    max_rows: int = 5000
+    identifier_columns_allowed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.min_cell_count < 1 or self.rounding < 1:
+            raise ValueError("min_cell_count and rounding must be at least 1")
+        if self.max_file_bytes < 1 or self.max_rows < 1:
+            raise ValueError("max_file_bytes and max_rows must be at least 1")
+        types = frozenset(t.lower().lstrip(".") for t in self.allowed_file_types)
+        object.__setattr__(self, "allowed_file_types", types)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> GateRules:
+        """From a zone's `disclosure` section; keys the gate does not use are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in values.items() if k in names}
+        if "allowed_file_types" in kwargs:
+            kwargs["allowed_file_types"] = frozenset(kwargs["allowed_file_types"])
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing the gate found: where (output, column, row), which rule, the value, and
+    whether it blocks the release or was fixed (suppressed, rounded) on the way out."""
+
+    output: str
+    rule: str
+    column: str | None
+    row: int | None
+    value: str | None
+    message: str
+    severity: Severity
+
+    def without_value(self) -> Finding:
+        """The finding without the offending value, for readers outside the zone."""
+        return dataclasses.replace(self, value=None)
+
+
+@dataclass(frozen=True)
+class GateResult:
+    output: str
+    allowed: bool
+    findings: list[Finding]
+    table: pa.Table | None
+    """The table after suppression and rounding, when allowed (for csv and parquet files:
+    their checked content, which is what may be released, not the original file)."""
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    findings: list[Finding] = field(default_factory=list)
+    table: pa.Table | None = None
+    """A check that changes the table (suppression, rounding) or reads one from a file."""
+
+
+@dataclass(frozen=True)
+class TableContext:
+    output: str
+    where: str
+    """How messages name the output: "output by_city" or "by_city.csv (output by_city)"."""
+    table: pa.Table
+    rules: GateRules
+    column_classes: Mapping[str, str]
+    declared_counts: tuple[str, ...] | None
+    count_columns: tuple[str, ...]
+
+    def finding(
+        self,
+        rule: str,
+        message: str,
+        *,
+        severity: Severity = "block",
+        column: str | None = None,
+        row: int | None = None,
+        value: str | None = None,
+    ) -> Finding:
+        return Finding(self.output, rule, column, row, value, f"{self.where}: {message}", severity)
+
+
+@dataclass(frozen=True)
+class FileContext:
+    output: str
+    where: str
+    path: Path
+    rules: GateRules
+
+    @property
+    def file_type(self) -> str:
+        return self.path.suffix.lower().lstrip(".")
+
+    def finding(self, rule: str, message: str, *, value: str | None = None) -> Finding:
+        return Finding(self.output, rule, None, None, value, f"{self.where}: {message}", "block")
