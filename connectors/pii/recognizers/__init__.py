@@ -1,0 +1,127 @@
+"""Our recognizers, in one list: add a recognizer here and the analyzer, the column
+classifier and the fast text scan all pick it up.
+
+Each entry names its entity, how to build the Presidio recognizer for a language, a check
+that a whole value is the entity (the classifier's fast path, plain `re` + validators) and a
+finder for spans in free text (the scrubber's cheap second pass).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from presidio_analyzer import EntityRecognizer
+
+from connectors.pii.recognizers import (
+    bank_card,
+    email,
+    prc_id_number,
+    prc_mobile,
+    prc_uscc,
+    zh_address,
+    zh_name,
+)
+from connectors.pii.recognizers.bank_card import BankCardRecognizer
+from connectors.pii.recognizers.email import OfflineEmailRecognizer
+from connectors.pii.recognizers.prc_id_number import PrcIdNumberRecognizer
+from connectors.pii.recognizers.prc_mobile import PrcMobileRecognizer
+from connectors.pii.recognizers.prc_uscc import PrcUsccRecognizer
+from connectors.pii.recognizers.zh_address import ChineseAddressRecognizer
+from connectors.pii.recognizers.zh_name import ChineseNameRecognizer
+
+Span = tuple[int, int, float]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One recognizer of ours and its fast-path functions."""
+
+    entity: str
+    build: Callable[[str], EntityRecognizer]
+    matches: Callable[[str], bool]
+    find: Callable[[str], list[Span]]
+
+
+def _finder(
+    pattern: re.Pattern[str], is_valid: Callable[[str], bool], score: float
+) -> Callable[[str], list[Span]]:
+    def find(text: str) -> list[Span]:
+        return [(m.start(), m.end(), score) for m in pattern.finditer(text) if is_valid(m.group())]
+
+    return find
+
+
+def _address_matches(value: str) -> bool:
+    return zh_address.kind_of(value) is not None
+
+
+def _find_addresses(text: str) -> list[Span]:
+    return [(start, end, score) for start, end, score, _ in zh_address.find(text)]
+
+
+def _find_names(text: str) -> list[Span]:
+    return [(start, end, score) for start, end, score, _ in zh_name.find(text)]
+
+
+RECOGNIZERS: tuple[Entry, ...] = (
+    Entry(
+        prc_id_number.ENTITY,
+        PrcIdNumberRecognizer,
+        prc_id_number.matches,
+        _finder(prc_id_number.PATTERN, prc_id_number.is_valid, 1.0),
+    ),
+    Entry(
+        prc_uscc.ENTITY,
+        PrcUsccRecognizer,
+        prc_uscc.matches,
+        _finder(prc_uscc.PATTERN, prc_uscc.is_valid, 1.0),
+    ),
+    Entry(
+        bank_card.ENTITY,
+        BankCardRecognizer,
+        bank_card.matches,
+        _finder(bank_card.PATTERN, bank_card.is_valid, 0.6),
+    ),
+    Entry(
+        prc_mobile.ENTITY,
+        PrcMobileRecognizer,
+        prc_mobile.matches,
+        _finder(prc_mobile.PATTERN, prc_mobile.is_valid, 0.7),
+    ),
+    Entry(
+        email.ENTITY,
+        OfflineEmailRecognizer,
+        email.matches,
+        _finder(email.PATTERN, email.is_valid, 1.0),
+    ),
+    Entry(zh_address.ENTITY, ChineseAddressRecognizer, _address_matches, _find_addresses),
+    Entry(zh_name.ENTITY, ChineseNameRecognizer, zh_name.matches, _find_names),
+)
+
+
+def build_recognizers(language: str) -> list[EntityRecognizer]:
+    """Fresh instances of all our recognizers for one language."""
+    return [entry.build(language) for entry in RECOGNIZERS]
+
+
+def entry_for(entity: str) -> Entry | None:
+    """The registry entry of an entity, if it is one of ours."""
+    return next((entry for entry in RECOGNIZERS if entry.entity == entity), None)
+
+
+__all__ = [
+    "RECOGNIZERS",
+    "BankCardRecognizer",
+    "ChineseAddressRecognizer",
+    "ChineseNameRecognizer",
+    "Entry",
+    "OfflineEmailRecognizer",
+    "PrcIdNumberRecognizer",
+    "PrcMobileRecognizer",
+    "PrcUsccRecognizer",
+    "Span",
+    "build_recognizers",
+    "entry_for",
+]

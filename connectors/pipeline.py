@@ -1,0 +1,343 @@
+"""The import pipeline: scan a sample, plan per column, then stream the data through the
+operators in two passes, memory-flat.
+
+    plan = plan_import(source, spec, k=zone_k)            # reportable before running
+    run = run_import(source, plan, keys)                   # an iterator of output batches
+    for batch in run: writer.write_batch(batch)            # the caller encrypts and writes
+    run.report                                             # once the iterator is exhausted
+
+The plan: connectors.report.plan_import, re-exported here. Pass 1 (only when needed): the
+sample's row selection, the quasi-identifiers' classes at every generalization level, and
+every batch shown to the operators that `observe` (value counts, fakes to avoid);
+k-anonymity then decides levels and suppressed classes, or refuses before any row is
+yielded. Pass 2: every column through its operator, suppressed rows dropped. Only
+free-text columns meet the scrubber; everything else is vectorized.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
+import pyarrow as pa
+
+from connectors.errors import SourceError
+from connectors.kanon import ClassCounter, KPolicy, KReport, QuasiIdentifier, Suppressor, anonymize
+from connectors.operators import Operator, OperatorContext, build_operator
+from connectors.operators.hierarchy import chain_to, hierarchy, level_outputs
+from connectors.operators.registry import get_operator
+from connectors.report import (
+    ImportPlan,
+    ImportReport,
+    column_reports,
+    free_text_dropped,
+    plan_import,
+)
+from connectors.sampling import sample_batches
+from connectors.sources.base import Source
+
+BATCH_ROWS = 65_536
+ROW_NUMBER = "__row_number__"
+T = TypeVar("T")
+__all__ = ["ImportRun", "Keys", "plan_import", "run_import"]
+
+
+@dataclass(frozen=True)
+class Keys:
+    """The tenant's desensitization keys, from its key store (never in a spec or report)."""
+
+    pseudonym: bytes = field(repr=False)
+    surrogate: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.pseudonym) < 16 or len(self.surrogate) < 16:
+            raise ValueError("desensitization keys must be at least 16 bytes")
+
+
+# ----------------------------------------------------------------------------------- run
+
+
+@dataclass
+class _FirstPass:
+    """What pass 1 leaves for pass 2."""
+
+    chains: dict[str, list[Operator[Any]]] = field(default_factory=dict)
+    suppressor: Suppressor = field(default_factory=lambda: Suppressor(frozenset()))
+    k_report: KReport | None = None
+    rows: int | None = None
+    selected: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+
+
+class _Ahead(Iterator[T]):
+    """`items` run in a daemon thread, up to `depth` items ahead of the consumer, so that
+    reading and transforming overlap with the caller's writing (Arrow and Parquet release
+    the GIL). Errors reach the consumer; `close`, or a consumer idle for IDLE_SECONDS, stops
+    the thread."""
+
+    IDLE_SECONDS = 600.0
+
+    def __init__(self, items: Iterator[T], depth: int) -> None:
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(depth)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(target=self._produce, args=(items,), daemon=True)
+        self._thread.start()
+
+    def _put(self, kind: str, value: Any) -> bool:
+        idle = 0.0
+        while not self._stop.is_set() and idle < self.IDLE_SECONDS:
+            try:
+                self._queue.put((kind, value), timeout=0.5)
+                return True
+            except queue.Full:
+                idle += 0.5
+        return False
+
+    def _produce(self, items: Iterator[T]) -> None:
+        try:
+            for item in items:
+                if not self._put("item", item):
+                    return
+            self._put("end", None)
+        except BaseException as error:  # handed to the consumer, whatever it is
+            self._put("error", error)
+
+    def __next__(self) -> T:
+        while not self._done:
+            try:
+                kind, value = self._queue.get(timeout=1.0)
+            except queue.Empty:
+                if self._thread.is_alive():
+                    continue
+                self._done = True
+                raise RuntimeError("the import stopped: it was left idle too long") from None
+            if kind == "item":
+                return value  # type: ignore[no-any-return]
+            self._done = True
+            if kind == "error":
+                raise value
+        raise StopIteration
+
+    def close(self) -> None:
+        self._stop.set()
+        self._done = True
+        while not self._queue.empty():
+            self._queue.get_nowait()
+
+
+class ImportRun(Iterator[pa.RecordBatch]):
+    """The output batches of an import, in source order; `schema` is known before the first
+    batch, `report` once the last has been taken. Single use; `close()` (or leaving a `with`
+    block) abandons it. With `prefetch` > 0 the next batches are prepared in a background
+    thread while the caller writes; `progress` is still called on the caller's thread."""
+
+    def __init__(
+        self,
+        source: Source,
+        plan: ImportPlan,
+        keys: Keys,
+        *,
+        progress: Callable[[int], None] | None = None,
+        batch_rows: int = BATCH_ROWS,
+        prefetch: int = 2,
+    ) -> None:
+        self.source, self.plan = source, plan
+        self._context = OperatorContext(
+            pseudonym_key=keys.pseudonym, surrogate_key=keys.surrogate, k=plan.k
+        )
+        self._progress = progress
+        self._batch_rows = batch_rows
+        self._report: ImportReport | None = None
+        self._rows_read = 0
+        types = source.schema()
+        self._row_number = ROW_NUMBER
+        while self._row_number in types.names:
+            self._row_number += "_"
+        self._kept = [c.column for c in plan.columns if c.operator != "drop"]
+        self._observing = [
+            c.column
+            for c in plan.columns
+            if c.operator != "drop" and get_operator(c.operator).observes
+        ]
+        self.schema = pa.schema(
+            [(c, self._operator(c).output_type(types.field(c).type)) for c in self._kept]
+        )
+        self._stream: Iterator[tuple[pa.RecordBatch | None, int]] = self._run()
+        if prefetch > 0:
+            self._stream = _Ahead(self._stream, prefetch)
+
+    def __iter__(self) -> ImportRun:
+        return self
+
+    def __next__(self) -> pa.RecordBatch:
+        while True:
+            batch, rows_read = next(self._stream)
+            if self._progress is not None:
+                self._progress(rows_read)
+            if batch is not None:
+                return batch
+
+    def __enter__(self) -> ImportRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stops the import where it is (no report)."""
+        if isinstance(self._stream, _Ahead):
+            self._stream.close()
+
+    @property
+    def report(self) -> ImportReport:
+        if self._report is None:
+            raise RuntimeError("the import has not finished: take every batch first")
+        return self._report
+
+    def _operator(self, column: str, params: Any = None) -> Operator[Any]:
+        planned = self.plan.column(column)
+        chosen = planned.params if params is None else params
+        return build_operator(planned.operator, chosen, self._context)
+
+    def _numbered(self) -> Iterator[pa.RecordBatch]:
+        start = 0
+        for batch in self.source.batches(self._batch_rows):
+            numbers = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
+            start = self._rows_read = start + batch.num_rows
+            yield batch.append_column(self._row_number, numbers)
+
+    def _selection(self) -> Iterator[pa.RecordBatch]:
+        sample = self.plan.sample
+        if sample is None:
+            return self._numbered()
+        return sample_batches(
+            self._numbered,
+            n=sample["n"],
+            fraction=sample["fraction"],
+            stratify_by=sample["stratify_by"],
+            seed=sample["seed"],
+        )
+
+    def _hierarchy(self, column: str) -> list[Operator[Any]]:
+        """The column's generalization levels; none for an operator that observes the column
+        first (its classes are counted on raw values and mapped afterwards)."""
+        if column in self._observing:
+            return []
+        return hierarchy(
+            self._operator(column),
+            lambda params: self._operator(column, params=params),
+            self.plan.max_generalization_steps + 1,
+        )
+
+    def _first_pass(self) -> _FirstPass:
+        plan, qis = self.plan, list(self.plan.quasi_identifiers)
+        if not (qis or self._observing or plan.sample):
+            return _FirstPass()
+        hierarchies = {c: self._hierarchy(c) for c in qis}
+        observers = {c: self._operator(c) for c in self._observing}
+        counter = ClassCounter([len(hierarchies[c]) or 1 for c in qis])
+        chosen: list[np.ndarray[Any, Any]] = []
+        for batch in self._selection():
+            chosen.append(batch.column(self._row_number).to_numpy())
+            for column, observer in observers.items():
+                observer.observe(batch.column(column))
+            counter.update(
+                [level_outputs(batch.column(c), hierarchies[c]) or [batch.column(c)] for c in qis]
+            )
+        first = _FirstPass(rows=self._rows_read)
+        first.chains = {c: [observer] for c, observer in observers.items()}
+        if plan.sample is not None:
+            first.selected = np.zeros(self._rows_read, dtype=bool)
+            first.selected[np.concatenate(chosen) if chosen else []] = True
+        if not qis:
+            return first
+        for i, column in enumerate(qis):
+            if not hierarchies[column]:
+                dtype = self.source.schema().field(column).type
+                hierarchies[column] = first.chains[column]
+                counter.remap(i, hierarchies[column][0].apply, dtype)
+                hierarchies[column][0].stats.clear()  # counted again as it writes
+        policy = KPolicy(
+            k=plan.k,
+            strategy=plan.k_strategy,
+            max_suppressed_share=plan.max_suppressed_share,
+            max_steps=plan.max_generalization_steps,
+            suppression_tolerance=plan.suppression_tolerance,
+        )
+        quasi = [QuasiIdentifier(c, tuple(op.label() for op in hierarchies[c])) for c in qis]
+        decision = anonymize(counter, quasi, policy)
+        for column, level in zip(qis, decision.levels, strict=True):
+            first.chains[column] = chain_to(hierarchies[column], level)
+        first.suppressor, first.k_report = Suppressor(decision.suppressed), decision.report
+        return first
+
+    def _run(self) -> Iterator[tuple[pa.RecordBatch | None, int]]:
+        """(output batch or None, source rows read so far), batch after batch."""
+        started = time.perf_counter()
+        plan, qis = self.plan, list(self.plan.quasi_identifiers)
+        first = self._first_pass()
+        first_seconds = time.perf_counter() - started
+        chains = {c: first.chains.get(c) or [self._operator(c)] for c in self._kept}
+        seconds = dict.fromkeys(chains, 0.0)
+        rows_in = rows_selected = rows_out = 0
+        for batch in self.source.batches(self._batch_rows):
+            start, rows_in = rows_in, rows_in + batch.num_rows
+            if first.selected is not None:
+                if rows_in > len(first.selected):
+                    raise SourceError("the source changed between passes (it grew)")
+                batch = batch.filter(pa.array(first.selected[start:rows_in]))
+            rows_selected += batch.num_rows
+            if not batch.num_rows:
+                yield None, rows_in
+                continue
+            outputs: dict[str, pa.Array] = {}
+            for field_ in self.schema:
+                tick = time.perf_counter()
+                out = batch.column(field_.name)
+                for operator in chains[field_.name]:
+                    out = operator.apply(out)
+                outputs[field_.name] = out if out.type == field_.type else out.cast(field_.type)
+                seconds[field_.name] += time.perf_counter() - tick
+            result = pa.RecordBatch.from_arrays(list(outputs.values()), schema=self.schema)
+            keep = first.suppressor.keep_mask([outputs[c] for c in qis])
+            if keep is not None:
+                result = result.filter(keep)
+            rows_out += result.num_rows
+            yield (result if result.num_rows else None), rows_in
+        if first.rows is not None and first.rows != rows_in:
+            raise SourceError(f"the source changed between passes ({first.rows}, {rows_in} rows)")
+        self._report = ImportReport(
+            source=plan.source,
+            rows_in=rows_in,
+            rows_selected=rows_selected,
+            rows_out=rows_out,
+            rows_suppressed=rows_selected - rows_out,
+            columns=column_reports(plan, chains, seconds),
+            k_anonymity=first.k_report or KReport.trivial(plan.k, plan.k_strategy, rows_out),
+            free_text_dropped=free_text_dropped(plan),
+            sample=plan.sample,
+            seconds={"first_pass": first_seconds, "total": time.perf_counter() - started},
+        )
+
+
+def run_import(
+    source: Source,
+    plan: ImportPlan,
+    keys: Keys,
+    *,
+    progress: Callable[[int], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
+    prefetch: int = 2,
+) -> ImportRun:
+    """The output batches of `plan` applied to `source` (see ImportRun). `progress` is called
+    after each batch with the number of source rows read so far in the writing pass;
+    `prefetch`: batches prepared ahead in a background thread (0: none, all in the caller's
+    thread)."""
+    return ImportRun(
+        source, plan, keys, progress=progress, batch_rows=batch_rows, prefetch=prefetch
+    )
