@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -60,6 +60,7 @@ class Lab:
     audit_public_key: Ed25519PublicKey
     store: DatasetStore
     zone_names: frozenset[str]
+    master_key: bytes = field(repr=False)
 
     @classmethod
     def open(cls, settings: Settings, *, upgrade_schema: bool = False) -> Lab:
@@ -102,6 +103,7 @@ class Lab:
             audit_public_key=signer.public_key(),
             store=DatasetStore(settings.home, master),
             zone_names=frozenset(zone_files) | {"platform"},
+            master_key=master,
         )
 
     @contextmanager

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = Field(default=1000, ge=1)
     audit_checkpoint_seconds: float = Field(default=300.0, gt=0)
     decision_cache_size: int = Field(default=100_000, ge=0)
+    workers: int = Field(
+        default=1, ge=0, le=64, description="Worker threads inside `lab serve` (0: none)."
+    )
     requeue_expired_work: bool = Field(
         default=False,
         description="When a worker dies, requeue its item (true) or fail it (false).",

@@ -12,6 +12,9 @@ up and checks it before anyone sees it. Example:
     labjob.write_table("sales_by_city", summary)
     labjob.log_metric("rows", len(df))
 
+A spark job gets its SparkSession from `labjob.spark()` and reads and writes DataFrames with
+`labjob.read_spark(name)` and `labjob.write_spark(name, df)` (see `_spark`).
+
 (`LABJOB_INPUTS` and `LABJOB_WORKSPACE` point elsewhere when trying a job outside the lab.)
 """
 
@@ -27,14 +30,19 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ._spark import read_spark, spark, write_spark
+
 __all__ = [
     "inputs",
     "log_metric",
     "outputs_dir",
     "read_pandas",
+    "read_spark",
     "read_table",
     "save_model",
+    "spark",
     "write_file",
+    "write_spark",
     "write_table",
 ]
 

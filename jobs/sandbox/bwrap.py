@@ -11,7 +11,7 @@ new PID, network (loopback only, down), IPC, UTS and cgroup namespaces, on a rea
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -69,9 +69,11 @@ def argv(
     group_fd: int,
     info_fd: int,
     tmp_bytes: int = TMP_BYTES,
+    data_files: Sequence[tuple[int, str]] = (),
 ) -> list[str]:
     """The bwrap command; `/tmp` and `/dev/shm` are private tmpfs of `tmp_bytes` each (their
-    pages count against the job's memory cgroup too)."""
+    pages count against the job's memory cgroup too). `data_files`: more read-only files
+    made from descriptors (`data_fd`), as (descriptor, path inside)."""
     args = [
         "bwrap",
         "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
@@ -97,6 +99,8 @@ def argv(
         args += ["--perms", "0555", "--size", "4096", "--tmpfs", path]
     args += ["--perms", "0444", "--ro-bind-data", str(passwd_fd), "/etc/passwd"]
     args += ["--perms", "0444", "--ro-bind-data", str(group_fd), "/etc/group"]
+    for fd, path in data_files:
+        args += ["--perms", "0444", "--ro-bind-data", str(fd), path]
     args += ["--ro-bind", str(mounts.bundle), "/job"]
     args += ["--ro-bind", str(mounts.inputs), "/inputs"]
     args += ["--bind", str(mounts.workspace), "/workspace"]

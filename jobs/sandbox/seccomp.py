@@ -9,6 +9,12 @@ a foreign architecture (32-bit `int 0x80`, x32) kill the process (libseccomp's d
 
 `filter_bytes()` returns the compiled BPF program that `bwrap --seccomp FD` loads, or None
 with a reason when libseccomp is missing; the program is built once per process.
+
+`inet=True` builds the variant for Spark jobs, whose Python driver talks to its JVM (and the
+JVM to its Python workers) over TCP: AF_INET and AF_INET6 sockets are allowed as well as
+AF_UNIX, every other family still fails with EAFNOSUPPORT, the rest of the filter is the
+same. The network namespace is what keeps such a job off the network: its only interface is
+its own loopback, with no route out, and the host's loopback is another namespace's.
 """
 
 from __future__ import annotations
@@ -22,8 +28,13 @@ import tempfile
 
 _ACT_ALLOW = 0x7FFF0000
 _CMP_NE = 1
+_CMP_EQ = 4
+_CMP_GT = 6
 _CMP_MASKED_EQ = 7
+_AF_UNSPEC = 0
 _AF_UNIX = 1
+_AF_INET = 2
+_AF_INET6 = 10
 _TIOCSTI = 0x5412
 
 DENIED = (
@@ -113,12 +124,24 @@ class _Builder:
         self.lib.seccomp_release(self.ctx)
 
 
-def _compile() -> bytes:
+def _socket_rules(builder: _Builder, *, inet: bool) -> None:
+    refuse = _errno_action(errno.EAFNOSUPPORT)
+    if not inet:
+        builder.rule(refuse, "socket", (0, _CMP_NE, _AF_UNIX, 0))
+        return
+    # one comparison per rule (libseccomp ORs the rules): every family but 1, 2 and 10
+    refused = [_AF_UNSPEC, *range(_AF_INET + 1, _AF_INET6)]
+    for family in refused:
+        builder.rule(refuse, "socket", (0, _CMP_EQ, family, 0))
+    builder.rule(refuse, "socket", (0, _CMP_GT, _AF_INET6, 0))
+
+
+def _compile(*, inet: bool = False) -> bytes:
     builder = _Builder(_load())
     try:
         for name in DENIED:
             builder.rule(_errno_action(errno.EPERM), name)
-        builder.rule(_errno_action(errno.EAFNOSUPPORT), "socket", (0, _CMP_NE, _AF_UNIX, 0))
+        _socket_rules(builder, inet=inet)
         for flag in _NAMESPACE_FLAGS:
             builder.rule(_errno_action(errno.EPERM), "clone", (0, _CMP_MASKED_EQ, flag, flag))
         builder.rule(_errno_action(errno.ENOSYS), "clone3")
@@ -130,17 +153,18 @@ def _compile() -> bytes:
 
 
 @functools.cache
-def filter_bytes() -> bytes | str:
-    """The compiled BPF program, or a string saying why there is none."""
+def filter_bytes(*, inet: bool = False) -> bytes | str:
+    """The compiled BPF program, or a string saying why there is none; `inet`: the variant
+    that also allows AF_INET and AF_INET6 sockets (Spark jobs)."""
     try:
-        return _compile()
+        return _compile(inet=inet)
     except OSError as exc:
         return f"seccomp filter unavailable ({exc})"
 
 
-def filter_fd() -> int | None:
+def filter_fd(*, inet: bool = False) -> int | None:
     """A fresh read-only descriptor holding the program (for `bwrap --seccomp`), or None."""
-    program = filter_bytes()
+    program = filter_bytes(inet=inet)
     if isinstance(program, str):
         return None
     fd = os.memfd_create("lab-seccomp", os.MFD_CLOEXEC)

@@ -14,6 +14,8 @@ from lab.api.routes import (
     audit,
     datasets,
     health,
+    imports,
+    jobs,
     me,
     policy,
     tenants,
@@ -51,6 +53,18 @@ def create_app(lab: Lab) -> FastAPI:
         response.headers["X-Request-ID"] = request.state.request_id
         return response
 
-    for module in (health, me, tenants, users, tokens, policy, audit, zones, datasets):
+    for module in (
+        health,
+        me,
+        tenants,
+        users,
+        tokens,
+        policy,
+        audit,
+        zones,
+        datasets,
+        jobs,
+        imports,
+    ):
         app.include_router(module.router)
     return app

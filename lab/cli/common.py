@@ -61,7 +61,8 @@ def open_lab(*, upgrade_schema: bool = False) -> Iterator[Lab]:
         lab.close()
 
 
-def _principal(lab: Lab) -> tuple[Principal, Actor]:
+def principal_of(lab: Lab) -> tuple[Principal, Actor]:
+    """Who the CLI acts as: LAB_TOKEN's user, or the operator console."""
     if lab.settings.token is None:
         return CLI_PRINCIPAL, Actor(f"{CLI_PRINCIPAL.user}:{getpass.getuser()}")
     with lab.read() as session:
@@ -74,7 +75,7 @@ def authorize(
     lab: Lab, action: str, resource: str, *, tenant: str = PLATFORM, zone: str = "platform"
 ) -> Actor:
     """Pass the chokepoint as the console (or LAB_TOKEN's user); return who acts."""
-    principal, actor = _principal(lab)
+    principal, actor = principal_of(lab)
     lab.chokepoint.authorize(
         principal,
         action=action,

@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
     app.command("migrate")(migrate)
     app.command("scheduler")(scheduler)
+    app.command("worker")(worker)
 
 
 @handles_errors
@@ -96,6 +97,9 @@ def serve(
         from lab.retention.scheduler import Housekeeper
 
         housekeeping = Housekeeper(lab).start_background()
+    from lab.work.pool import WorkerPool
+
+    pool = WorkerPool(lab, settings.workers).start()
     bind_host, bind_port = host or settings.api_host, port or settings.api_port
     console.print(
         f"lab API on [bold]http://{bind_host}:{bind_port}[/] "
@@ -104,6 +108,7 @@ def serve(
     try:
         uvicorn.run(create_app(lab), host=bind_host, port=bind_port, log_level="info")
     finally:
+        pool.shutdown()
         if housekeeping is not None:
             housekeeping.shutdown(wait=False)
         lab.close()
@@ -114,6 +119,25 @@ def migrate() -> None:
     """Bring the metastore schema to the newest version."""
     with open_lab(upgrade_schema=True):
         console.print("metastore schema is up to date")
+
+
+@handles_errors
+def worker(
+    threads: int = typer.Option(1, min=1, max=64, help="Jobs run at once by this process."),
+) -> None:
+    """Run jobs and imports from the queue, for deployments with several processes."""
+    from lab.work.pool import WorkerPool
+
+    with open_lab(upgrade_schema=True) as lab:
+        pool = WorkerPool(lab, threads).start()
+        console.print(f"worker running {threads} thread(s) (Ctrl-C stops)")
+        try:
+            while not pool.stop.wait(3600):
+                pass
+        except (KeyboardInterrupt, SystemExit):
+            console.print("stopping: running jobs finish or fail, none is lost")
+        finally:
+            pool.shutdown(timeout=30)
 
 
 @handles_errors

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import admin, audit, data, keys, lifecycle, policy
+from lab.cli import admin, audit, data, imports, jobs, keys, lifecycle, policy
 from lab.cli.common import handles_errors
 
 app = typer.Typer(
@@ -30,6 +30,9 @@ app.add_typer(
 )
 app.add_typer(data.zones, name="zones", help="Zone rules: now, at a past time, history.")
 app.add_typer(keys.app, name="keys", help="Master key: generate, rotate.")
+app.add_typer(jobs.app, name="jobs", help="Code sent to the data: submit, follow, outputs.")
+app.command("import")(imports.import_cmd)
+app.add_typer(imports.imports, name="imports", help="Past imports and their reports.")
 app.command("receipts")(handles_errors(data.receipts))
 admin.tenants.command("offboard")(handles_errors(data.offboard))
 

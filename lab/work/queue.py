@@ -61,15 +61,22 @@ def list_items(
 
 
 def claim(
-    sessions: sessionmaker[Session], worker: str, kinds: Sequence[str], *, lease: timedelta
+    sessions: sessionmaker[Session],
+    worker: str,
+    kinds: Sequence[str],
+    *,
+    lease: timedelta,
+    only: str | None = None,
 ) -> WorkItem | None:
-    """Give the oldest queued item of `kinds` to `worker`, or None. Exactly one claimant wins:
-    PostgreSQL skips rows another transaction has locked; SQLite serialises writers."""
+    """Give the oldest queued item of `kinds` (or the item `only`) to `worker`, or None.
+    Exactly one claimant wins: PostgreSQL skips rows another transaction has locked; SQLite
+    serialises writers."""
+    query = sa.select(WorkItem).where(WorkItem.state == QUEUED, WorkItem.kind.in_(list(kinds)))
+    if only is not None:
+        query = query.where(WorkItem.id == only)
     with sessions.begin() as session:
         candidate = session.scalar(
-            sa.select(WorkItem)
-            .where(WorkItem.state == QUEUED, WorkItem.kind.in_(list(kinds)))
-            .order_by(WorkItem.created_at, WorkItem.id)
+            query.order_by(WorkItem.created_at, WorkItem.id)
             .limit(1)
             .with_for_update(skip_locked=True)
         )

@@ -93,10 +93,10 @@ class Worker:
         self.lease = lease
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
-    def run_once(self) -> str | None:
-        """Claim and run one item; its id, or None when the queue was empty."""
+    def run_once(self, only: str | None = None) -> str | None:
+        """Claim and run one item (or the item `only`); its id, or None if none was queued."""
         self.reap()
-        item = claim(self.lab.sessions, self.id, list(self.handlers), lease=self.lease)
+        item = claim(self.lab.sessions, self.id, list(self.handlers), lease=self.lease, only=only)
         if item is None:
             return None
         self._run(item)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 09:58:02.156076
+Create Date: 2026-11-29 10:37:09.078983
 """
 
 from __future__ import annotations

@@ -23,6 +23,9 @@ FOREIGN = {
     "zone": "sandbox",
     "name": "merchants",
     "version": "1",
+    "job_id": "0000000000000000",
+    "import_id": "0000000000000000",
+    "output": "result",
 }
 VERSION = "/v1/tenants/{tenant}/zones/{zone}/datasets/{name}/versions/{version}"
 SANDBOX_RULES = yaml.safe_load(

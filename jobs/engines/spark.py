@@ -1,0 +1,297 @@
+"""The Spark engine: a PySpark job's driver, its JVM and its Python workers in the job sandbox.
+
+A Spark job runs in the same bubblewrap sandbox as a Python job (`jobs.engines.python`): uid
+65534 with no capabilities, new PID, network, IPC, UTS and cgroup namespaces, a read-only
+root showing only what `jobs/sandbox/spark_layout.py` lists, `/job` and `/inputs` read-only,
+`/workspace` writable, a private `/tmp`, its own cgroups, a capped and redacted log. What
+differs, and why:
+
+- the view also holds PySpark with py4j (read-only, with its jars), the Java runtime, a few
+  tools (`bash` for `spark-submit`, coreutils Hadoop shells out to) and an `/etc/hosts` for
+  the loopback names;
+- the seccomp filter allows AF_INET/AF_INET6 sockets besides AF_UNIX: PySpark's driver talks
+  to its JVM, and the JVM to Python workers, over TCP. The network namespace is unchanged:
+  its only interface is its own loopback (bubblewrap brings it up), with no route out, so
+  neither the host's loopback nor any other address is reachable;
+- no RLIMIT_AS (a JVM reserves gigabytes of address space it never touches): the memory
+  cgroup bounds what is really used, and the JVM heap is sized from the same limit;
+- `pids.max` allows the JVM's threads (`SPARK_MAX_TASKS` at least);
+- the master is `local[N]` only: a cluster driver would need a network path out of the
+  sandbox, which this engine never opens (see `check_master`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import resource
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from jobs.engines.python import (
+    MIB,
+    PythonLimits,
+    PythonResult,
+    _check_entrypoint,
+    _check_env,
+    _directory,
+    sandbox_available,
+)
+from jobs.engines.python_status import _SIGNAL_REASONS, outcome
+from jobs.errors import EngineRefused, SpecInvalid
+from jobs.runtime._spark import ENV_CORES, ENV_DRIVER_MEMORY, ENV_MASTER, JVM_ENDED, SCRATCH
+from jobs.sandbox import bwrap, seccomp, workspace
+from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
+from jobs.sandbox.layout import LayoutError
+from jobs.sandbox.logs import LogCapture
+from jobs.sandbox.logs import redact as redact_text
+from jobs.sandbox.process import Finished, Rlimits, run
+from jobs.sandbox.spark_layout import ETC_FILES, SparkLayout, spark_layout
+
+DEFAULT_MASTER = "local[2]"
+SPARK_MAX_TASKS = 512  # processes and threads: a local JVM runs 100-200 threads
+MIN_MEMORY_MB = 1024
+DRIVER_HEAP_SHARE = 0.5  # of the memory limit; the rest: JVM off-heap, Python, /tmp
+_LOCAL = re.compile(r"^local(?:\[([1-9][0-9]{0,2})\])?$")
+_ENV_SPARK_RESERVED = re.compile(
+    r"^(SPARK_|PYSPARK_|_PYSPARK|JAVA_|JDK_|_JAVA_|HADOOP_|YARN_|PY4J|CLASSPATH$|JAVA$)"
+)
+_JVM_SIGNAL = re.compile("^" + re.escape(JVM_ENDED) + r" \(signal (\d+)\)", re.MULTILINE)
+_PROBE = """\
+import os, subprocess, sys
+import py4j, pyspark
+java = [os.environ["JAVA_HOME"] + "/bin/java", "-XX:-UsePerfData", "-version"]
+done = subprocess.run(java, capture_output=True, text=True, check=False)
+print("pyspark", pyspark.__version__, "|", (done.stderr or "no output from java").splitlines()[0])
+sys.exit(done.returncode)
+"""
+
+
+def spark_available() -> str | None:
+    """None when Spark jobs can run here (bubblewrap works, a JVM starts in the sandbox,
+    PySpark imports there), else why not (then Spark jobs must be refused)."""
+    return _probe()
+
+
+@functools.cache
+def _probe() -> str | None:
+    why_not = sandbox_available()
+    if why_not is not None:
+        return why_not
+    try:
+        spark_layout()
+    except LayoutError as exc:
+        return f"the Spark sandbox cannot be laid out: {exc}"
+    with tempfile.TemporaryDirectory(prefix="lab-spark-probe-") as tmp:
+        root = Path(tmp)
+        for name in ("job", "inputs", "workspace"):
+            (root / name).mkdir()
+        (root / "job" / "probe.py").write_text(_PROBE, encoding="utf-8")
+        limits = PythonLimits(wall_seconds=60, memory_mb=MIN_MEMORY_MB, cpu_seconds=60)
+        result = _run(root / "job", "probe.py", root / "inputs", root / "workspace", limits)
+    if result.status != "succeeded":
+        return f"Spark cannot start in the sandbox: {result.message}: {result.log.strip()[:300]}"
+    return None
+
+
+def check_master(master: str) -> int:
+    """The number of cores of a `local` / `local[N]` master; EngineRefused for anything else.
+
+    A cluster master (`spark://`, `k8s://`, `yarn`) runs executors on other machines: the
+    driver would need a route to them, the executors would need the inputs (not this
+    sandbox's `/inputs`) and Spark's RPC authentication and encryption would have to protect
+    the data in transit. None of that exists inside a job sandbox without a network.
+    """
+    match = _LOCAL.match(master)
+    if match is None:
+        raise EngineRefused(
+            f"Spark master {master!r} is not available to sandboxed jobs: only local[N] runs "
+            "in the job's sandbox, which has no network to reach a cluster"
+        )
+    return int(match.group(1) or 1)
+
+
+def run_spark(
+    bundle_dir: Path,
+    entrypoint: str,
+    *,
+    inputs_dir: Path,
+    workspace: Path,
+    limits: PythonLimits,
+    master: str = DEFAULT_MASTER,
+    env: Mapping[str, str] | None = None,
+    redact: Sequence[str] = (),
+) -> PythonResult:
+    """Run the PySpark job `bundle_dir/entrypoint` in the sandbox (see `run_python` for the
+    directories); raises EngineRefused if Spark cannot run here or `master` is not local."""
+    cores = check_master(master)
+    if limits.memory_mb < MIN_MEMORY_MB:
+        raise SpecInvalid(f"a Spark job needs a memory limit of at least {MIN_MEMORY_MB} MiB")
+    why_not = spark_available()
+    if why_not is not None:
+        raise EngineRefused(why_not)
+    return _run(bundle_dir, entrypoint, inputs_dir, workspace, limits, env or {}, redact, cores)
+
+
+def driver_memory_mb(limits: PythonLimits) -> int:
+    return max(256, int(limits.memory_mb * DRIVER_HEAP_SHARE))
+
+
+def _check_spark_env(env: Mapping[str, str]) -> dict[str, str]:
+    checked = _check_env(env)
+    for name in checked:
+        if _ENV_SPARK_RESERVED.match(name):
+            raise SpecInvalid(f"environment variable {name!r} is not allowed in a Spark job")
+    return checked
+
+
+def _engine_env(view: SparkLayout, limits: PythonLimits, cores: int) -> dict[str, str]:
+    memory = f"{driver_memory_mb(limits)}m"
+    return {
+        **view.env(),
+        ENV_MASTER: f"local[{cores}]",
+        ENV_CORES: str(cores),
+        ENV_DRIVER_MEMORY: memory,
+    }
+
+
+def _run(
+    bundle_dir: Path,
+    entrypoint: str,
+    inputs_dir: Path,
+    workspace_dir: Path,
+    limits: PythonLimits,
+    env: Mapping[str, str] | None = None,
+    secrets: Sequence[str] = (),
+    cores: int = 2,
+) -> PythonResult:
+    view = spark_layout()
+    bundle = _directory(bundle_dir, "code bundle")
+    inputs = _directory(inputs_dir, "inputs")
+    _check_entrypoint(bundle, entrypoint)
+    job_env = {**_check_spark_env(env or {}), **_engine_env(view, limits, cores)}
+    try:
+        outputs = workspace.prepare(workspace_dir, bwrap.SANDBOX_UID, bwrap.SANDBOX_GID)
+    except NotADirectoryError as exc:
+        raise SpecInvalid(str(exc)) from exc
+    workspace_dir = workspace_dir.resolve()
+    workspace.grant_read(bundle, bwrap.SANDBOX_GID)
+    workspace.grant_read(inputs, bwrap.SANDBOX_GID)
+    mounts = bwrap.Mounts(bundle, inputs, workspace_dir)
+    label = f"spark-{workspace_dir.parent.name}-{workspace_dir.name}"
+    cgroups, rlimits, notes = _limits(label, limits)
+    capture = LogCapture(limits.max_log_bytes)
+    oom_kills = 0
+    try:
+        finished, filtered = _launch(
+            view, mounts, entrypoint, job_env, limits, rlimits, cgroups, capture
+        )
+    finally:
+        if cgroups is not None:
+            cgroups.kill_all()
+            oom_kills = cgroups.oom_kills()
+            cgroups.remove()
+    program = seccomp.filter_bytes(inet=True)
+    notes.append(
+        "seccomp filter on (AF_UNIX, AF_INET, AF_INET6 sockets)"
+        if filtered
+        else f"no seccomp filter: {program!s:.100}"
+    )
+    removed = workspace.reclaim(workspace_dir, skip=tuple(bwrap.read_only_inside(mounts)))
+    shutil.rmtree(workspace_dir / SCRATCH, ignore_errors=True)  # shuffle files, spills
+    log = redact_text(capture.text(), secrets)
+    workspace.write_log(workspace_dir, log)
+    status, message = outcome(finished, limits, log, oom_kills=oom_kills)
+    death = _jvm_death(log, limits) if status == "failed" else None
+    if death is not None:
+        status, message = "killed", death
+    if removed:
+        message += f"; removed from the workspace (links, special files): {', '.join(removed[:10])}"
+    return PythonResult(
+        exit_code=finished.returncode,
+        status=status,
+        message=redact_text(message, secrets),
+        log=log,
+        elapsed=finished.elapsed,
+        outputs_dir=outputs,
+        confinement="; ".join(notes),
+    )
+
+
+def _jvm_death(log: str, limits: PythonLimits) -> str | None:
+    """Why the job failed when its JVM died under it (the runtime reports the signal)."""
+    match = _JVM_SIGNAL.search(log)
+    if match is None:
+        return None
+    number = int(match.group(1))
+    template = _SIGNAL_REASONS.get(number, "killed by signal {number}")
+    reason = template.format(
+        cpu=limits.cpu_seconds, file=limits.max_file_mb, memory=limits.memory_mb, number=number
+    )
+    return f"the Spark JVM died: {reason}"
+
+
+def _limits(label: str, limits: PythonLimits) -> tuple[JobCgroups | None, Rlimits, list[str]]:
+    """Like a Python job's, but room for the JVM's threads and no address-space limit."""
+    notes = [f"bwrap: uid {bwrap.SANDBOX_UID}, no capabilities, network namespace (loopback)"]
+    tasks = max(limits.max_processes, SPARK_MAX_TASKS)
+    cgroups: JobCgroups | None = None
+    try:
+        cgroups = JobCgroups.create(label, max_tasks=tasks, memory_bytes=limits.memory_mb * MIB)
+        notes.append(cgroups.describe())
+    except CgroupUnavailable as exc:
+        notes.append(f"RLIMIT_NPROC={tasks} for uid {bwrap.SANDBOX_UID} ({exc})")
+    rlimits = Rlimits(
+        address_space=resource.RLIM_INFINITY,
+        cpu_seconds=max(1, int(limits.cpu_seconds)),
+        file_size=limits.max_file_mb * MIB,
+        processes=None if cgroups else tasks,
+    )
+    notes.append(
+        f"rlimits AS=unlimited CPU={rlimits.cpu_seconds}s FSIZE={limits.max_file_mb}MiB; "
+        f"JVM heap {driver_memory_mb(limits)}MiB"
+    )
+    return cgroups, rlimits, notes
+
+
+def _launch(
+    view: SparkLayout,
+    mounts: bwrap.Mounts,
+    entrypoint: str,
+    env: Mapping[str, str],
+    limits: PythonLimits,
+    rlimits: Rlimits,
+    cgroups: JobCgroups | None,
+    capture: LogCapture,
+) -> tuple[Finished, bool]:
+    """Run the sandbox; how it ended, and whether the seccomp filter was applied."""
+    passwd, group = bwrap.identity_files()
+    info_read, info_write = os.pipe()
+    fds = [info_read, info_write, bwrap.data_fd(passwd), bwrap.data_fd(group)]
+    files = [(bwrap.data_fd(text.encode()), path) for path, text in ETC_FILES.items()]
+    fds += [fd for fd, _ in files]
+    try:
+        seccomp_fd = seccomp.filter_fd(inet=True)
+        if seccomp_fd is not None:
+            fds.append(seccomp_fd)
+        args = bwrap.argv(
+            view.base, mounts, entrypoint, env=env, seccomp_fd=seccomp_fd,
+            passwd_fd=fds[2], group_fd=fds[3], info_fd=info_write,
+            tmp_bytes=max(64, limits.memory_mb // 4) * MIB, data_files=files,
+        )  # fmt: skip
+        args, args_fd = bwrap.packed(args)
+        fds.append(args_fd)
+        finished = run(
+            args, pass_fds=fds[1:], limits=rlimits, cgroups=cgroups,
+            wall_seconds=limits.wall_seconds, capture=capture, info_fd=info_read,
+        )  # fmt: skip
+        return finished, seccomp_fd is not None
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
+__all__ = ["DEFAULT_MASTER", "check_master", "run_spark", "spark_available"]

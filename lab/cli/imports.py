@@ -1,0 +1,173 @@
+"""`lab import ...`: bring a file (or a synthetic source) into a zone, desensitized."""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from lab.cli.common import authorize, console, fail, handles_errors, open_lab, principal_of
+from lab.imports.service import run_import_item, submit_import
+from lab.work.models import SUCCEEDED
+from lab.work.queue import get_item, list_items
+from lab.work.worker import Worker
+
+KINDS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+
+
+def _spec_text(source: str | None, spec: Path | None) -> str:
+    if spec is not None:
+        text = spec.read_text(encoding="utf-8")
+        if source is None:
+            return text
+        import yaml
+
+        data: dict[str, Any] = yaml.safe_load(text) or {}
+    else:
+        data = {}
+    if source is None:
+        raise fail("give a SOURCE file, or a --spec whose source names one")
+    if source.startswith("synthetic:"):
+        data["source"] = {"kind": "synthetic", "rows": int(source.split(":", 1)[1])}
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise fail(f"{source}: no such file")
+        kind = KINDS.get(path.suffix.lower())
+        if kind is None:
+            raise fail(f"{source}: cannot tell the format from the name; give a --spec")
+        data["source"] = {**data.get("source", {}), "kind": kind, "path": str(path.resolve())}
+    return json.dumps(data)
+
+
+def _report(result: dict[str, Any]) -> None:
+    report = result["report"]
+    table = Table(
+        "column",
+        "class",
+        "entity",
+        "operator",
+        "kept",
+        "evidence",
+        title=f"{result['dataset']} v{result['version']}",
+    )
+    for column in report["columns"]:
+        table.add_row(
+            column["column"],
+            column["classification"],
+            column["entity"] or "",
+            column["operator"],
+            "yes" if column["kept"] else "no",
+            column["evidence"],
+        )
+    console.print(table)
+    k = report["k_anonymity"]
+    console.print(
+        f"rows in {report['rows_in']}, selected {report['rows_selected']}, out "
+        f"{report['rows_out']} (suppressed {report['rows_suppressed']}); k-anonymity "
+        f"k={k.get('k')} smallest class {k.get('smallest_class')}"
+    )
+    for dropped in report.get("free_text_dropped", []):
+        console.print(f"free-text column {dropped.get('column')} dropped: {dropped.get('reason')}")
+
+
+@handles_errors
+def import_cmd(
+    source: str | None = typer.Argument(
+        None, help="A file (csv, parquet, jsonl) or synthetic:ROWS; or give it in --spec."
+    ),
+    tenant: str = typer.Option(..., "--tenant", help="The tenant the data belongs to."),
+    dataset: str = typer.Option(..., "--dataset", help="Dataset name (a new version is made)."),
+    zone: str = typer.Option(
+        "sandbox",
+        "--zone",
+        help="sandbox (desensitized sample) or production (full data, identifiers pseudonymized).",
+    ),
+    spec: Path | None = typer.Option(
+        None,
+        "--spec",
+        exists=True,
+        dir_okay=False,
+        help="Import spec (YAML/JSON): sample, column operators, k.",
+    ),
+) -> None:
+    """Import data: find PII, desensitize it, check k-anonymity, store it encrypted."""
+    text = _spec_text(source, spec)
+    with open_lab() as lab:
+        actor = authorize(lab, "import", "datasets", tenant=tenant, zone=zone)
+        principal, _ = principal_of(lab)
+        item = submit_import(
+            lab,
+            principal,
+            actor,
+            tenant=tenant,
+            zone=zone,
+            name=dataset,
+            spec_text=text,
+            local_files=True,
+        )
+        columns = (
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            TextColumn("{task.completed:,.0f} rows"),
+            TextColumn("{task.fields[rate]:,.0f} rows/s"),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console, transient=False) as bar:
+            task = bar.add_task(f"importing into {zone}/{dataset}", total=None, rate=0.0)
+
+            def on_rows(rows: int) -> None:
+                elapsed = bar.tasks[task].elapsed or 1e-9
+                bar.update(task, completed=rows, rate=rows / elapsed)
+
+            handler = functools.partial(run_import_item, on_rows=on_rows)
+            Worker(lab, {"import": handler}).run_once(only=item.id)
+        with lab.read() as session:
+            done = get_item(session, item.id)
+    if done.state != SUCCEEDED:
+        raise fail(f"import {done.id} {done.state} ({done.status}): {done.message}")
+    _report(done.result)
+
+
+imports = typer.Typer(no_args_is_help=True)
+
+
+@imports.command("list")
+@handles_errors
+def imports_list(tenant: str = typer.Option(..., "--tenant")) -> None:
+    """Imports of a tenant, newest first."""
+    with open_lab() as lab:
+        authorize(lab, "read", "datasets", tenant=tenant, zone="sandbox")
+        with lab.read() as session:
+            items = list_items(session, tenant=tenant, kind="import")
+    table = Table("id", "dataset", "zone", "state", "rows", "message")
+    for i in items:
+        table.add_row(i.id, i.name, i.zone, i.state, str(i.progress), i.message)
+    console.print(table)
+
+
+@imports.command("show")
+@handles_errors
+def imports_show(
+    import_id: str = typer.Argument(help="Import id."), tenant: str = typer.Option(..., "--tenant")
+) -> None:
+    """An import's state and report (what was found, with evidence; what was done)."""
+    with open_lab() as lab:
+        with lab.read() as session:
+            item = get_item(session, import_id, tenant=tenant)
+        authorize(lab, "read", "datasets", tenant=tenant, zone=item.zone)
+    console.print(f"import {item.id}: {item.state} ({item.status}) {item.message}")
+    if item.result.get("report"):
+        _report(item.result)

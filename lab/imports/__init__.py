@@ -1,0 +1,1 @@
+"""Imports: partner data brought into a zone through the desensitization pipeline."""

@@ -1,0 +1,211 @@
+"""Imports: submitted under policy, run on a worker (or in the CLI), written encrypted.
+
+An import is a work item like a job. Its upload waits in the item's private workspace,
+which is destroyed when the import ends, however it ends; a failed import writes no
+dataset version (the storage commits a version only once completely written).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path, PurePath
+from typing import Any
+
+from connectors.errors import ConnectorError
+from connectors.pipeline import Keys, plan_import, run_import
+from connectors.report import ColumnPlan, ImportPlan
+from connectors.sources import open_source
+from connectors.spec import ImportSpec
+from lab.actions import Actor
+from lab.authz.chokepoint import Principal
+from lab.context import Lab
+from lab.datasets.service import write_dataset
+from lab.errors import InvalidInput
+from lab.imports.keys import pseudonym_key, surrogate_key
+from lab.storage.layout import check_dataset_name
+from lab.work.models import WorkItem
+from lab.work.queue import submit
+from lab.work.worker import Outcome, WorkContext, WorkFailed
+from lab.zones.registry import rules_at
+
+FILE_KINDS = frozenset({"csv", "parquet", "jsonl"})
+API_KINDS = FILE_KINDS | {"synthetic"}
+UPLOAD_DIR = "upload"
+
+
+def parse_import_spec(text: str) -> ImportSpec:
+    try:
+        if text.lstrip().startswith("{"):
+            return ImportSpec.from_json(text)
+        return ImportSpec.from_yaml(text)
+    except ConnectorError as exc:
+        raise InvalidInput(exc.message, field="spec") from None
+
+
+def submit_import(
+    lab: Lab,
+    principal: Principal,
+    actor: Actor,
+    *,
+    tenant: str,
+    zone: str,
+    name: str,
+    spec_text: str,
+    upload: tuple[str, bytes] | None = None,
+    local_files: bool = False,
+) -> WorkItem:
+    """Queue an import. Through the API, file sources come only as uploads (a path on the
+    lab's machine is refused) and SQL sources not at all; the local CLI may name files."""
+    spec = parse_import_spec(spec_text)
+    check_dataset_name(name)
+    kind = spec.source.kind
+    if not local_files:
+        if kind not in API_KINDS:
+            raise InvalidInput(f"a {kind} source is not accepted here: upload a file instead")
+        if "path" in spec.source.options:
+            raise InvalidInput("file paths are not accepted here: upload the file instead")
+        if kind in FILE_KINDS and upload is None:
+            raise InvalidInput(f"a {kind} import needs its file uploaded")
+    source = spec.source.as_mapping()
+    with lab.transaction() as session:
+        item = submit(
+            session,
+            kind="import",
+            tenant=tenant,
+            zone=zone,
+            name=name,
+            submitter=principal.user,
+            spec={},
+        )
+        if upload is not None:
+            filename = PurePath(upload[0]).name or "upload"
+            folder = lab.settings.home / "work" / item.id / UPLOAD_DIR
+            folder.mkdir(parents=True, mode=0o700)
+            (folder / filename).write_bytes(upload[1])
+            source["path"] = f"{UPLOAD_DIR}/{filename}"
+            source["_uploaded"] = True
+        item.spec = {"import": spec.model_dump(mode="json"), "source": source}
+        lab.auditor.change(
+            session,
+            actor,
+            "import.submit",
+            f"{zone}/imports/{item.id}",
+            tenant=tenant,
+            zone=zone,
+            details={
+                "import": item.id,
+                "dataset": name,
+                "source": kind,
+                "bytes": len(upload[1]) if upload else None,
+            },
+        )
+    return item
+
+
+def _production_plan(plan: ImportPlan) -> ImportPlan:
+    """A data owner's full data: identifiers pseudonymized with the owner's key (so promoted
+    models join), free text scrubbed, every other column kept; no sample, no suppression."""
+    why = "production import: identifiers pseudonymized with the owner's key, the rest kept"
+    columns = []
+    for column in plan.columns:
+        if column.free_text:
+            columns.append(column)
+            continue
+        operator = "pseudonym" if column.classification == "identifier" else "keep"
+        columns.append(
+            dataclasses.replace(
+                column,
+                operator=operator,
+                params={},
+                chosen="override",
+                reason=why,
+                quasi_identifier=False,
+            )
+        )
+    return dataclasses.replace(plan, columns=tuple(columns), quasi_identifiers=(), sample=None)
+
+
+def execute_import(
+    lab: Lab, item: WorkItem, workspace: Path, on_rows: Callable[[int], None] | None = None
+) -> dict[str, Any]:
+    spec = ImportSpec.parse(item.spec["import"])
+    source_spec = {k: v for k, v in item.spec["source"].items() if k != "_uploaded"}
+    if item.spec["source"].get("_uploaded"):
+        source_spec["path"] = str(workspace / source_spec["path"])
+    with lab.read() as session:
+        rules = rules_at(session, item.zone)
+    with lab.transaction() as session:
+        keys = Keys(
+            pseudonym=pseudonym_key(session, lab.master_key, item.tenant),
+            surrogate=surrogate_key(session, lab.master_key, item.tenant),
+        )
+    source = open_source(source_spec)
+    plan = plan_import(source, spec, k=rules.k_anonymity)
+    if item.zone == "production":
+        plan = _production_plan(plan)
+    run = run_import(source, plan, keys, progress=on_rows)
+    classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
+    info = write_dataset(
+        lab,
+        Actor(item.submitter),
+        tenant=item.tenant,
+        zone=item.zone,
+        name=item.name,
+        batches=run,
+        schema=run.schema,
+        classifications=classes,
+        lineage={"import": item.id, "source": source.describe(), "plan": _plan_summary(plan)},
+    )
+    report = run.report.to_dict()
+    with lab.transaction() as session:
+        lab.auditor.change(
+            session,
+            Actor(item.submitter),
+            "import.finish",
+            f"{item.zone}/datasets/{item.name}/versions/{info.version}",
+            tenant=item.tenant,
+            zone=item.zone,
+            details={
+                "import": item.id,
+                "version_id": info.id,
+                "rows_in": report["rows_in"],
+                "rows_out": report["rows_out"],
+                "k": report["k_anonymity"].get("k"),
+            },
+        )
+    return {
+        "dataset": item.name,
+        "version": info.version,
+        "version_id": info.id,
+        "plan": plan.to_dict(),
+        "report": report,
+    }
+
+
+def _plan_summary(plan: ImportPlan) -> dict[str, Any]:
+    def one(c: ColumnPlan) -> dict[str, Any]:
+        return {"class": c.classification, "entity": c.entity, "operator": c.operator}
+
+    return {"k": plan.k, "columns": {c.column: one(c) for c in plan.columns}}
+
+
+def run_import_item(
+    lab: Lab, ctx: WorkContext, on_rows: Callable[[int], None] | None = None
+) -> Outcome:
+    """The worker's handler for imports: errors name the row or column and write nothing."""
+
+    def progress(rows: int) -> None:
+        ctx.progress(rows, "importing")
+        if on_rows is not None:
+            on_rows(rows)
+        if ctx.cancelled():
+            raise WorkFailed("cancelled", f"cancelled after {rows} rows; nothing was written")
+
+    try:
+        result = execute_import(lab, ctx.item, ctx.workspace, progress)
+    except ConnectorError as exc:
+        raise WorkFailed("invalid-input", exc.message) from None
+    report = result["report"]
+    message = f"{report['rows_in']} rows read, {report['rows_out']} written"
+    return Outcome("succeeded", message, result)

@@ -1,0 +1,133 @@
+"""The worker's handler for jobs: authorize, resolve inputs, run the engine, gate outputs."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from jobs.engines.python import sandbox_available
+from jobs.engines.spark import spark_available
+from jobs.errors import EngineRefused, JobError, LimitExceeded, SpecInvalid
+from jobs.spec import JobSpec
+from lab.actions import Actor
+from lab.authz.chokepoint import Principal
+from lab.context import Lab
+from lab.errors import LabError, NotFound
+from lab.runs.artifacts import store_files
+from lab.runs.engines import EngineOutput, run_python_job, run_sql_job, undeclared
+from lab.runs.inputs import column_classes, resolve_inputs
+from lab.runs.outputs import settle_output
+from lab.work.worker import Outcome, WorkContext, WorkFailed
+from lab.zones.registry import rules_at
+
+_STATUS = {SpecInvalid: "invalid-spec", EngineRefused: "refused", LimitExceeded: "limit-exceeded"}
+
+
+def _status(exc: JobError) -> str:
+    return next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), "failed")
+
+
+def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
+    item = ctx.item
+    try:
+        spec = JobSpec.from_data(item.spec["job"])
+        principal = Principal(item.submitter, item.tenant)
+        with lab.read() as session:
+            rules = rules_at(session, spec.zone)
+        inputs = resolve_inputs(lab, principal, spec, tenant=item.tenant, request_id=item.id)
+        owner = next((i.version.tenant for i in inputs.values()), item.tenant)
+        ctx.progress(0, "running")
+        output = _run_engine(lab, ctx, spec, inputs, rules)
+    except JobError as exc:
+        raise WorkFailed(_status(exc), exc.message) from None
+    except NotFound as exc:
+        raise WorkFailed("input-not-found", exc.message) from None
+    except LabError as exc:
+        raise WorkFailed("forbidden", exc.message) from None
+    log = _keep_log(lab, item.submitter, spec, item.id, output.log, owner)
+    if output.status != "succeeded":
+        raise WorkFailed(output.status, output.message, {"log": log})
+    classes = column_classes(inputs)
+    outputs: dict[str, Any] = {}
+    for name in spec.outputs:
+        if ctx.cancelled():
+            raise WorkFailed("cancelled", "cancelled while its outputs were checked")
+        table, file = output.tables.get(name), output.files.get(name)
+        if table is None and file is None:
+            outputs[name] = {
+                "missing": True,
+                "message": f"declared output {name!r} was not produced",
+            }
+            continue
+        outputs[name] = settle_output(
+            lab,
+            item,
+            spec,
+            name,
+            rules=rules,
+            owner=owner,
+            classes=classes,
+            table=table,
+            file=file if table is None else None,
+            count_columns=output.count_columns,
+        )
+    result = {
+        "engine": spec.engine,
+        "inputs": {
+            a: {"dataset": i.version.name, "version": i.version.version} for a, i in inputs.items()
+        },
+        "outputs": outputs,
+        "log": log,
+        "undeclared": undeclared(spec, ctx.workspace / "sandbox" / "outputs"),
+        "zone_rules_version": _zone_version(lab, spec.zone),
+    }
+    missing = [n for n, o in outputs.items() if o.get("missing")]
+    status = "outputs-missing" if missing else "succeeded"
+    return Outcome(status, output.message, result)
+
+
+def _run_engine(lab: Lab, ctx: WorkContext, spec: JobSpec, inputs: Any, rules: Any) -> EngineOutput:
+    if spec.engine == "sql":
+        return run_sql_job(lab, spec, inputs, rules, ctx.workspace / "tmp")
+    why_not = spark_available() if spec.engine == "spark" else sandbox_available()
+    if why_not is not None:
+        raise EngineRefused(f"this worker refuses {spec.engine} jobs: {why_not}")
+    bundle = base64.b64decode(ctx.item.spec.get("bundle") or b"")
+    return run_python_job(lab, spec, inputs, rules, ctx.workspace, bundle)
+
+
+def _keep_log(
+    lab: Lab, submitter: str, spec: JobSpec, job_id: str, log: str, owner: str
+) -> dict[str, Any] | None:
+    """Logs may echo data: kept encrypted in the zone (in production, with the data owner)."""
+    if not log:
+        return None
+    tenant = owner if spec.zone == "production" else None
+    stored = store_files(
+        lab,
+        Actor(submitter),
+        tenant=tenant or _tenant_of(lab, submitter),
+        zone=spec.zone,
+        dataset=f"job-{job_id}-log",
+        files={"job.log": log.encode("utf-8")},
+        kind="job_output",
+        lineage={"job": job_id, "log": True},
+    )
+    return {"version_id": stored.id, "tenant": stored.tenant, "bytes": len(log)}
+
+
+def _tenant_of(lab: Lab, user: str) -> str:
+    from lab.identity.users import get_user
+
+    with lab.read() as session:
+        slug = get_user(session, user).tenant_slug
+    if slug is None:
+        raise WorkFailed("refused", "platform staff do not run jobs")
+    return slug
+
+
+def _zone_version(lab: Lab, zone: str) -> int:
+    from lab.zones.registry import version_at
+
+    with lab.read() as session:
+        return version_at(session, zone).version

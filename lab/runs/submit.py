@@ -1,0 +1,86 @@
+"""Submitting a job: the spec is checked against the zone, its inputs authorized for the
+submitter, its code bundle kept with the queued item."""
+
+from __future__ import annotations
+
+import base64
+
+from jobs.errors import SpecInvalid
+from jobs.spec import JobSpec, check_against
+from lab.actions import Actor
+from lab.authz.chokepoint import Principal
+from lab.context import Lab
+from lab.errors import InvalidInput
+from lab.runs.inputs import resolve_inputs
+from lab.work.models import WorkItem
+from lab.work.queue import submit
+from lab.zones.registry import rules_at
+
+MAX_BUNDLE_BYTES = 8 * 1024 * 1024
+
+
+def parse_spec(text: str) -> JobSpec:
+    try:
+        return JobSpec.from_json(text) if text.lstrip().startswith("{") else JobSpec.from_yaml(text)
+    except SpecInvalid as exc:
+        raise InvalidInput(exc.message, field="spec") from None
+
+
+def submit_job(
+    lab: Lab,
+    principal: Principal,
+    actor: Actor,
+    *,
+    tenant: str,
+    zone: str,
+    spec_text: str,
+    bundle: bytes | None = None,
+) -> WorkItem:
+    spec = parse_spec(spec_text)
+    if spec.zone != zone:
+        raise InvalidInput(f"the spec's zone is {spec.zone!r} but it was submitted to {zone!r}")
+    with lab.read() as session:
+        rules = rules_at(session, zone)
+    try:
+        check_against(
+            spec,
+            allowed_engines=rules.engines,
+            max_wall_seconds=rules.resources.max_wall_seconds,
+            max_memory_mb=rules.resources.max_memory_mb,
+            max_cpus=rules.resources.max_cpus,
+        )
+    except SpecInvalid as exc:
+        raise InvalidInput(exc.message, field="spec") from None
+    if spec.engine != "sql" and not bundle:
+        raise InvalidInput(f"a {spec.engine} job needs its code: upload a zip bundle")
+    if bundle and len(bundle) > MAX_BUNDLE_BYTES:
+        raise InvalidInput("the code bundle is larger than 8 MiB")
+    resolve_inputs(lab, principal, spec, tenant=tenant, request_id=actor.request_id)
+    with lab.transaction() as session:
+        item = submit(
+            session,
+            kind="job",
+            tenant=tenant,
+            zone=zone,
+            name=spec.name,
+            submitter=principal.user,
+            spec={
+                "job": spec.model_dump(mode="json"),
+                "bundle": base64.b64encode(bundle).decode("ascii") if bundle else None,
+            },
+        )
+        lab.auditor.change(
+            session,
+            actor,
+            "job.submit",
+            f"{zone}/jobs/{item.id}",
+            tenant=tenant,
+            zone=zone,
+            details={
+                "job": item.id,
+                "engine": spec.engine,
+                "inputs": sorted(spec.inputs),
+                "outputs": sorted(spec.outputs),
+            },
+        )
+    return item
