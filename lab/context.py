@@ -113,7 +113,9 @@ class Lab:
             yield session
 
     def recover(self) -> None:
-        """At start-up: clean what interrupted writes left behind, and audit each clean-up."""
+        """At start-up: clean what interrupted writes left behind, and audit each clean-up;
+        free the blocks of destroyed versions whose emptying was interrupted."""
+        self.store.empty_trash()
         for found in self.store.recover_orphans(self.sessions):
             with self.transaction() as session:
                 self.auditor.record(

@@ -55,6 +55,7 @@ def destroy_version_now(
             else None
         )
     scrub_metastore(lab.engine)
+    lab.store.empty_trash()
     return receipt
 
 
@@ -113,6 +114,7 @@ class Destroyer:
                 continue
             if done is not None:
                 report.destroyed.append(version_id)
+        self.lab.store.empty_trash()  # finishes any emptying a crash interrupted
         for version_id, tenant, zone, name in _held_and_due(self.lab, moment):
             report.held.append(version_id)
             if version_id not in self._reported_holds:

@@ -10,11 +10,16 @@ Protocol (each step safe to repeat):
 
 0. (recommended) `request_destruction` committed first: state "destroying", readers stop.
 1. lock the row; "ready" becomes "destroying" here if step 0 was skipped.
-2. unlink the recorded files, remove the folder, fsync its parent.
+2. move the version's folder out of the dataset, into the storage root's `.trash` (one
+   rename, fsynced): from here no path of the catalog leads to the files.
 3. shred the dataset-version key (its wrapped bytes are erased in the keyring).
 4. state "destroyed", `destroyed_at`; the caller commits with its receipt.
+5. after the commit, `empty_trash` unlinks the files (the file system frees their blocks,
+   which takes time in proportion to their size); an interrupted emptying is finished by
+   the next one, by the scheduler or at start-up.
 
-Work is one unlink per file plus one key row: the time does not grow with the data's size.
+Work up to the receipt is one rename plus one key row: its time does not grow with the
+data's size. The files' contents are unreadable from the commit on (their key is gone).
 Crypto-shredding does not depend on overwriting the files (pointless on SSDs and copy-on-write
 file systems): any copy of them stays unreadable once the key is gone. On SQLite, call
 `scrub_metastore` after the commit so the erased key bytes also leave the write-ahead log.
@@ -35,7 +40,7 @@ from lab.errors import Conflict, InvalidInput
 from lab.storage import hooks
 from lab.storage.catalog import get_version
 from lab.storage.keys import shred_key
-from lab.storage.layout import fsync_dir, resolve
+from lab.storage.layout import STORAGE, TRASH, fsync_dir, resolve, trash_dir
 from lab.storage.models import DESTROYED, DESTROYING, READY, WRITING
 
 
@@ -95,7 +100,7 @@ def destroy_version(
         DestroyedFile(f"{row.storage_path}/{f['name']}", str(f["sha256"]), int(f["bytes"]))
         for f in row.files or ()
     )
-    _remove_folder(folder, [str(f["name"]) for f in row.files or ()])
+    _discard(folder, trash_dir(home, row.dataset.zone, row.dataset.tenant, row.id))
     hooks.reached("files-removed")
 
     shred_key(session, row.key_name)
@@ -120,14 +125,29 @@ def destroy_version(
     )
 
 
-def _remove_folder(folder: Path, names: list[str]) -> None:
+def _discard(folder: Path, trash: Path) -> None:
+    """Move a version's folder to the trash in one rename (repeatable after a crash)."""
     if not folder.exists():
         return
-    for name in names:
-        (folder / name).unlink(missing_ok=True)
-        hooks.reached("file-removed")
-    shutil.rmtree(folder)  # nothing else belongs here; anything left goes too
+    trash.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if trash.exists():  # an earlier, interrupted attempt
+        shutil.rmtree(trash)
+    folder.rename(trash)
     fsync_dir(folder.parent)
+    fsync_dir(trash.parent)
+
+
+def empty_trash(home: Path) -> int:
+    """Unlink the files of destroyed versions waiting in the trash; return bytes freed."""
+    freed = 0
+    for trash in sorted((home / STORAGE).glob(f"*/*/{TRASH}/*")):
+        for file in trash.rglob("*"):
+            if file.is_file():
+                freed += file.stat().st_size
+                file.unlink(missing_ok=True)
+                hooks.reached("file-removed")
+        shutil.rmtree(trash, ignore_errors=True)
+    return freed
 
 
 def scrub_metastore(engine: Engine) -> bool:

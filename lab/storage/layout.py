@@ -21,6 +21,7 @@ from lab.errors import InvalidInput
 
 STORAGE = "storage"
 STAGING = ".staging"
+TRASH = ".trash"
 DIR_MODE = 0o700
 
 _ZONE = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
@@ -71,6 +72,11 @@ def storage_root(home: Path, zone: str, tenant: str) -> Path:
 
 def staging_dir(home: Path, zone: str, tenant: str, version_id: str) -> Path:
     return storage_root(home, zone, tenant) / STAGING / _check_id(version_id)
+
+
+def trash_dir(home: Path, zone: str, tenant: str, version_id: str) -> Path:
+    """Where a destroyed version's (keyless) files wait for their blocks to be freed."""
+    return storage_root(home, zone, tenant) / TRASH / _check_id(version_id)
 
 
 def version_relpath(zone: str, tenant: str, dataset_id: str, version_id: str) -> str:

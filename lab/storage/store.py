@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lab.storage import reader
 from lab.storage.catalog import VersionInfo
-from lab.storage.destroy import DestructionResult, destroy_version
+from lab.storage.destroy import DestructionResult, destroy_version, empty_trash
 from lab.storage.parquet_io import WriteLimits
 from lab.storage.recovery import RecoveredVersion, recover_orphans
 from lab.storage.spark import SparkInput, spark_input
@@ -78,6 +78,10 @@ class DatasetStore:
     ) -> DestructionResult | None:
         """Caller's transaction; see `lab.storage.destroy`."""
         return destroy_version(session, self.home, version_id, reason=reason)
+
+    def empty_trash(self) -> int:
+        """Free the blocks of destroyed versions (after their destruction committed)."""
+        return empty_trash(self.home)
 
     def recover_orphans(
         self, sessions: sessionmaker[Session], *, stale_after: timedelta = timedelta(hours=24)

@@ -55,3 +55,4 @@ def destroy_and_die_at(
     _die_at(step)
     with world.sessions.begin() as session:
         world.store.destroy_version(session, version_id, reason="retention expired")
+    world.store.empty_trash()

@@ -134,7 +134,7 @@ def test_a_stale_writer_cannot_commit(world: StorageWorld) -> None:
 
 
 @pytest.mark.parametrize(
-    ("step", "request_first"), [("file-removed", True), ("key-destroyed", False)]
+    ("step", "request_first"), [("files-removed", True), ("key-destroyed", False)]
 )
 def test_a_destruction_killed_midway_is_completed_once(
     world: StorageWorld, step: str, request_first: bool
@@ -155,7 +155,7 @@ def test_a_destruction_killed_midway_is_completed_once(
 
     (row,) = _rows(world)
     assert row.state == ("destroying" if request_first else "ready")
-    assert len(_data_files(world)) < len(info.files), "the child removed files before dying"
+    assert not (world.home / info.storage_path).exists(), "the child moved the files out"
     assert _key(world, info.key_name).destroyed_at is None  # its transaction never committed
     with world.sessions() as session, pytest.raises(NotFound):
         world.store.read_table(session, info.id)
@@ -169,6 +169,30 @@ def test_a_destruction_killed_midway_is_completed_once(
     (receipt,) = receipts
     assert receipt.reason == "retention expired" and receipt.bytes_removed == info.byte_size
     assert [f.sha256 for f in receipt.files] == [f["sha256"] for f in info.files]
-    assert _rows(world)[0].state == "destroyed" and _data_files(world) == []
+    assert _rows(world)[0].state == "destroyed"
+    world.store.empty_trash()
+    assert _data_files(world) == []
     assert _key(world, info.key_name).wrapped == b""
     assert plaintext_hits(world.root, marker_needles()) == []
+
+
+def test_an_emptying_of_the_trash_killed_midway_is_finished_by_the_next(
+    world: StorageWorld,
+) -> None:
+    info = world.write(15_000, marker=True)
+    child = _run_child(
+        crash_child.destroy_and_die_at,
+        str(world.root),
+        world.url,
+        world.master,
+        info.id,
+        "file-removed",
+        True,
+    )
+    child.join(60)
+    assert child.exitcode == -signal.SIGKILL
+    assert _rows(world)[0].state == "destroyed"  # committed before the emptying began
+    left = _data_files(world)
+    assert 0 < len(left) < len(info.files)
+    assert world.store.empty_trash() > 0
+    assert _data_files(world) == []
