@@ -113,6 +113,7 @@ def setup(home: Path, data: list[pa.RecordBatch]):  # type: ignore[no-untyped-de
 
 def sql_job(rows: int, folder: Path) -> None:
     data = batches(rows)
+    folder.mkdir(parents=True)
     plain = folder / "plain.parquet"
     pq.write_table(pa.Table.from_batches(data), plain)
     lab = setup(folder / "home", data)
@@ -121,7 +122,7 @@ def sql_job(rows: int, folder: Path) -> None:
     base, ours = [], []
     for _ in range(3):
         start = time.perf_counter()
-        con.execute(QUERY.replace("FROM sales", f"FROM '{plain}'")).fetch_arrow_table()
+        con.sql(QUERY.replace("FROM sales", f"FROM '{plain}'")).to_arrow_table()
         base.append(time.perf_counter() - start)
         ours.append(run_job(lab, worker, QUERY))
     b, o = statistics.median(base), statistics.median(ours)
@@ -134,6 +135,7 @@ def sql_job(rows: int, folder: Path) -> None:
 
 
 def python_startup(folder: Path) -> None:
+    folder.mkdir(parents=True)
     if sandbox_available() is not None:
         print(f"isolated Python: skipped ({sandbox_available()})")
         return
@@ -166,6 +168,7 @@ def python_startup(folder: Path) -> None:
 
 
 def throughput(folder: Path, jobs: int = 100, workers: int = 2) -> None:
+    folder.mkdir(parents=True)
     lab = setup(folder / "home-small", batches(10_000))
     for i in range(jobs):
         submit_job(
