@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from audit import AuditLog
+from lab.arrow_memory import use_jemalloc
 from lab.auditing import Auditor
 from lab.authz.chokepoint import Chokepoint
 from lab.authz.engine import PolicyEngine
@@ -65,6 +66,7 @@ class Lab:
     @classmethod
     def open(cls, settings: Settings, *, upgrade_schema: bool = False) -> Lab:
         """Open the lab; refuse with ConfigurationError if the key or schema is not right."""
+        use_jemalloc()
         master = load_master_key(settings)
         zone_files = load_zone_files(settings.zones_dir)
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -10,7 +10,6 @@ import pyarrow as pa
 import pytest
 
 from connectors.errors import SourceError, SpecError
-from connectors.sources import csv as csv_source
 from connectors.sources import open_source
 from connectors.sources.csv import CsvSource
 
@@ -309,8 +308,7 @@ def test_reading_streams_in_bounded_memory(
     tmp_path: Path, encoding: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Peak Arrow memory while reading stays at a few read blocks: it does not grow as the
-    rows go by (read blocks of 1 MiB here, so that the file spans many of them)."""
-    monkeypatch.setattr(csv_source, "MIN_BLOCK_BYTES", 1 << 20)
+    rows go by (read blocks of 1 MiB, so that the file spans many of them)."""
     path = _big_csv(tmp_path / "s.csv", 300_000, encoding)
     source = CsvSource(path=path, max_field_bytes=64 << 10)
     source.schema()
