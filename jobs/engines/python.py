@@ -27,10 +27,11 @@ from jobs.engines.python_status import outcome
 from jobs.errors import EngineRefused, SpecInvalid
 from jobs.sandbox import bwrap, seccomp, workspace
 from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
+from jobs.sandbox.launch import launch
 from jobs.sandbox.layout import LayoutError, layout
 from jobs.sandbox.logs import LogCapture
 from jobs.sandbox.logs import redact as redact_text
-from jobs.sandbox.process import Finished, Rlimits, run
+from jobs.sandbox.process import Rlimits
 
 MIB = 1024 * 1024
 # RLIMIT_AS counts reserved address space, not memory: Arrow's allocator and thread stacks
@@ -172,7 +173,10 @@ def _run(
     capture = LogCapture(limits.max_log_bytes)
     oom_kills = 0
     try:
-        finished, filtered = _launch(mounts, entrypoint, job_env, limits, rlimits, cgroups, capture)
+        finished, filtered = launch(
+            layout(), mounts, entrypoint, env=job_env, memory_mb=limits.memory_mb,
+            wall_seconds=limits.wall_seconds, rlimits=rlimits, cgroups=cgroups, capture=capture,
+        )  # fmt: skip
     finally:
         if cgroups is not None:
             cgroups.kill_all()
@@ -219,40 +223,6 @@ def _limits(label: str, limits: PythonLimits) -> tuple[JobCgroups | None, Rlimit
         f"FSIZE={limits.max_file_mb}MiB"
     )
     return cgroups, rlimits, notes
-
-
-def _launch(
-    mounts: bwrap.Mounts,
-    entrypoint: str,
-    env: Mapping[str, str],
-    limits: PythonLimits,
-    rlimits: Rlimits,
-    cgroups: JobCgroups | None,
-    capture: LogCapture,
-) -> tuple[Finished, bool]:
-    """Run the sandbox; how it ended, and whether the seccomp filter was applied."""
-    passwd, group = bwrap.identity_files()
-    info_read, info_write = os.pipe()
-    fds = [info_read, info_write, bwrap.data_fd(passwd), bwrap.data_fd(group)]
-    try:
-        seccomp_fd = seccomp.filter_fd()
-        if seccomp_fd is not None:
-            fds.append(seccomp_fd)
-        args = bwrap.argv(
-            layout(), mounts, entrypoint, env=env, seccomp_fd=seccomp_fd,
-            passwd_fd=fds[2], group_fd=fds[3], info_fd=info_write,
-            tmp_bytes=max(64, limits.memory_mb // 2) * MIB,
-        )  # fmt: skip
-        args, args_fd = bwrap.packed(args)
-        fds.append(args_fd)
-        finished = run(
-            args, pass_fds=fds[1:], limits=rlimits, cgroups=cgroups,
-            wall_seconds=limits.wall_seconds, capture=capture, info_fd=info_read,
-        )  # fmt: skip
-        return finished, seccomp_fd is not None
-    finally:
-        for fd in fds:
-            os.close(fd)
 
 
 __all__ = ["PythonLimits", "PythonResult", "run_python", "sandbox_available"]

@@ -23,7 +23,6 @@ differs, and why:
 from __future__ import annotations
 
 import functools
-import os
 import re
 import resource
 import shutil
@@ -45,10 +44,11 @@ from jobs.errors import EngineRefused, SpecInvalid
 from jobs.runtime._spark import ENV_CORES, ENV_DRIVER_MEMORY, ENV_MASTER, JVM_ENDED, SCRATCH
 from jobs.sandbox import bwrap, seccomp, workspace
 from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
+from jobs.sandbox.launch import launch
 from jobs.sandbox.layout import LayoutError
 from jobs.sandbox.logs import LogCapture
 from jobs.sandbox.logs import redact as redact_text
-from jobs.sandbox.process import Finished, Rlimits, run
+from jobs.sandbox.process import Rlimits
 from jobs.sandbox.spark_layout import ETC_FILES, SparkLayout, spark_layout
 
 DEFAULT_MASTER = "local[2]"
@@ -186,9 +186,11 @@ def _run(
     capture = LogCapture(limits.max_log_bytes)
     oom_kills = 0
     try:
-        finished, filtered = _launch(
-            view, mounts, entrypoint, job_env, limits, rlimits, cgroups, capture
-        )
+        finished, filtered = launch(
+            view.base, mounts, entrypoint, env=job_env, memory_mb=limits.memory_mb,
+            wall_seconds=limits.wall_seconds, rlimits=rlimits, cgroups=cgroups, capture=capture,
+            inet=True, tmp_share=4, etc_files=ETC_FILES,
+        )  # fmt: skip
     finally:
         if cgroups is not None:
             cgroups.kill_all()
@@ -255,43 +257,6 @@ def _limits(label: str, limits: PythonLimits) -> tuple[JobCgroups | None, Rlimit
         f"JVM heap {driver_memory_mb(limits)}MiB"
     )
     return cgroups, rlimits, notes
-
-
-def _launch(
-    view: SparkLayout,
-    mounts: bwrap.Mounts,
-    entrypoint: str,
-    env: Mapping[str, str],
-    limits: PythonLimits,
-    rlimits: Rlimits,
-    cgroups: JobCgroups | None,
-    capture: LogCapture,
-) -> tuple[Finished, bool]:
-    """Run the sandbox; how it ended, and whether the seccomp filter was applied."""
-    passwd, group = bwrap.identity_files()
-    info_read, info_write = os.pipe()
-    fds = [info_read, info_write, bwrap.data_fd(passwd), bwrap.data_fd(group)]
-    files = [(bwrap.data_fd(text.encode()), path) for path, text in ETC_FILES.items()]
-    fds += [fd for fd, _ in files]
-    try:
-        seccomp_fd = seccomp.filter_fd(inet=True)
-        if seccomp_fd is not None:
-            fds.append(seccomp_fd)
-        args = bwrap.argv(
-            view.base, mounts, entrypoint, env=env, seccomp_fd=seccomp_fd,
-            passwd_fd=fds[2], group_fd=fds[3], info_fd=info_write,
-            tmp_bytes=max(64, limits.memory_mb // 4) * MIB, data_files=files,
-        )  # fmt: skip
-        args, args_fd = bwrap.packed(args)
-        fds.append(args_fd)
-        finished = run(
-            args, pass_fds=fds[1:], limits=rlimits, cgroups=cgroups,
-            wall_seconds=limits.wall_seconds, capture=capture, info_fd=info_read,
-        )  # fmt: skip
-        return finished, seccomp_fd is not None
-    finally:
-        for fd in fds:
-            os.close(fd)
 
 
 __all__ = ["DEFAULT_MASTER", "check_master", "run_spark", "spark_available"]

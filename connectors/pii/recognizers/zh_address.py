@@ -13,15 +13,8 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import (
-    AnalysisExplanation,
-    EntityRecognizer,
-    LocalRecognizer,
-    RecognizerResult,
-)
-from presidio_analyzer.nlp_engine import NlpArtifacts
-
 from connectors.pii.entities import LOCATION
+from connectors.pii.recognizers._rule_based import RuleBasedRecognizer
 from connectors.pii.recognizers._shapes import CJK
 from connectors.pii.recognizers._zh_lexicon import NOT_IN_PLACE, PROVINCES
 
@@ -93,39 +86,11 @@ def find(text: str) -> list[tuple[int, int, float, str]]:
     return found
 
 
-class ChineseAddressRecognizer(LocalRecognizer):
+class ChineseAddressRecognizer(RuleBasedRecognizer):
     """Finds Chinese addresses and places by their shape (LOCATION)."""
 
-    def __init__(self, supported_language: str = "zh") -> None:
-        super().__init__(
-            supported_entities=[ENTITY],
-            name=NAME,
-            supported_language=supported_language,
-            context=_CONTEXT,
-        )
-
-    def load(self) -> None:
-        return None
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results = [
-            RecognizerResult(
-                entity_type=ENTITY,
-                start=start,
-                end=end,
-                score=score,
-                analysis_explanation=AnalysisExplanation(
-                    recognizer=NAME,
-                    original_score=score,
-                    textual_explanation=f"Chinese address shape ({kind})",
-                ),
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: NAME,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end, score, kind in find(text)
-        ]
-        return list(EntityRecognizer.remove_duplicates(results))
+    ENTITY = ENTITY
+    NAME = NAME
+    CONTEXT = _CONTEXT
+    EXPLAINED = "Chinese address shape ({rule})"
+    FIND = staticmethod(find)

@@ -12,15 +12,8 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import (
-    AnalysisExplanation,
-    EntityRecognizer,
-    LocalRecognizer,
-    RecognizerResult,
-)
-from presidio_analyzer.nlp_engine import NlpArtifacts
-
 from connectors.pii.entities import PERSON
+from connectors.pii.recognizers._rule_based import RuleBasedRecognizer
 from connectors.pii.recognizers._shapes import CJK
 from connectors.pii.recognizers._zh_lexicon import (
     COMPOUND_SURNAMES,
@@ -74,39 +67,11 @@ def find(text: str) -> list[tuple[int, int, float, str]]:
     return [(start, end, score, rule) for (start, end), (score, rule) in sorted(found.items())]
 
 
-class ChineseNameRecognizer(LocalRecognizer):
+class ChineseNameRecognizer(RuleBasedRecognizer):
     """Finds Chinese personal names by surname list and surroundings (PERSON, low scores)."""
 
-    def __init__(self, supported_language: str = "zh") -> None:
-        super().__init__(
-            supported_entities=[ENTITY],
-            name=NAME,
-            supported_language=supported_language,
-            context=_CONTEXT,
-        )
-
-    def load(self) -> None:
-        return None
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results = [
-            RecognizerResult(
-                entity_type=ENTITY,
-                start=start,
-                end=end,
-                score=score,
-                analysis_explanation=AnalysisExplanation(
-                    recognizer=NAME,
-                    original_score=score,
-                    textual_explanation=f"Chinese name {rule}",
-                ),
-                recognition_metadata={
-                    RecognizerResult.RECOGNIZER_NAME_KEY: NAME,
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                },
-            )
-            for start, end, score, rule in find(text)
-        ]
-        return list(EntityRecognizer.remove_duplicates(results))
+    ENTITY = ENTITY
+    NAME = NAME
+    CONTEXT = _CONTEXT
+    EXPLAINED = "Chinese name {rule}"
+    FIND = staticmethod(find)
