@@ -24,8 +24,8 @@ def _count_events(world: World, **where: str) -> int:
         return int(conn.scalar(query) or 0)
 
 
-def test_the_walk_sees_every_published_operation(sqlite_world: World) -> None:
-    app = sqlite_world.client.app
+def test_the_walk_sees_every_published_operation(world: World) -> None:
+    app = world.client.app
     walked = {
         (m, r.path)
         for r in api_routes(app)
@@ -34,22 +34,22 @@ def test_the_walk_sees_every_published_operation(sqlite_world: World) -> None:
     assert walked == served_operations(app)  # type: ignore[arg-type]
 
 
-def test_every_route_declares_the_chokepoint(sqlite_world: World) -> None:
-    routes = protected_routes(sqlite_world.client.app)  # type: ignore[arg-type]
+def test_every_route_declares_the_chokepoint(world: World) -> None:
+    routes = protected_routes(world.client.app)  # type: ignore[arg-type]
     assert len(routes) >= 20
     unprotected = [f"{sorted(r.methods)} {r.path}" for r in routes if not authorization_marks(r)]
     assert unprotected == []
 
 
-def test_health_is_open_and_says_nothing_of_tenants(sqlite_world: World) -> None:
-    response = sqlite_world.client.get("/health")
+def test_health_is_open_and_says_nothing_of_tenants(world: World) -> None:
+    response = world.client.get("/health")
     assert response.status_code == 200
     assert set(response.json()) == {"status", "version"}
 
 
-def test_every_route_refuses_a_request_without_token(sqlite_world: World) -> None:
-    for call in calls(sqlite_world.client.app):  # type: ignore[arg-type]
-        response = sqlite_world.client.request(call.method, call.url, json=call.body)
+def test_every_route_refuses_a_request_without_token(world: World) -> None:
+    for call in calls(world.client.app):  # type: ignore[arg-type]
+        response = world.client.request(call.method, call.url, json=call.body)
         assert response.status_code == 401, str(call)
         assert response.json()["error"]["code"] == "unauthenticated"
         assert response.headers["www-authenticate"] == "Bearer"
@@ -58,27 +58,27 @@ def test_every_route_refuses_a_request_without_token(sqlite_world: World) -> Non
 @pytest.mark.parametrize(
     "bearer", ["lab_nothere_xyz", "not-a-token", "lab__", "lab_" + "a" * 16 + "_forged"]
 )
-def test_unknown_tokens_are_refused_and_audited(sqlite_world: World, bearer: str) -> None:
-    before = _count_events(sqlite_world, action="auth.token")
-    response = sqlite_world.client.get("/v1/me", headers={"Authorization": f"Bearer {bearer}"})
+def test_unknown_tokens_are_refused_and_audited(world: World, bearer: str) -> None:
+    before = _count_events(world, action="auth.token")
+    response = world.client.get("/v1/me", headers={"Authorization": f"Bearer {bearer}"})
     assert response.status_code == 401
-    assert _count_events(sqlite_world, action="auth.token") == before + 1
+    assert _count_events(world, action="auth.token") == before + 1
 
 
 def test_a_user_without_roles_is_denied_everywhere_and_each_denial_audited(
-    sqlite_world: World,
+    world: World,
 ) -> None:
-    sqlite_world.user("nobody")  # platform user, no role at all
-    for call in calls(sqlite_world.client.app):  # type: ignore[arg-type]
-        denied_before = _count_events(sqlite_world, actor="nobody", decision="deny")
-        response = sqlite_world.client.request(
-            call.method, call.url, json=call.body, headers=sqlite_world.headers("nobody")
+    world.user("nobody")  # platform user, no role at all
+    for call in calls(world.client.app):  # type: ignore[arg-type]
+        denied_before = _count_events(world, actor="nobody", decision="deny")
+        response = world.client.request(
+            call.method, call.url, json=call.body, headers=world.headers("nobody")
         )
         assert response.status_code in (403, 404), f"{call}: {response.status_code}"
-        assert _count_events(sqlite_world, actor="nobody", decision="deny") == denied_before + 1
+        assert _count_events(world, actor="nobody", decision="deny") == denied_before + 1
 
 
-def test_allowed_requests_are_audited_too(sqlite_world: World) -> None:
-    before = _count_events(sqlite_world, actor="a-eng", decision="allow")
-    assert sqlite_world.get("a-eng", "/v1/me").status_code == 200
-    assert _count_events(sqlite_world, actor="a-eng", decision="allow") == before + 1
+def test_allowed_requests_are_audited_too(world: World) -> None:
+    before = _count_events(world, actor="a-eng", decision="allow")
+    assert world.get("a-eng", "/v1/me").status_code == 200
+    assert _count_events(world, actor="a-eng", decision="allow") == before + 1
