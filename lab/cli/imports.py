@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+import yaml
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -32,8 +33,6 @@ def _spec_text(source: str | None, spec: Path | None) -> str:
         text = spec.read_text(encoding="utf-8")
         if source is None:
             return text
-        import yaml
-
         data: dict[str, Any] = yaml.safe_load(text) or {}
     else:
         data = {}

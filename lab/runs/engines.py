@@ -3,6 +3,7 @@ in the job's private workspace) and what comes back (tables, files, a log)."""
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from dataclasses import dataclass, field
@@ -77,8 +78,6 @@ def materialize_inputs(lab: Lab, inputs: dict[str, ResolvedInput], folder: Path)
 
 def extract_bundle(bundle: bytes, target: Path) -> None:
     """Unpack the uploaded code bundle, refusing absolute paths, `..`, links and zip bombs."""
-    import io
-
     target.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         archive = zipfile.ZipFile(io.BytesIO(bundle))

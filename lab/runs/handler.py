@@ -13,12 +13,13 @@ from lab.actions import Actor
 from lab.authz.chokepoint import Principal
 from lab.context import Lab
 from lab.errors import LabError, NotFound
+from lab.identity.users import get_user
 from lab.runs.artifacts import store_files
 from lab.runs.engines import EngineOutput, run_python_job, run_sql_job, undeclared
 from lab.runs.inputs import column_classes, resolve_inputs
 from lab.runs.outputs import settle_output
 from lab.work.worker import Outcome, WorkContext, WorkFailed
-from lab.zones.registry import rules_at
+from lab.zones.registry import rules_at, version_at
 
 _STATUS = {SpecInvalid: "invalid-spec", EngineRefused: "refused", LimitExceeded: "limit-exceeded"}
 
@@ -117,8 +118,6 @@ def _keep_log(
 
 
 def _tenant_of(lab: Lab, user: str) -> str:
-    from lab.identity.users import get_user
-
     with lab.read() as session:
         slug = get_user(session, user).tenant_slug
     if slug is None:
@@ -127,7 +126,5 @@ def _tenant_of(lab: Lab, user: str) -> str:
 
 
 def _zone_version(lab: Lab, zone: str) -> int:
-    from lab.zones.registry import version_at
-
     with lab.read() as session:
         return version_at(session, zone).version

@@ -138,14 +138,21 @@ def _discard(folder: Path, trash: Path) -> None:
 
 
 def empty_trash(home: Path) -> int:
-    """Unlink the files of destroyed versions waiting in the trash; return bytes freed."""
+    """Unlink the files of destroyed versions waiting in the trash; return bytes freed.
+
+    Several processes may empty the same trash at once: a file another one removed first
+    is simply gone."""
     freed = 0
     for trash in sorted((home / STORAGE).glob(f"*/*/{TRASH}/*")):
         for file in trash.rglob("*"):
-            if file.is_file():
-                freed += file.stat().st_size
-                file.unlink(missing_ok=True)
-                hooks.reached("file-removed")
+            try:
+                size = file.stat().st_size if file.is_file() else None
+                if size is not None:
+                    file.unlink()
+                    freed += size
+                    hooks.reached("file-removed")
+            except FileNotFoundError:
+                continue
         shutil.rmtree(trash, ignore_errors=True)
     return freed
 

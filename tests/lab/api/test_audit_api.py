@@ -78,6 +78,14 @@ def test_public_key_is_pem(world: World) -> None:
     assert text.startswith("-----BEGIN PUBLIC KEY-----")
 
 
+def test_engineers_read_their_own_tenant_trail_only(world: World) -> None:
+    world.get("g-eng", "/v1/me")
+    mine = world.get("a-eng", "/v1/audit/events?tenant=acme&limit=1000").json()["events"]
+    assert mine and {e["tenant"] for e in mine} == {"acme"}
+    assert world.get("a-eng", "/v1/audit/events?tenant=globex").status_code == 404
+    assert world.get("a-eng", "/v1/audit/export?tenant=acme").status_code == 403
+
+
 def test_engineers_cannot_verify_or_export_everything(world: World) -> None:
     assert world.get("a-eng", "/v1/audit/verify").status_code == 403
     assert world.get("a-eng", "/v1/audit/export").status_code == 403

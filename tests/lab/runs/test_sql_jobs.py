@@ -105,3 +105,23 @@ def test_viewers_cannot_submit_and_bad_specs_are_400(world: World) -> None:
         world, "a-eng", job_spec("SELECT 1 AS n").replace("zone: sandbox", "zone: production")
     )
     assert wrong_zone.status_code == 400
+
+
+def test_in_production_findings_hide_values_and_rows_stay_with_the_owner(world: World) -> None:
+    write_sample(world.lab, zone="production", rows=1000)
+    url = "/v1/tenants/acme/zones/production/jobs"
+    aggregate = job_spec(
+        "SELECT city, count(*) AS n FROM merchants GROUP BY city UNION ALL SELECT 'tiny', 2"
+    ).replace("zone: sandbox", "zone: production")
+    response = submit(world, "a-owner", aggregate, url)
+    assert response.status_code == 202, response.text
+    assert Worker(world.lab, HANDLERS).run_once() == response.json()["id"]
+    job = world.get("a-owner", f"{url}/{response.json()['id']}").json()
+    findings = job["outputs"]["result"]["findings"]
+    assert findings and all(f["value"] is None for f in findings)
+    rows = job_spec("SELECT * FROM merchants").replace("zone: sandbox", "zone: production")
+    kept = submit(world, "a-owner", rows, url)
+    Worker(world.lab, HANDLERS).run_once()
+    out = world.get("a-owner", f"{url}/{kept.json()['id']}").json()["outputs"]["result"]
+    assert out["released"] is False and out["tenant"] == "acme"
+    assert submit(world, "a-eng", aggregate, url).status_code == 403
