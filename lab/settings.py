@@ -62,6 +62,9 @@ class Settings(BaseSettings):
     workers: int = Field(
         default=1, ge=0, le=64, description="Worker threads inside `lab serve` (0: none)."
     )
+    max_upload_bytes: int = Field(
+        default=4 << 30, ge=1, description="Largest file an import may upload through the API."
+    )
     requeue_expired_work: bool = Field(
         default=False,
         description="When a worker dies, requeue its item (true) or fail it (false).",

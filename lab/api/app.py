@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -32,6 +33,15 @@ A privacy-preserving data collaboration lab. Every route but `/health` needs a b
 token (`Authorization: Bearer lab_...`) and passes one authorization chokepoint that
 audits allow and deny alike. Errors are `{"error": {"code", "message", "request_id"}}`.
 """
+
+
+def spool_uploads_privately(lab: Lab) -> None:
+    """Uploads larger than a megabyte are spooled to (anonymous) temporary files: keep them
+    in a folder of the lab home only the lab can enter, not in the machine's /tmp. Process
+    wide (Python's temporary folder), so `lab serve` calls it once at start."""
+    spool = lab.settings.home / "work" / ".spool"
+    spool.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tempfile.tempdir = str(spool)
 
 
 def create_app(lab: Lab) -> FastAPI:

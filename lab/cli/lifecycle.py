@@ -83,7 +83,7 @@ def serve(
     """Run the API (OpenAPI docs at /docs). Brings the metastore schema up to date first."""
     import uvicorn
 
-    from lab.api.app import create_app
+    from lab.api.app import create_app, spool_uploads_privately
     from lab.context import Lab
 
     settings = Settings()
@@ -92,6 +92,7 @@ def serve(
     except ConfigurationError as exc:
         raise fail(exc.message) from None
     lab.recover()
+    spool_uploads_privately(lab)
     housekeeping = None
     if with_scheduler:
         from lab.retention.scheduler import Housekeeper

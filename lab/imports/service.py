@@ -8,9 +8,10 @@ dataset version (the storage commits a version only once completely written).
 from __future__ import annotations
 
 import dataclasses
+import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePath
-from typing import Any
+from typing import Any, BinaryIO
 
 from connectors.errors import ConnectorError
 from connectors.pipeline import Keys, plan_import, run_import
@@ -52,7 +53,7 @@ def submit_import(
     zone: str,
     name: str,
     spec_text: str,
-    upload: tuple[str, bytes] | None = None,
+    upload: tuple[str, BinaryIO] | None = None,
     local_files: bool = False,
 ) -> WorkItem:
     """Queue an import. Through the API, file sources come only as uploads (a path on the
@@ -68,6 +69,7 @@ def submit_import(
         if kind in FILE_KINDS and upload is None:
             raise InvalidInput(f"a {kind} import needs its file uploaded")
     source = spec.source.as_mapping()
+    size = 0
     with lab.transaction() as session:
         item = submit(
             session,
@@ -82,7 +84,11 @@ def submit_import(
             filename = PurePath(upload[0]).name or "upload"
             folder = lab.settings.home / "work" / item.id / UPLOAD_DIR
             folder.mkdir(parents=True, mode=0o700)
-            (folder / filename).write_bytes(upload[1])
+            try:
+                size = _copy_capped(upload[1], folder / filename, lab.settings.max_upload_bytes)
+            except InvalidInput:
+                shutil.rmtree(folder.parent, ignore_errors=True)
+                raise
             source["path"] = f"{UPLOAD_DIR}/{filename}"
             source["_uploaded"] = True
         item.spec = {"import": spec.model_dump(mode="json"), "source": source}
@@ -97,10 +103,24 @@ def submit_import(
                 "import": item.id,
                 "dataset": name,
                 "source": kind,
-                "bytes": len(upload[1]) if upload else None,
+                "bytes": size if upload else None,
             },
         )
     return item
+
+
+def _copy_capped(stream: BinaryIO, target: Path, limit: int) -> int:
+    """Copy an upload into the import's private workspace in chunks, at most `limit` bytes."""
+    copied = 0
+    with target.open("wb") as out:
+        while chunk := stream.read(1 << 20):
+            copied += len(chunk)
+            if copied > limit:
+                raise InvalidInput(f"the upload is larger than {limit} bytes", field="data")
+            out.write(chunk)
+    if copied == 0:
+        raise InvalidInput("the uploaded file is empty", field="data")
+    return copied
 
 
 def _production_plan(plan: ImportPlan) -> ImportPlan:

@@ -67,9 +67,7 @@ async def imports_submit(
     text = (await spec.read(MAX_SPEC_BYTES + 1)).decode("utf-8", errors="replace")
     if len(text) > MAX_SPEC_BYTES:
         raise InvalidInput("the import spec is larger than 256 KiB")
-    upload = (data.filename or "upload", await data.read()) if data is not None else None
-    if upload is not None and not upload[1]:
-        raise InvalidInput("the uploaded file is empty", field="data")
+    upload = (data.filename or "upload", data.file) if data is not None else None
     item = submit_import(
         lab,
         access.principal,

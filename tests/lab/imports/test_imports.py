@@ -95,6 +95,7 @@ def test_bad_input_fails_naming_the_row_and_leaves_no_dataset(world: World) -> N
         assert list_versions(session, tenant="acme", zone="sandbox", live_only=False) == []
     empty = upload(world, "a-eng", b"", {"source": {"kind": "csv"}})
     assert empty.status_code == 400
+    assert list((world.lab.settings.home / "work").iterdir()) == []  # nothing left behind
 
 
 def test_the_api_takes_no_server_paths_and_no_database_urls(world: World) -> None:
