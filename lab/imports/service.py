@@ -8,6 +8,7 @@ dataset version (the storage commits a version only once completely written).
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path, PurePath
@@ -81,7 +82,7 @@ def submit_import(
             spec={},
         )
         if upload is not None:
-            filename = PurePath(upload[0]).name or "upload"
+            filename = _safe_filename(upload[0])
             folder = lab.settings.home / "work" / item.id / UPLOAD_DIR
             folder.mkdir(parents=True, mode=0o700)
             try:
@@ -107,6 +108,13 @@ def submit_import(
             },
         )
     return item
+
+
+def _safe_filename(given: str) -> str:
+    """The uploaded file's name as a plain name in the workspace (its suffix tells the
+    format to people reading the report); anything else becomes `upload`."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", PurePath(given).name)
+    return name if name.strip("._") else "upload"
 
 
 def _copy_capped(stream: BinaryIO, target: Path, limit: int) -> int:

@@ -138,3 +138,19 @@ def test_production_keeps_the_rows_and_pseudonyms_join_with_the_sandbox(world: W
     assert set(sample.column("id_number").to_pylist()) <= set(full.column("id_number").to_pylist())
     assert not set(raw.column("id_number").to_pylist()) & set(full.column("id_number").to_pylist())
     assert full.column("monthly_sales").to_pylist() == raw.column("monthly_sales").to_pylist()
+
+
+def test_an_upload_named_to_escape_the_workspace_stays_inside(world: World) -> None:
+    for name in ("..", ".", "../../etc/x.csv", "/abs/m.csv", "名单.csv"):
+        response = upload(
+            world,
+            "a-eng",
+            as_csv(synthetic(30)),
+            {"source": {"kind": "csv"}, "columns": {"address": {"operator": "drop"}}},
+            filename=name,
+            dataset="escape",
+        )
+        assert response.status_code == 202, (name, response.text)
+        record = run_worker(world, response.json()["id"])
+        assert record["state"] == "succeeded", (name, record)
+    assert not (world.lab.settings.home / "etc").exists()
