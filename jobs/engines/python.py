@@ -4,8 +4,8 @@ The job sees only: the interpreter and the packages bound for jobs (read-only), 
 runtime, its code bundle at `/job` and its inputs at `/inputs` (read-only), a private
 writable `/workspace` (outputs go to `/workspace/outputs`), a private `/tmp`, `/proc` of its
 own PID namespace and a minimal `/dev`. It runs as uid/gid 65534 with no capabilities, no
-network (a namespace with a downed loopback, and a seccomp filter refusing non-local
-sockets), its own cgroups bounding tasks and memory (RLIMIT_NPROC where cgroups cannot be
+network (a namespace holding only its own loopback, and a seccomp filter refusing
+non-local sockets), its own cgroups bounding tasks and memory (RLIMIT_NPROC where cgroups cannot be
 made), and rlimits on address space, CPU time and file size. Its output is captured with a
 cap and redacted. If bubblewrap cannot work here the engine refuses: it never runs a job
 unconfined. See `jobs/sandbox/` for each piece.

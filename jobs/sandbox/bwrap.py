@@ -5,7 +5,7 @@ directories under a private lab home included). It keeps only CAP_SETUID, CAP_SE
 CAP_SETPCAP for the first program inside, `setpriv`, which clears the groups, switches to the
 sandbox uid/gid, empties the capability bounding, inheritable and ambient sets and execs the
 interpreter: the job runs as an unprivileged uid with no capabilities and no_new_privs, in
-new PID, network (loopback only, down), IPC, UTS and cgroup namespaces, on a read-only root.
+new PID, network (only its own loopback), IPC, UTS and cgroup namespaces, on a read-only root.
 """
 
 from __future__ import annotations
