@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import io
 import json
+import threading
+import time
+from datetime import timedelta
 from typing import Any
 
 import pyarrow as pa
@@ -13,6 +16,7 @@ import pyarrow.csv as pacsv
 from connectors.sources.synthetic import SyntheticSource
 from lab.datasets.service import list_versions
 from lab.work.handlers import HANDLERS
+from lab.work.queue import cancel
 from lab.work.worker import Worker
 from tests.lab.factories import World
 
@@ -154,3 +158,30 @@ def test_an_upload_named_to_escape_the_workspace_stays_inside(world: World) -> N
         record = run_worker(world, response.json()["id"])
         assert record["state"] == "succeeded", (name, record)
     assert not (world.lab.settings.home / "etc").exists()
+
+
+def test_a_cancelled_import_stops_and_leaves_no_dataset(world: World) -> None:
+    spec = {"source": {"kind": "synthetic", "rows": 400_000}}
+    response = world.post(
+        "a-eng",
+        imports_url(),
+        data={"dataset": "big"},
+        files={"spec": ("spec.json", json.dumps(spec).encode())},
+    )
+    import_id = response.json()["id"]
+    worker = Worker(world.lab, HANDLERS, lease=timedelta(seconds=0.3))
+    thread = threading.Thread(target=worker.run_once)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if world.get("a-eng", f"{imports_url()}/{import_id}").json()["rows_done"] > 0:
+            break
+        time.sleep(0.05)
+    with world.lab.transaction() as session:
+        cancel(session, import_id, tenant="acme")
+    thread.join(120)
+    record = world.get("a-eng", f"{imports_url()}/{import_id}").json()
+    assert record["state"] == "cancelled", record
+    with world.lab.read() as session:
+        assert list_versions(session, tenant="acme", zone="sandbox", live_only=True) == []
+    assert not (world.lab.settings.home / "work" / import_id).exists()
