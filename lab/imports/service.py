@@ -172,20 +172,21 @@ def execute_import(
     plan = plan_import(source, spec, k=rules.k_anonymity)
     if item.zone == "production":
         plan = _production_plan(plan)
-    run = run_import(source, plan, keys, progress=on_rows)
     classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
-    info = write_dataset(
-        lab,
-        Actor(item.submitter),
-        tenant=item.tenant,
-        zone=item.zone,
-        name=item.name,
-        batches=run,
-        schema=run.schema,
-        classifications=classes,
-        lineage={"import": item.id, "source": source.describe(), "plan": _plan_summary(plan)},
-    )
-    report = run.report.to_dict()
+    # `with`: a failed or cancelled write also stops the pipeline's read-ahead thread.
+    with run_import(source, plan, keys, progress=on_rows) as run:
+        info = write_dataset(
+            lab,
+            Actor(item.submitter),
+            tenant=item.tenant,
+            zone=item.zone,
+            name=item.name,
+            batches=run,
+            schema=run.schema,
+            classifications=classes,
+            lineage={"import": item.id, "source": source.describe(), "plan": _plan_summary(plan)},
+        )
+        report = run.report.to_dict()
     with lab.transaction() as session:
         lab.auditor.change(
             session,

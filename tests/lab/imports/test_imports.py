@@ -185,3 +185,7 @@ def test_a_cancelled_import_stops_and_leaves_no_dataset(world: World) -> None:
     with world.lab.read() as session:
         assert list_versions(session, tenant="acme", zone="sandbox", live_only=True) == []
     assert not (world.lab.settings.home / "work" / import_id).exists()
+    deadline = time.monotonic() + 5  # the pipeline's read-ahead thread stops too
+    while any("_produce" in t.name for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any("_produce" in t.name for t in threading.enumerate())
