@@ -19,7 +19,7 @@ import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from jobs.errors import EngineRefused, SpecInvalid
 from jobs.sandbox import bwrap, seccomp, workspace
 from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
 from jobs.sandbox.launch import launch
-from jobs.sandbox.layout import LayoutError, layout
+from jobs.sandbox.layout import Layout, LayoutError, layout
 from jobs.sandbox.logs import LogCapture
 from jobs.sandbox.logs import redact as redact_text
 from jobs.sandbox.process import Rlimits
@@ -147,6 +147,25 @@ def _directory(path: Path, what: str) -> Path:
     return path.resolve()
 
 
+@dataclass(frozen=True)
+class Confinement:
+    """What a kind of sandboxed job changes in the common run (defaults: a Python job)."""
+
+    base: Layout
+    label: str
+    env: Callable[[Mapping[str, str], PythonLimits], dict[str, str]]
+    limits: Callable[[str, PythonLimits], tuple[JobCgroups | None, Rlimits, list[str]]]
+    inet: bool = False  # IP sockets inside the job's own network namespace
+    tmp_share: int = 2  # /tmp gets 1/tmp_share of the memory limit
+    etc_files: Mapping[str, str] | None = None
+    scratch: str | None = None  # a workspace folder removed after the run
+    refine: Callable[[str, str, str, PythonLimits], tuple[str, str]] | None = None
+
+
+def _python_confinement() -> Confinement:
+    return Confinement(layout(), "", lambda env, _limits: _check_env(env), _limits)
+
+
 def _run(
     bundle_dir: Path,
     entrypoint: str,
@@ -156,10 +175,27 @@ def _run(
     env: Mapping[str, str] | None = None,
     secrets: Sequence[str] = (),
 ) -> PythonResult:
+    return run_confined(
+        _python_confinement(), bundle_dir, entrypoint, inputs_dir, workspace_dir, limits,
+        env or {}, secrets,
+    )  # fmt: skip
+
+
+def run_confined(
+    kind: Confinement,
+    bundle_dir: Path,
+    entrypoint: str,
+    inputs_dir: Path,
+    workspace_dir: Path,
+    limits: PythonLimits,
+    env: Mapping[str, str],
+    secrets: Sequence[str],
+) -> PythonResult:
+    """Prepare the directories, run the job confined as `kind` says, clean up, report."""
     bundle = _directory(bundle_dir, "code bundle")
     inputs = _directory(inputs_dir, "inputs")
     _check_entrypoint(bundle, entrypoint)
-    job_env = _check_env(env or {})
+    job_env = kind.env(env, limits)
     try:
         outputs = workspace.prepare(workspace_dir, bwrap.SANDBOX_UID, bwrap.SANDBOX_GID)
     except NotADirectoryError as exc:
@@ -168,26 +204,35 @@ def _run(
     workspace.grant_read(bundle, bwrap.SANDBOX_GID)
     workspace.grant_read(inputs, bwrap.SANDBOX_GID)
     mounts = bwrap.Mounts(bundle, inputs, workspace_dir)
-    label = f"{workspace_dir.parent.name}-{workspace_dir.name}"
-    cgroups, rlimits, notes = _limits(label, limits)
+    label = f"{kind.label}{workspace_dir.parent.name}-{workspace_dir.name}"
+    cgroups, rlimits, notes = kind.limits(label, limits)
     capture = LogCapture(limits.max_log_bytes)
     oom_kills = 0
     try:
         finished, filtered = launch(
-            layout(), mounts, entrypoint, env=job_env, memory_mb=limits.memory_mb,
+            kind.base, mounts, entrypoint, env=job_env, memory_mb=limits.memory_mb,
             wall_seconds=limits.wall_seconds, rlimits=rlimits, cgroups=cgroups, capture=capture,
+            inet=kind.inet, tmp_share=kind.tmp_share, etc_files=kind.etc_files,
         )  # fmt: skip
     finally:
         if cgroups is not None:
             cgroups.kill_all()
             oom_kills = cgroups.oom_kills()
             cgroups.remove()
-    program = seccomp.filter_bytes()
-    notes.append("seccomp filter on" if filtered else f"no seccomp filter: {program!s:.100}")
+    if filtered:
+        notes.append(
+            "seccomp filter on" + (" (AF_UNIX, AF_INET, AF_INET6 sockets)" if kind.inet else "")
+        )
+    else:
+        notes.append(f"no seccomp filter: {seccomp.filter_bytes(inet=kind.inet)!s:.100}")
     removed = workspace.reclaim(workspace_dir, skip=tuple(bwrap.read_only_inside(mounts)))
+    if kind.scratch is not None:
+        shutil.rmtree(workspace_dir / kind.scratch, ignore_errors=True)
     log = redact_text(capture.text(), secrets)
     workspace.write_log(workspace_dir, log)
     status, message = outcome(finished, limits, log, oom_kills=oom_kills)
+    if kind.refine is not None:
+        status, message = kind.refine(status, message, log, limits)
     if removed:
         message += f"; removed from the workspace (links, special files): {', '.join(removed[:10])}"
     return PythonResult(

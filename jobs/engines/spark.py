@@ -25,29 +25,25 @@ from __future__ import annotations
 import functools
 import re
 import resource
-import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from jobs.engines.python import (
     MIB,
+    Confinement,
     PythonLimits,
     PythonResult,
-    _check_entrypoint,
     _check_env,
-    _directory,
+    run_confined,
     sandbox_available,
 )
-from jobs.engines.python_status import _SIGNAL_REASONS, outcome
+from jobs.engines.python_status import _SIGNAL_REASONS
 from jobs.errors import EngineRefused, SpecInvalid
 from jobs.runtime._spark import ENV_CORES, ENV_DRIVER_MEMORY, ENV_MASTER, JVM_ENDED, SCRATCH
-from jobs.sandbox import bwrap, seccomp, workspace
+from jobs.sandbox import bwrap
 from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
-from jobs.sandbox.launch import launch
 from jobs.sandbox.layout import LayoutError
-from jobs.sandbox.logs import LogCapture
-from jobs.sandbox.logs import redact as redact_text
 from jobs.sandbox.process import Rlimits
 from jobs.sandbox.spark_layout import ETC_FILES, SparkLayout, spark_layout
 
@@ -169,58 +165,25 @@ def _run(
     cores: int = 2,
 ) -> PythonResult:
     view = spark_layout()
-    bundle = _directory(bundle_dir, "code bundle")
-    inputs = _directory(inputs_dir, "inputs")
-    _check_entrypoint(bundle, entrypoint)
-    job_env = {**_check_spark_env(env or {}), **_engine_env(view, limits, cores)}
-    try:
-        outputs = workspace.prepare(workspace_dir, bwrap.SANDBOX_UID, bwrap.SANDBOX_GID)
-    except NotADirectoryError as exc:
-        raise SpecInvalid(str(exc)) from exc
-    workspace_dir = workspace_dir.resolve()
-    workspace.grant_read(bundle, bwrap.SANDBOX_GID)
-    workspace.grant_read(inputs, bwrap.SANDBOX_GID)
-    mounts = bwrap.Mounts(bundle, inputs, workspace_dir)
-    label = f"spark-{workspace_dir.parent.name}-{workspace_dir.name}"
-    cgroups, rlimits, notes = _limits(label, limits)
-    capture = LogCapture(limits.max_log_bytes)
-    oom_kills = 0
-    try:
-        finished, filtered = launch(
-            view.base, mounts, entrypoint, env=job_env, memory_mb=limits.memory_mb,
-            wall_seconds=limits.wall_seconds, rlimits=rlimits, cgroups=cgroups, capture=capture,
-            inet=True, tmp_share=4, etc_files=ETC_FILES,
-        )  # fmt: skip
-    finally:
-        if cgroups is not None:
-            cgroups.kill_all()
-            oom_kills = cgroups.oom_kills()
-            cgroups.remove()
-    program = seccomp.filter_bytes(inet=True)
-    notes.append(
-        "seccomp filter on (AF_UNIX, AF_INET, AF_INET6 sockets)"
-        if filtered
-        else f"no seccomp filter: {program!s:.100}"
+    kind = Confinement(
+        base=view.base,
+        label="spark-",
+        env=lambda given, lim: {**_check_spark_env(given), **_engine_env(view, lim, cores)},
+        limits=_limits,
+        inet=True,
+        tmp_share=4,
+        etc_files=ETC_FILES,
+        scratch=SCRATCH,  # shuffle files, spills
+        refine=_refine,
     )
-    removed = workspace.reclaim(workspace_dir, skip=tuple(bwrap.read_only_inside(mounts)))
-    shutil.rmtree(workspace_dir / SCRATCH, ignore_errors=True)  # shuffle files, spills
-    log = redact_text(capture.text(), secrets)
-    workspace.write_log(workspace_dir, log)
-    status, message = outcome(finished, limits, log, oom_kills=oom_kills)
+    return run_confined(
+        kind, bundle_dir, entrypoint, inputs_dir, workspace_dir, limits, env or {}, secrets
+    )
+
+
+def _refine(status: str, message: str, log: str, limits: PythonLimits) -> tuple[str, str]:
     death = _jvm_death(log, limits) if status == "failed" else None
-    if death is not None:
-        status, message = "killed", death
-    if removed:
-        message += f"; removed from the workspace (links, special files): {', '.join(removed[:10])}"
-    return PythonResult(
-        exit_code=finished.returncode,
-        status=status,
-        message=redact_text(message, secrets),
-        log=log,
-        elapsed=finished.elapsed,
-        outputs_dir=outputs,
-        confinement="; ".join(notes),
-    )
+    return ("killed", death) if death is not None else (status, message)
 
 
 def _jvm_death(log: str, limits: PythonLimits) -> str | None:
