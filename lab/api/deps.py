@@ -20,7 +20,7 @@ from lab.authz.request import Decision
 from lab.context import Lab
 from lab.errors import Unauthenticated
 from lab.identity.tokens import authenticate
-from lab.identity.users import find_user
+from lab.identity.users import policy_domain
 
 TenantFrom = Literal["platform", "path", "query", "user", "self"]
 
@@ -89,12 +89,6 @@ class Access:
         return Actor(self.principal.user, self.request_id)
 
 
-def _tenant_of_user(lab: Lab, name: str) -> str:
-    with lab.read() as session:
-        user = find_user(session, name)
-        return user.tenant_slug or PLATFORM if user is not None else PLATFORM
-
-
 def require(
     action: str, resource: str, *, zone: str = "platform", tenant: TenantFrom = "platform"
 ) -> Any:
@@ -118,7 +112,8 @@ def require(
         elif tenant == "query":
             domain = request.query_params.get("tenant") or PLATFORM
         elif tenant == "user":
-            domain = _tenant_of_user(lab, params["user"])
+            with lab.read() as session:
+                domain = policy_domain(session, params["user"])
         elif tenant == "self":
             domain = principal.tenant or PLATFORM
         zone_name = zone.format(**params)

@@ -11,7 +11,7 @@ from lab.cli.common import authorize, console, handles_errors, open_lab
 from lab.context import Lab
 from lab.identity.tenants import list_tenants
 from lab.identity.tokens import list_tokens
-from lab.identity.users import find_user, get_user, list_users
+from lab.identity.users import get_user, list_users, policy_domain
 
 tenants = typer.Typer(no_args_is_help=True)
 users = typer.Typer(no_args_is_help=True)
@@ -19,10 +19,8 @@ tokens = typer.Typer(no_args_is_help=True)
 
 
 def _domain_of(lab: Lab, user: str) -> str:
-    """The policy domain of a user: their tenant, or `*` for staff and unknown names."""
     with lab.read() as session:
-        found = find_user(session, user)
-        return (found.tenant_slug if found else None) or PLATFORM
+        return policy_domain(session, user)
 
 
 @tenants.command("create")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from lab.authz.request import PLATFORM
 from lab.db.base import utcnow
 from lab.errors import Conflict, NotFound
 from lab.identity.models import Token, User
@@ -32,6 +33,13 @@ def get_user(session: Session, name: str) -> User:
     if user is None:
         raise NotFound(f"user {name!r} not found")
     return user
+
+
+def policy_domain(session: Session, name: str) -> str:
+    """The policy domain a user's things live in: their tenant, or `*` for platform staff
+    and for names that are no user (so that asking about them reveals nothing)."""
+    user = find_user(session, name)
+    return (user.tenant_slug if user is not None else None) or PLATFORM
 
 
 def list_users(session: Session, *, tenant: str | None) -> list[User]:
