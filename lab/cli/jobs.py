@@ -14,7 +14,7 @@ from rich.table import Table
 
 from lab.cli.common import authorize, console, fail, handles_errors, open_lab, principal_of
 from lab.context import Lab
-from lab.runs.artifacts import read_files
+from lab.runs.logs import read_job_log
 from lab.runs.submit import submit_job
 from lab.work.models import ENDED, WorkItem
 from lab.work.queue import cancel, get_item, list_items
@@ -37,9 +37,9 @@ def _bundle(path: Path | None) -> bytes | None:
     return buffer.getvalue()
 
 
-def _item(lab: Lab, job_id: str, tenant: str) -> WorkItem:
+def _item(lab: Lab, job_id: str, tenant: str, zone: str | None = None) -> WorkItem:
     with lab.read() as session:
-        return get_item(session, job_id, tenant=tenant)
+        return get_item(session, job_id, tenant=tenant, kind="job", zone=zone)
 
 
 def _show(item: WorkItem) -> None:
@@ -113,7 +113,7 @@ def status(
     """A job's state, status and outputs with the gate's findings."""
     with open_lab() as lab:
         authorize(lab, "read", f"jobs/{job_id}", tenant=tenant, zone=zone)
-        _show(_item(lab, job_id, tenant))
+        _show(_item(lab, job_id, tenant, zone))
 
 
 @app.command("logs")
@@ -124,13 +124,9 @@ def logs(
     """A job's log (capped, secrets redacted)."""
     with open_lab() as lab:
         authorize(lab, "read", f"jobs/{job_id}/logs", tenant=tenant, zone=zone)
-        log = _item(lab, job_id, tenant).result.get("log")
-        if not log:
-            console.print("(no log)")
-            return
-        if log["tenant"] != tenant:
-            raise fail("the log of a production job stays with the data owner")
-        typer.echo(read_files(lab, log["version_id"])["job.log"].decode())
+        principal, _ = principal_of(lab)
+        text = read_job_log(lab, principal, _item(lab, job_id, tenant, zone))
+        typer.echo(text or "(no log)")
 
 
 @app.command("outputs")
@@ -144,7 +140,7 @@ def outputs(
     """A released output's rows as JSON lines (after suppression and rounding)."""
     with open_lab() as lab:
         authorize(lab, "read", f"jobs/{job_id}/outputs", tenant=tenant, zone=zone)
-        entry = _item(lab, job_id, tenant).result.get("outputs", {}).get(name)
+        entry = _item(lab, job_id, tenant, zone).result.get("outputs", {}).get(name)
         if entry is None:
             raise fail(f"job {job_id} has no output {name!r}")
         if not entry.get("released"):

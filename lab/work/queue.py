@@ -44,10 +44,19 @@ def submit(
     return item
 
 
-def get_item(session: Session, item_id: str, *, tenant: str | None = None) -> WorkItem:
+def get_item(
+    session: Session,
+    item_id: str,
+    *,
+    tenant: str | None = None,
+    kind: str | None = None,
+    zone: str | None = None,
+) -> WorkItem:
+    """The item, if it is of that tenant, kind and zone (where given); else NotFound."""
     item = session.get(WorkItem, item_id)
-    if item is None or (tenant is not None and item.tenant != tenant):
-        raise NotFound(f"no work item {item_id!r}")
+    expected = {"tenant": tenant, "kind": kind, "zone": zone}
+    if item is None or any(v is not None and getattr(item, k) != v for k, v in expected.items()):
+        raise NotFound(f"no {kind or 'work item'} {item_id!r}")
     return item
 
 

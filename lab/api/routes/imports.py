@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from lab.api.deps import Access, db, get_lab, require
 from lab.context import Lab
-from lab.errors import InvalidInput, NotFound
+from lab.errors import InvalidInput
 from lab.imports.service import submit_import
 from lab.work.models import WorkItem
 from lab.work.queue import get_item, list_items
@@ -100,7 +100,4 @@ def imports_get(
     access: Access = require("read", "datasets", zone="{zone}", tenant="path"),
     session: Session = Depends(db),
 ) -> ImportOut:
-    item = get_item(session, import_id, tenant=tenant)
-    if item.kind != "import" or item.zone != zone:
-        raise NotFound(f"no import {import_id!r}")
-    return ImportOut.of(item)
+    return ImportOut.of(get_item(session, import_id, tenant=tenant, kind="import", zone=zone))

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from lab.api.deps import Access, db, get_lab, require
 from lab.context import Lab
-from lab.errors import Forbidden, NotFound
-from lab.runs.artifacts import read_files
+from lab.errors import NotFound
+from lab.runs.logs import read_job_log
 from lab.runs.submit import submit_job
 from lab.work.models import WorkItem
 from lab.work.queue import cancel, get_item, list_items
@@ -58,10 +58,7 @@ class JobOut(BaseModel):
 
 
 def _job(session: Session, tenant: str, zone: str, job_id: str) -> WorkItem:
-    item = get_item(session, job_id, tenant=tenant)
-    if item.kind != "job" or item.zone != zone:
-        raise NotFound(f"no job {job_id!r}")
-    return item
+    return get_item(session, job_id, tenant=tenant, kind="job", zone=zone)
 
 
 @router.post("", response_model=JobOut, status_code=202)
@@ -143,12 +140,7 @@ def jobs_logs(
 ) -> dict[str, Any]:
     """The job's log (capped, secrets redacted). Production logs stay with the data owner."""
     item = _job(session, tenant, zone, job_id)
-    log = item.result.get("log")
-    if not log:
-        return {"job": job_id, "log": ""}
-    if log["tenant"] != tenant:
-        raise Forbidden("the log of a production job stays with the data owner")
-    return {"job": job_id, "log": read_files(lab, log["version_id"])["job.log"].decode()}
+    return {"job": job_id, "log": read_job_log(lab, access.principal, item, access.request_id)}
 
 
 @router.get("/{job_id}/outputs/{output}")
