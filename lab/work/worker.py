@@ -12,6 +12,7 @@ import secrets
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -92,10 +93,13 @@ class Worker:
         self.handlers = dict(handlers)
         self.lease = lease
         self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._next_reap = 0.0
 
     def run_once(self, only: str | None = None) -> str | None:
         """Claim and run one item (or the item `only`); its id, or None if none was queued."""
-        self.reap()
+        if time.monotonic() >= self._next_reap:  # a lease cannot expire faster than this
+            self.reap()
+            self._next_reap = time.monotonic() + self.lease.total_seconds()
         item = claim(self.lab.sessions, self.id, list(self.handlers), lease=self.lease, only=only)
         if item is None:
             return None
