@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from jobs.engines.python import PythonLimits, PythonResult, run_python, sandbox_available
+from tests.jobs.sandbox_dirs import SandboxDirs
 
 WHY_NOT = sandbox_available()
 # Where the sandbox cannot work the tests say why and skip, except in CI, which must run them.
@@ -21,14 +20,7 @@ needs_sandbox = pytest.mark.skipif(
 QUICK = PythonLimits(wall_seconds=20, memory_mb=512, cpu_seconds=20)
 
 
-@dataclass
-class JobDirs:
-    root: Path
-    bundle: Path
-    inputs: Path
-    workspace: Path
-    marker: str
-
+class JobDirs(SandboxDirs):
     def run(
         self,
         code: str,
@@ -38,11 +30,9 @@ class JobDirs:
         redact: Sequence[str] = (),
     ) -> PythonResult:
         """Run `code` as the bundle's entry point, named after this test's unique marker."""
-        entrypoint = f"job_{self.marker}.py"
-        (self.bundle / entrypoint).write_text(code, encoding="utf-8")
         return run_python(
             self.bundle,
-            entrypoint,
+            self.entry(code),
             inputs_dir=self.inputs,
             workspace=self.workspace,
             limits=limits,
@@ -53,16 +43,7 @@ class JobDirs:
 
 @pytest.fixture
 def job(tmp_path: Path) -> JobDirs:
-    dirs = JobDirs(
-        root=tmp_path,
-        bundle=tmp_path / "bundle",
-        inputs=tmp_path / "inputs",
-        workspace=tmp_path / "work",
-        marker=f"m{secrets.token_hex(6)}",
-    )
-    dirs.bundle.mkdir(mode=0o700)
-    dirs.inputs.mkdir(mode=0o700)
-    return dirs
+    return JobDirs.create(tmp_path)
 
 
 def processes_with(marker: str) -> list[int]:

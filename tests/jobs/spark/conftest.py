@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import textwrap
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from jobs.engines.python import PythonLimits, PythonResult
 from jobs.engines.spark import run_spark, spark_available
+from tests.jobs.sandbox_dirs import SandboxDirs
 
 WHY_NOT = spark_available()
 # Where Spark cannot run in the sandbox the tests say why and skip, except in CI.
@@ -27,14 +26,7 @@ needs_spark = pytest.mark.skipif(
 SPARK_LIMITS = PythonLimits(wall_seconds=80, memory_mb=2048, cpu_seconds=120, max_processes=64)
 
 
-@dataclass
-class SparkJob:
-    root: Path
-    bundle: Path
-    inputs: Path
-    workspace: Path
-    marker: str
-
+class SparkJob(SandboxDirs):
     def run(
         self,
         code: str,
@@ -43,11 +35,9 @@ class SparkJob:
         env: Mapping[str, str] | None = None,
         master: str = "local[2]",
     ) -> PythonResult:
-        entrypoint = f"job_{self.marker}.py"
-        (self.bundle / entrypoint).write_text(textwrap.dedent(code), encoding="utf-8")
         return run_spark(
             self.bundle,
-            entrypoint,
+            self.entry(textwrap.dedent(code)),
             inputs_dir=self.inputs,
             workspace=self.workspace,
             limits=limits,
@@ -58,16 +48,7 @@ class SparkJob:
 
 @pytest.fixture
 def spark_job(tmp_path: Path) -> SparkJob:
-    job = SparkJob(
-        root=tmp_path,
-        bundle=tmp_path / "bundle",
-        inputs=tmp_path / "inputs",
-        workspace=tmp_path / "work",
-        marker=f"m{secrets.token_hex(6)}",
-    )
-    job.bundle.mkdir(mode=0o700)
-    job.inputs.mkdir(mode=0o700)
-    return job
+    return SparkJob.create(tmp_path)
 
 
 def escaped(result: PythonResult) -> list[str]:
