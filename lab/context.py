@@ -60,7 +60,6 @@ class Lab:
     chokepoint: Chokepoint
     audit_public_key: Ed25519PublicKey
     store: DatasetStore
-    zone_names: frozenset[str]
     master_key: bytes = field(repr=False)
 
     @classmethod
@@ -101,10 +100,9 @@ class Lab:
             policy=policy,
             audit_log=audit_log,
             auditor=auditor,
-            chokepoint=Chokepoint(policy, auditor, sessions),
+            chokepoint=Chokepoint(policy, auditor, sessions, frozenset(zone_files) | {"platform"}),
             audit_public_key=signer.public_key(),
             store=DatasetStore(settings.home, master),
-            zone_names=frozenset(zone_files) | {"platform"},
             master_key=master,
         )
 

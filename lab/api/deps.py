@@ -125,7 +125,6 @@ def require(
             tenant=domain,
             request_id=request_id(request),
             hide_unknown=tenant in ("path", "user"),
-            known=zone_name in lab.zone_names,
         )
         return Access(principal, domain, decision, request_id(request))
 

@@ -31,11 +31,16 @@ class Principal:
 
 class Chokepoint:
     def __init__(
-        self, policy: PolicyEngine, auditor: Auditor, sessions: sessionmaker[Session]
+        self,
+        policy: PolicyEngine,
+        auditor: Auditor,
+        sessions: sessionmaker[Session],
+        zones: frozenset[str],
     ) -> None:
         self.policy = policy
         self.auditor = auditor
         self.sessions = sessions
+        self.zones = zones  # a request naming another zone names nothing
 
     def authorize(
         self,
@@ -47,12 +52,10 @@ class Chokepoint:
         tenant: str = PLATFORM,
         request_id: str | None = None,
         hide_unknown: bool = False,
-        known: bool = True,
     ) -> Decision:
         """Allow or raise. `hide_unknown`: the resource was named by the caller, so a denial
-        for a subject with no standing must look exactly like a missing resource. `known`
-        false: the request names something that does not exist (a zone), and a denial says
-        so, whoever asks."""
+        for a subject with no standing must look exactly like a missing resource. A request
+        in a zone the lab does not have is denied as not found, whoever asks."""
         request = AccessRequest(
             subject=principal.user, tenant=tenant, zone=zone, resource=resource, action=action
         )
@@ -73,7 +76,7 @@ class Chokepoint:
             )
         if decision.allowed:
             return decision
-        if known and self._has_standing(principal, tenant, hide_unknown):
+        if zone in self.zones and self._has_standing(principal, tenant, hide_unknown):
             raise Forbidden(f"not allowed to {action} {request.obj}")
         raise NotFound("not found")
 

@@ -82,6 +82,5 @@ def authorize(
         resource=resource,
         tenant=tenant,
         zone=zone,
-        known=zone in lab.zone_names,
     )
     return actor
