@@ -18,10 +18,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for the metastore at `url` (sqlite:/// or postgresql+psycopg://).
 

@@ -4,7 +4,6 @@ in the job's private workspace) and what comes back (tables, files, a log)."""
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -160,13 +159,3 @@ def undeclared(spec: JobSpec, produced: Path) -> list[str]:
         for p in produced.iterdir()
         if p.name.split(".")[0] not in names and p.name != "models"
     )
-
-
-def metrics_of(path: Path | None) -> dict[str, object]:
-    if path is None or not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
