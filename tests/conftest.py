@@ -1,4 +1,5 @@
-"""Shared test set-up: the metastore backends every metastore test runs on."""
+"""Shared test set-up: the metastore backends every metastore test runs on, and a Spark
+cluster for the tests that ask for one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from jobs.engines.spark import spark_available
 from tests.postgres import scratch_database, server_answers
+from tests.spark_cluster import Cluster
+from tests.spark_cluster import spark_cluster as start_spark_cluster
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -37,3 +41,13 @@ def metastore_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
         pytest.skip(why_not)
     with scratch_database("lab_test") as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def spark_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """A Spark standalone cluster with a Spark Connect server, for the whole session."""
+    why_not = spark_available()
+    if why_not is not None:
+        pytest.skip(f"no Spark here: {why_not}")
+    with start_spark_cluster(tmp_path_factory.mktemp("spark-cluster")) as cluster:
+        yield cluster

@@ -190,8 +190,11 @@ def run_confined(
     limits: PythonLimits,
     env: Mapping[str, str],
     secrets: Sequence[str],
+    extra: tuple[tuple[Path, str], ...] = (),
 ) -> PythonResult:
-    """Prepare the directories, run the job confined as `kind` says, clean up, report."""
+    """Prepare the directories, run the job confined as `kind` says, clean up, report.
+
+    `extra`: more host directories bound read-only inside, as (host path, path inside)."""
     bundle = _directory(bundle_dir, "code bundle")
     inputs = _directory(inputs_dir, "inputs")
     _check_entrypoint(bundle, entrypoint)
@@ -203,7 +206,7 @@ def run_confined(
     workspace_dir = workspace_dir.resolve()
     workspace.grant_read(bundle, bwrap.SANDBOX_GID)
     workspace.grant_read(inputs, bwrap.SANDBOX_GID)
-    mounts = bwrap.Mounts(bundle, inputs, workspace_dir)
+    mounts = bwrap.Mounts(bundle, inputs, workspace_dir, extra)
     label = f"{kind.label}{workspace_dir.parent.name}-{workspace_dir.name}"
     cgroups, rlimits, notes = kind.limits(label, limits)
     capture = LogCapture(limits.max_log_bytes)

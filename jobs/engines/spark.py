@@ -16,8 +16,9 @@ differs, and why:
 - no RLIMIT_AS (a JVM reserves gigabytes of address space it never touches): the memory
   cgroup bounds what is really used, and the JVM heap is sized from the same limit;
 - `pids.max` allows the JVM's threads (`SPARK_MAX_TASKS` at least);
-- the master is `local[N]` only: a cluster driver would need a network path out of the
-  sandbox, which this engine never opens (see `check_master`).
+- the master is `local[N]` by default. A cluster is reached through Spark Connect instead
+  (master `sc://host:port`, see `jobs/engines/spark_cluster.py`): the sandbox then runs only
+  the Connect client, with no JVM, no IP sockets and one Unix socket relayed to that server.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from jobs.engines.python import (
     sandbox_available,
 )
 from jobs.engines.python_status import _SIGNAL_REASONS
+from jobs.engines.spark_cluster import connect_endpoint, run_on_cluster
 from jobs.errors import EngineRefused, SpecInvalid
 from jobs.runtime._spark import ENV_CORES, ENV_DRIVER_MEMORY, ENV_MASTER, JVM_ENDED, SCRATCH
 from jobs.sandbox import bwrap
@@ -93,21 +95,25 @@ def _probe() -> str | None:
     return None
 
 
-def check_master(master: str) -> int:
-    """The number of cores of a `local` / `local[N]` master; EngineRefused for anything else.
+def check_master(master: str) -> int | tuple[str, int]:
+    """The number of cores of a `local` / `local[N]` master, or the (host, port) of a Spark
+    Connect server `sc://host:port`; EngineRefused for anything else.
 
-    A cluster master (`spark://`, `k8s://`, `yarn`) runs executors on other machines: the
-    driver would need a route to them, the executors would need the inputs (not this
-    sandbox's `/inputs`) and Spark's RPC authentication and encryption would have to protect
-    the data in transit. None of that exists inside a job sandbox without a network.
+    A classic cluster master (`spark://`, `k8s://`, `yarn`) would make the sandboxed driver
+    accept connections from executors on other machines: it needs a network the sandbox does
+    not have. Spark Connect turns it around: the driver runs next to the cluster, the job is
+    a client of it, and one relayed socket is all the sandbox needs.
     """
     match = _LOCAL.match(master)
-    if match is None:
+    if match is not None:
+        return int(match.group(1) or 1)
+    endpoint = connect_endpoint(master)
+    if endpoint is None:
         raise EngineRefused(
-            f"Spark master {master!r} is not available to sandboxed jobs: only local[N] runs "
-            "in the job's sandbox, which has no network to reach a cluster"
+            f"Spark master {master!r} is not available to sandboxed jobs: use local[N], or a "
+            "Spark Connect server in front of the cluster (sc://host:port)"
         )
-    return int(match.group(1) or 1)
+    return endpoint
 
 
 def run_spark(
@@ -122,8 +128,14 @@ def run_spark(
     redact: Sequence[str] = (),
 ) -> PythonResult:
     """Run the PySpark job `bundle_dir/entrypoint` in the sandbox (see `run_python` for the
-    directories); raises EngineRefused if Spark cannot run here or `master` is not local."""
+    directories): on a `local[N]` master inside it, or as a client of the Spark Connect
+    server `sc://host:port`. EngineRefused if Spark cannot run here or `master` is neither."""
     cores = check_master(master)
+    if isinstance(cores, tuple):
+        return run_on_cluster(
+            bundle_dir, entrypoint, inputs_dir=inputs_dir, workspace=workspace, limits=limits,
+            endpoint=cores, env=_check_spark_env(env or {}), redact=redact,
+        )  # fmt: skip
     if limits.memory_mb < MIN_MEMORY_MB:
         raise SpecInvalid(f"a Spark job needs a memory limit of at least {MIN_MEMORY_MB} MiB")
     why_not = spark_available()
@@ -137,6 +149,7 @@ def driver_memory_mb(limits: PythonLimits) -> int:
 
 
 def _check_spark_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The job's own variables, none of which may steer Spark, Java or Hadoop."""
     checked = _check_env(env)
     for name in checked:
         if _ENV_SPARK_RESERVED.match(name):

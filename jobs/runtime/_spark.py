@@ -3,7 +3,11 @@
 The engine says how the session must look through environment variables (master, driver
 memory, cores); everything else is fixed here: no web UI, no event log, the driver bound to
 the sandbox's own loopback, scratch space and warehouse in the workspace, the sandbox's
-interpreter for Python workers, no package downloads. Example:
+interpreter for Python workers, no package downloads.
+
+On a cluster (`LABJOB_SPARK_REMOTE` names a Unix socket the worker relays to a Spark Connect
+server), the session is a Connect client instead: no JVM here; `read_spark` sends the
+input's rows from `/inputs` as Arrow and `write_spark` collects the result back. Example:
 
     import labjob
 
@@ -29,6 +33,9 @@ from typing import Any
 ENV_MASTER = "LABJOB_SPARK_MASTER"
 ENV_DRIVER_MEMORY = "LABJOB_SPARK_DRIVER_MEMORY"
 ENV_CORES = "LABJOB_SPARK_CORES"
+ENV_REMOTE = "LABJOB_SPARK_REMOTE"  # a Unix socket relayed to a Spark Connect server
+ENV_SESSION = "LABJOB_SPARK_SESSION"  # the Connect session's id, chosen by the worker
+ENV_USER = "LABJOB_SPARK_USER"
 DEFAULT_MASTER = "local[2]"
 LOOPBACK = "127.0.0.1"
 SCRATCH = "spark-tmp"  # under the workspace
@@ -81,6 +88,9 @@ def session_conf() -> dict[str, str]:
 def spark() -> Any:
     """The job's SparkSession (a `pyspark.sql.SparkSession`), started on first use."""
     global _session
+    if _session is None and os.environ.get(ENV_REMOTE):
+        _session = _connect(os.environ[ENV_REMOTE])
+        atexit.register(_stop)
     if _session is None:
         try:
             sql = importlib.import_module("pyspark.sql")
@@ -95,10 +105,42 @@ def spark() -> Any:
     return _session
 
 
+def _remote() -> bool:
+    return bool(os.environ.get(ENV_REMOTE))
+
+
+def _connect(socket_path: str) -> Any:
+    """A Spark Connect session over the relayed Unix socket, with the worker's session id."""
+    try:
+        client = importlib.import_module("pyspark.sql.connect.client")
+        connect = importlib.import_module("pyspark.sql.connect.session")
+    except ImportError as exc:
+        raise RuntimeError("the Spark Connect client is not available to this job") from exc
+    target = f"unix://{socket_path}"
+
+    class _Relayed(client.ChannelBuilder):  # type: ignore[misc,name-defined]
+        def toChannel(self) -> Any:  # PySpark's name
+            return self._insecure_channel(target)
+
+        @property
+        def endpoint(self) -> str:
+            return target
+
+    params = {"user_id": os.environ.get(ENV_USER, "labjob")}
+    if os.environ.get(ENV_SESSION):
+        params["session_id"] = os.environ[ENV_SESSION]
+    return connect.SparkSession.builder.channelBuilder(_Relayed(params=params)).getOrCreate()
+
+
 def _stop() -> None:
     """Stop the session at exit; say so if the JVM died first (the engine reads this line)."""
     global _session
     if _session is None:
+        return
+    if _remote():
+        with contextlib.suppress(Exception):
+            _session.stop()
+        _session = None
         return
     proc = getattr(getattr(_session.sparkContext, "_gateway", None), "proc", None)
     code = proc.poll() if proc is not None else None
@@ -113,8 +155,10 @@ def _stop() -> None:
 
 def read_spark(name: str) -> Any:
     """The input `name` (Parquet, a file or a directory; or CSV) as a Spark DataFrame."""
-    from . import _input
+    from . import _input, read_table
 
+    if _remote():  # the rows travel to the cluster from this job's own input
+        return spark().createDataFrame(read_table(name))
     path: Path = _input(name)
     reader = spark().read
     if path.suffix == ".csv":
@@ -134,6 +178,10 @@ def write_spark(name: str, df: Any) -> Path:
     from . import _check, outputs_dir
 
     target: Path = outputs_dir() / f"{_check(name)}.parquet"
+    if _remote():  # the rows come back from the cluster into this job's outputs
+        parquet = importlib.import_module("pyarrow.parquet")
+        parquet.write_table(df.toArrow(), target)
+        return target
     staging = scratch_dir() / f"out-{name}-{secrets.token_hex(4)}"
     try:
         df.coalesce(1).write.mode("overwrite").parquet(str(staging))

@@ -29,6 +29,8 @@ class Mounts:
     bundle: Path
     inputs: Path
     workspace: Path
+    # host directories bound read-only at absolute paths inside (a bridge's Unix socket)
+    extra: tuple[tuple[Path, str], ...] = ()
 
 
 def _threads() -> str:
@@ -106,6 +108,8 @@ def argv(
     args += ["--bind", str(mounts.workspace), "/workspace"]
     for inner in read_only_inside(mounts):
         args += ["--ro-bind", str(inner), f"/workspace/{inner.relative_to(mounts.workspace)}"]
+    for folder, inside in mounts.extra:
+        args += ["--perms", "0755", "--dir", inside, "--ro-bind", str(folder), inside]
     args += ["--chdir", "/", "--remount-ro", "/"]
     if seccomp_fd is not None:
         args += ["--seccomp", str(seccomp_fd)]

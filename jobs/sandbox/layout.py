@@ -24,6 +24,7 @@ import re
 import shutil
 import sys
 import sysconfig
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,8 +113,10 @@ def _requirements(name: str) -> list[str]:
     return names
 
 
-def _package_binds() -> tuple[list[tuple[str, str]], list[str]]:
-    wanted = list(JOB_PACKAGES)
+def package_binds(roots: Sequence[str] = JOB_PACKAGES) -> tuple[list[tuple[str, str]], list[str]]:
+    """Binds of the installed distributions `roots` and everything they require (extras
+    aside), under `SITE`; and the names found. Missing ones are skipped."""
+    wanted = list(roots)
     found: list[str] = []
     binds: list[tuple[str, str]] = []
     seen: set[str] = set()
@@ -141,7 +144,7 @@ def layout() -> Layout:
         raise LayoutError("setpriv (util-linux) not found")
     system, links = _system_binds()
     python, interpreter = _interpreter_binds()
-    packages, found = _package_binds()
+    packages, found = package_binds()
     runtime = Path(__file__).resolve().parent.parent / "runtime"
     binds = [*system, *interpreter, (_real(setpriv), _real(setpriv)), *packages]
     binds.append((str(runtime), f"{LIB}/{RUNTIME_PACKAGE}"))

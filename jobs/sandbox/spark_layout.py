@@ -1,7 +1,8 @@
 """What a sandboxed Spark job sees on top of a Python job's view: PySpark and a JVM, read-only.
 
 - `pyspark` and `py4j` (with PySpark's jars and launch scripts) join the curated packages
-  under `/opt/lab/site`; `SPARK_HOME` is `/opt/lab/site/pyspark`.
+  under `/opt/lab/site`; `SPARK_HOME` is `/opt/lab/site/pyspark`. So do the packages of
+  PySpark's Spark Connect client (gRPC, protobuf, zstandard) for jobs on a cluster.
 - The Java runtime: `JAVA_HOME` of the lab's process, else the home of `java` on the PATH
   (`readlink -f $(which java)`), bound at its real path, plus the directories under `/etc`
   its files link to (Debian keeps `jvm.cfg`, `java.security` and the CA store there).
@@ -27,9 +28,11 @@ import os
 import shutil
 from pathlib import Path
 
-from jobs.sandbox.layout import SITE, Layout, LayoutError, _distribution_entries, layout
+from jobs.sandbox.layout import SITE, Layout, LayoutError, layout, package_binds
 
 SPARK_PACKAGES = ("pyspark", "py4j")
+# PySpark's Spark Connect client, for jobs on a cluster (`jobs/engines/spark_cluster.py`)
+CONNECT_PACKAGES = ("grpcio", "grpcio-status", "googleapis-common-protos", "protobuf", "zstandard")
 SPARK_HOME = f"{SITE}/pyspark"
 LOOPBACK = "127.0.0.1"
 TOOLS = ("bash", "env", "rm", "chmod", "ls", "stat", "id")
@@ -98,14 +101,20 @@ def _tools() -> list[tuple[str, str]]:
 
 
 def _package_binds() -> list[tuple[str, str]]:
-    binds: list[tuple[str, str]] = []
-    for name in SPARK_PACKAGES:
+    """PySpark, py4j and the Connect client, with what they require (pandas, pyarrow and
+    numpy are a Python job's already)."""
+    roots = (*SPARK_PACKAGES, *CONNECT_PACKAGES)
+    for name in roots:
         try:
-            entries = _distribution_entries(name)
+            metadata.distribution(name)
         except metadata.PackageNotFoundError as exc:
             raise LayoutError(f"{name} is not installed for the lab ({exc})") from exc
-        binds.extend((entry, f"{SITE}/{Path(entry).name}") for entry in entries)
-    return binds
+    binds, _found = package_binds(roots)
+    unique: list[tuple[str, str]] = []
+    for pair in binds:  # protobuf and googleapis-common-protos share `google/`
+        if pair not in unique:
+            unique.append(pair)
+    return unique
 
 
 @functools.cache
@@ -116,7 +125,8 @@ def spark_layout() -> SparkLayout:
     if not (home / "bin" / "java").is_file():
         raise LayoutError(f"{home} holds no bin/java")
     packages = _package_binds()
-    if not Path(packages[0][0]).joinpath("bin", "spark-submit").is_file():
+    spark = next((Path(src) for src, dest in packages if dest == SPARK_HOME), None)
+    if spark is None or not spark.joinpath("bin", "spark-submit").is_file():
         raise LayoutError("pyspark has no bin/spark-submit (a pip-installed pyspark has one)")
     bound = {dest for _, dest in base.binds}
     extra = [(str(home), str(home))]
@@ -125,6 +135,6 @@ def spark_layout() -> SparkLayout:
     extended = dataclasses.replace(
         base,
         binds=(*base.binds, *extra),
-        packages=(*base.packages, *SPARK_PACKAGES),
+        packages=(*base.packages, *SPARK_PACKAGES, *CONNECT_PACKAGES),
     )
     return SparkLayout(extended, str(home))
