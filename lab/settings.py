@@ -72,6 +72,19 @@ class Settings(BaseSettings):
     scheduler_interval_seconds: float = Field(
         default=60.0, gt=0, description="How often the scheduler looks for items to destroy."
     )
+    spark_cluster: str | None = Field(
+        default=None,
+        pattern=r"^sc://[A-Za-z0-9.-]+:[0-9]{1,5}$",
+        description=(
+            "Spark Connect server (sc://host:port) in front of a Spark cluster: Spark jobs "
+            "then run their work there. Unset: local[N] inside each job's sandbox."
+        ),
+    )
+
+    @property
+    def spark_master(self) -> str:
+        """What Spark jobs run on: the cluster's Connect server, else local mode."""
+        return self.spark_cluster or "local[2]"
 
     @field_validator("home", mode="after")
     @classmethod

@@ -32,6 +32,7 @@ class EngineOutput:
     log: str = ""
     status: str = "succeeded"
     message: str = ""
+    confinement: str = ""  # sandboxed engines: the isolation and limits that were in force
 
 
 def run_sql_job(
@@ -125,15 +126,23 @@ def run_python_job(
         max_processes=rules.resources.max_processes,
     )
     assert spec.code.entrypoint is not None
-    runner = run_spark if spec.engine == "spark" else run_python
-    result = runner(
-        workspace / "job",
-        spec.code.entrypoint,
-        inputs_dir=workspace / "inputs",
-        workspace=workspace / "sandbox",
-        limits=limits,
+    inputs_dir, sandbox = workspace / "inputs", workspace / "sandbox"
+    if spec.engine == "spark":
+        result = run_spark(
+            workspace / "job", spec.code.entrypoint, inputs_dir=inputs_dir, workspace=sandbox,
+            limits=limits, master=lab.settings.spark_master,
+        )  # fmt: skip
+    else:
+        result = run_python(
+            workspace / "job", spec.code.entrypoint, inputs_dir=inputs_dir, workspace=sandbox,
+            limits=limits,
+        )  # fmt: skip
+    output = EngineOutput(
+        log=result.log,
+        status=result.status,
+        message=result.message,
+        confinement=result.confinement,
     )
-    output = EngineOutput(log=result.log, status=result.status, message=result.message)
     if result.status != "succeeded":
         return output
     produced = result.outputs_dir

@@ -72,7 +72,7 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
             file=file if table is None else None,
             count_columns=output.count_columns,
         )
-    result = {
+    result: dict[str, Any] = {
         "engine": spec.engine,
         "inputs": {
             a: {"dataset": i.version.name, "version": i.version.version} for a, i in inputs.items()
@@ -82,6 +82,8 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
         "undeclared": undeclared(spec, ctx.workspace / "sandbox" / "outputs"),
         "zone_rules_version": _zone_version(lab, spec.zone),
     }
+    if output.confinement:
+        result["confinement"] = output.confinement  # the limits and isolation in force
     missing = [n for n, o in outputs.items() if o.get("missing")]
     status = "outputs-missing" if missing else "succeeded"
     return Outcome(status, output.message, result)
@@ -90,7 +92,9 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
 def _run_engine(lab: Lab, ctx: WorkContext, spec: JobSpec, inputs: Any, rules: Any) -> EngineOutput:
     if spec.engine == "sql":
         return run_sql_job(lab, spec, inputs, rules, ctx.workspace / "tmp")
-    why_not = spark_available() if spec.engine == "spark" else sandbox_available()
+    on_cluster = spec.engine == "spark" and lab.settings.spark_cluster is not None
+    why_not = spark_available() if spec.engine == "spark" and not on_cluster else None
+    why_not = why_not or sandbox_available()
     if why_not is not None:
         raise EngineRefused(f"this worker refuses {spec.engine} jobs: {why_not}")
     bundle = base64.b64decode(ctx.item.spec.get("bundle") or b"")

@@ -99,9 +99,9 @@ class World:
         return self.call("DELETE", who, url, **kw)
 
 
-def standard_world(home: Path, database_url: str | None = None) -> World:
+def standard_world(home: Path, database_url: str | None = None, **overrides: Any) -> World:
     """Two tenants with an owner, an engineer and a viewer each, plus admin and compliance."""
-    world = World.create(home, database_url)
+    world = World.create(home, database_url, **overrides)
     world.user("root", roles=["admin"])
     world.user("carol", roles=["compliance"])
     for tenant, prefix in (("acme", "a"), ("globex", "g")):

@@ -36,6 +36,7 @@ class JobOut(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     outputs: dict[str, Any]
+    confinement: str = ""  # the isolation and limits the job ran under
 
     @classmethod
     def of(cls, item: WorkItem) -> JobOut:
@@ -54,6 +55,7 @@ class JobOut(BaseModel):
             started_at=item.started_at,
             finished_at=item.finished_at,
             outputs=dict(item.result.get("outputs", {})),
+            confinement=str(item.result.get("confinement", "")),
         )
 
 

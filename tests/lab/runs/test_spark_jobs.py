@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import zipfile
+from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -11,8 +13,9 @@ import yaml
 from jobs.engines.spark import spark_available
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker
-from tests.lab.factories import World
+from tests.lab.factories import World, standard_world
 from tests.lab.retention.helpers import write_sample
+from tests.spark_cluster import Cluster
 
 pytestmark = [
     pytest.mark.slow,
@@ -28,7 +31,20 @@ labjob.write_spark("by_city", df.groupBy("city").count().withColumnRenamed("coun
 
 
 def test_a_spark_job_aggregates_an_encrypted_dataset(sqlite_world: World) -> None:
-    write_sample(sqlite_world.lab, rows=1400)
+    _aggregates_by_city(sqlite_world)
+
+
+def test_with_a_cluster_set_spark_jobs_run_there(tmp_path: Path, spark_cluster: Cluster) -> None:
+    world = standard_world(tmp_path / "home", spark_cluster=spark_cluster.connect_url)
+    try:
+        job = _aggregates_by_city(world)
+    finally:
+        world.close()
+    assert f"Spark Connect client of 127.0.0.1:{spark_cluster.connect_port}" in str(job)
+
+
+def _aggregates_by_city(world: World) -> dict[str, Any]:
+    write_sample(world.lab, rows=1400)
     spec = {
         "name": "spark-by-city",
         "zone": "sandbox",
@@ -41,7 +57,7 @@ def test_a_spark_job_aggregates_an_encrypted_dataset(sqlite_world: World) -> Non
     bundle = io.BytesIO()
     with zipfile.ZipFile(bundle, "w") as archive:
         archive.writestr("job.py", CODE)
-    response = sqlite_world.post(
+    response = world.post(
         "a-eng",
         JOBS,
         files={
@@ -51,11 +67,12 @@ def test_a_spark_job_aggregates_an_encrypted_dataset(sqlite_world: World) -> Non
     )
     assert response.status_code == 202, response.text
     job_id = response.json()["id"]
-    assert Worker(sqlite_world.lab, HANDLERS).run_once() == job_id
-    job = sqlite_world.get("a-eng", f"{JOBS}/{job_id}").json()
+    assert Worker(world.lab, HANDLERS).run_once() == job_id
+    job = world.get("a-eng", f"{JOBS}/{job_id}").json()
     assert job["state"] == "succeeded", job
-    rows = sqlite_world.get("a-eng", f"{JOBS}/{job_id}/outputs/by_city").json()["rows"]
+    rows = world.get("a-eng", f"{JOBS}/{job_id}/outputs/by_city").json()["rows"]
     assert sorted(r["city"] for r in rows) == sorted(
         ["Hangzhou", "Shenzhen", "Chengdu", "Wuhan", "Xi'an", "Suzhou", "Nanjing"]
     )
     assert sum(r["n"] for r in rows) == 1400
+    return job
