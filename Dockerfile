@@ -1,9 +1,10 @@
 # The lab's image: API, CLI, and (later) workers and scheduler all run from it.
 FROM python:3.11-slim-bookworm
 
-# A JRE for Spark jobs; bubblewrap to isolate user Python code.
+# A JRE for Spark jobs; bubblewrap to isolate user Python code; gcc and OpenSSL's headers
+# to build the batch HMAC loop of keyed pseudonyms.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends default-jre-headless bubblewrap \
+    && apt-get install -y --no-install-recommends default-jre-headless bubblewrap gcc libc6-dev libssl-dev \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/lab

@@ -8,6 +8,10 @@ cd "$(dirname "$0")/.."
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+# to build the lab's one C extension (a batch loop over OpenSSL's HMAC); optional: without
+# them the lab builds and runs, with slower keyed pseudonyms
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+[ -f /usr/include/openssl/hmac.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing Debian packages: ${need[*]}"
