@@ -204,9 +204,17 @@ class ImportRun(Iterator[pa.RecordBatch]):
         chosen = planned.params if params is None else params
         return build_operator(planned.operator, chosen, self._context)
 
+    def _first_pass_columns(self) -> list[str] | None:
+        """What pass 1 reads: the quasi-identifiers, the observed columns and the sample's
+        strata (every column when it needs none: it still counts rows); the other columns
+        are only parsed, pass 2 converts and checks them all."""
+        sample = self.plan.sample or {}
+        wanted = [*self.plan.quasi_identifiers, *self._observing, sample.get("stratify_by")]
+        return list(dict.fromkeys(c for c in wanted if c)) or None
+
     def _numbered(self) -> Iterator[pa.RecordBatch]:
         start = 0
-        for batch in self.source.batches(self._batch_rows):
+        for batch in self.source.batches(self._batch_rows, self._first_pass_columns()):
             numbers = pa.array(np.arange(start, start + batch.num_rows, dtype=np.int64))
             start = self._rows_read = start + batch.num_rows
             yield batch.append_column(self._row_number, numbers)

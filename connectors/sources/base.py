@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -32,14 +32,35 @@ class Source(Protocol):
         """The Arrow schema of every batch (may read the head of the source)."""
         ...
 
-    def batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-        """The rows from the start, in batches of `batch_rows` rows (the last may be shorter)."""
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """The rows from the start, in batches of `batch_rows` rows (the last may be shorter);
+        only `columns`, in that order, when given (a source may then read less)."""
         ...
 
     def describe(self) -> dict[str, Any]:
         """Lineage facts: kind, file, size, sha256, encoding, rows when known. Never
         credentials, never data values."""
         ...
+
+
+def check_columns(schema: pa.Schema, columns: Sequence[str] | None) -> pa.Schema:
+    """The schema of `columns` (all of `schema` when None); SpecError for unknown names."""
+    if columns is None:
+        return schema
+    unknown = [c for c in columns if c not in schema.names]
+    if unknown:
+        raise SpecError(f"columns the source does not have: {unknown}")
+    return pa.schema([schema.field(c) for c in columns])
+
+
+def select(
+    batches: Iterable[pa.RecordBatch], columns: Sequence[str] | None
+) -> Iterator[pa.RecordBatch]:
+    """`batches` with only `columns` (for sources that read every column anyway)."""
+    for batch in batches:
+        yield batch if columns is None else batch.select(list(columns))
 
 
 def check_batch_rows(batch_rows: int) -> int:

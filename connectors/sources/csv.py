@@ -10,7 +10,7 @@ the fast reader stops, and a slower exact pass over the file finds where.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -27,6 +27,7 @@ from connectors.sources.base import (
     FileFacts,
     TrackedFile,
     check_batch_rows,
+    check_columns,
     file_path,
     rebatch,
 )
@@ -94,10 +95,13 @@ class CsvSource:
     def schema(self) -> pa.Schema:
         return self._plan().schema
 
-    def batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
         check_batch_rows(batch_rows)
         layout = self._plan()
-        return rebatch(self._typed_pass(layout), batch_rows)
+        schema = check_columns(layout.schema, columns)
+        return rebatch(self._typed_pass(layout, schema), batch_rows)
 
     def describe(self) -> dict[str, Any]:
         layout = self._plan()
@@ -164,20 +168,26 @@ class CsvSource:
 
     # -- passes -----------------------------------------------------------------------------
 
-    def _typed_pass(self, layout: _Layout) -> Iterator[pa.RecordBatch]:
+    def _typed_pass(self, layout: _Layout, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        """The columns of `schema`, converted to its types (only those are converted)."""
         first_row = 2 if layout.header else 1
-        for batch in self._text_pass(layout):
-            yield types_mod.cast_batch(batch, layout.schema, first_row, self._given_types)
+        names = None if schema.names == layout.names else schema.names
+        for batch in self._text_pass(layout, columns=names):
+            yield types_mod.cast_batch(batch, schema, first_row, self._given_types)
             first_row += batch.num_rows
 
     def _text_pass(
-        self, layout: _Layout, stop_after: int | None = None
+        self,
+        layout: _Layout,
+        stop_after: int | None = None,
+        columns: Sequence[str] | None = None,
     ) -> Iterator[pa.RecordBatch]:
-        """Every row as text, checked for size; reads the whole file unless `stop_after`."""
+        """Every row as text (only `columns` when given: every field is still parsed), checked
+        for size; reads the whole file unless `stop_after`."""
         tracked = self._facts.open()
         rows = 0
         try:
-            reader = self._open_reader(tracked, layout)
+            reader = self._open_reader(tracked, layout, columns)
             for batch in reader:
                 self._check_field_sizes(batch, rows + (2 if layout.header else 1))
                 rows += batch.num_rows
@@ -194,7 +204,9 @@ class CsvSource:
             tracked.close()
         self._facts.complete(tracked, rows)
 
-    def _open_reader(self, tracked: TrackedFile, layout: _Layout) -> Any:
+    def _open_reader(
+        self, tracked: TrackedFile, layout: _Layout, columns: Sequence[str] | None = None
+    ) -> Any:
         reader = pa_csv.open_csv(
             tracked,
             read_options=pa_csv.ReadOptions(
@@ -213,12 +225,13 @@ class CsvSource:
             ),
             convert_options=pa_csv.ConvertOptions(
                 column_types={name: pa.string() for name in layout.names},
+                include_columns=list(columns) if columns is not None else None,
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
             ),
         )
-        if reader.schema.names != layout.names:
+        if reader.schema.names != (layout.names if columns is None else list(columns)):
             raise SourceError(
                 f"the header of {tracked.path.name!r} changed since its layout was read", row=1
             )

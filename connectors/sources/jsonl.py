@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,8 +27,10 @@ from connectors.sources.base import (
     DEFAULT_BATCH_ROWS,
     FileFacts,
     check_batch_rows,
+    check_columns,
     file_path,
     rebatch,
+    select,
 )
 
 CHUNK_BYTES = 8 << 20
@@ -105,10 +107,13 @@ class JsonLinesSource:
             )
         return self._schema
 
-    def batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
         check_batch_rows(batch_rows)
         schema = self.schema()
-        return rebatch(self._pass(schema), batch_rows)
+        check_columns(schema, columns)
+        return rebatch(select(self._pass(schema), columns), batch_rows)
 
     def describe(self) -> dict[str, Any]:
         schema = self.schema()

@@ -14,6 +14,7 @@ from connectors.sources.base import (
     DEFAULT_BATCH_ROWS,
     FileFacts,
     check_batch_rows,
+    check_columns,
     file_path,
     rebatch,
 )
@@ -66,16 +67,19 @@ class ParquetSource:
             self._schema = schema
         return self._schema
 
-    def batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
         check_batch_rows(batch_rows)
-        schema = self.schema()
+        schema = check_columns(self.schema(), columns)
         return rebatch(self._pass(schema, batch_rows), batch_rows)
 
     def _pass(self, schema: pa.Schema, batch_rows: int) -> Iterator[pa.RecordBatch]:
+        """The columns of `schema` (only those are read and decoded)."""
         tracked, parquet = self._open()
         rows = 0
         try:
-            for batch in parquet.iter_batches(batch_size=batch_rows, columns=self._columns):
+            for batch in parquet.iter_batches(batch_size=batch_rows, columns=schema.names):
                 rows += batch.num_rows
                 yield batch.cast(schema) if batch.schema != schema else batch
             tracked.read_all_remaining()

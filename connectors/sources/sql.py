@@ -22,7 +22,7 @@ from sqlalchemy.pool import NullPool
 
 from connectors.errors import SourceError, SpecError
 from connectors.sources._sqlcheck import check_select_only
-from connectors.sources.base import DEFAULT_BATCH_ROWS, check_batch_rows
+from connectors.sources.base import DEFAULT_BATCH_ROWS, check_batch_rows, check_columns, select
 
 # PostgreSQL type OIDs (stable across versions) -> Arrow
 _PG_TYPES: dict[int, pa.DataType] = {
@@ -96,9 +96,12 @@ class SqlSource:
         assert self._schema is not None
         return self._schema
 
-    def batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
         check_batch_rows(batch_rows)
-        return self._pass(batch_rows, first_batch_only=False)
+        check_columns(self.schema(), columns)
+        return select(self._pass(batch_rows, first_batch_only=False), columns)
 
     def describe(self) -> dict[str, Any]:
         schema = self.schema()

@@ -16,7 +16,7 @@ rows for the same seed are the same as long as Faker's data do not change.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,13 @@ import pyarrow.compute as pc
 from connectors.errors import SpecError
 from connectors.sources import _synthids as ids
 from connectors.sources._synthpools import LOCALES, Pools, pick, pools
-from connectors.sources.base import DEFAULT_BATCH_ROWS, check_batch_rows, rebatch
+from connectors.sources.base import (
+    DEFAULT_BATCH_ROWS,
+    check_batch_rows,
+    check_columns,
+    rebatch,
+    select,
+)
 
 CHUNK_ROWS = 16_384
 PROFILES = ("bench", "full")
@@ -100,9 +106,12 @@ class SyntheticSource:
     def schema(self) -> pa.Schema:
         return SCHEMAS[self.profile]
 
-    def batches(self, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[pa.RecordBatch]:
+    def batches(
+        self, batch_rows: int = DEFAULT_BATCH_ROWS, columns: Sequence[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
         check_batch_rows(batch_rows)
-        return rebatch(self._chunks(), batch_rows)
+        check_columns(self.schema(), columns)
+        return rebatch(select(self._chunks(), columns), batch_rows)
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -212,7 +212,9 @@ def test_source_changing_between_passes(tmp_path: Path) -> None:
         def schema(self) -> pa.Schema:
             return pa.schema([("age", pa.int64())])
 
-        def batches(self, batch_rows: int = 65_536) -> Iterator[pa.RecordBatch]:
+        def batches(
+            self, batch_rows: int = 65_536, columns: Sequence[str] | None = None
+        ) -> Iterator[pa.RecordBatch]:
             self.calls += 1
             rows = 200 if self.calls <= 2 else 150  # plan scan, pass 1, then pass 2
             yield pa.record_batch({"age": [30 + i % 20 for i in range(rows)]})
