@@ -284,6 +284,27 @@ class ImportRun(Iterator[pa.RecordBatch]):
         first.suppressor, first.k_report = Suppressor(decision.suppressed), decision.report
         return first
 
+    def _output(
+        self,
+        batch: pa.RecordBatch,
+        chains: dict[str, list[Operator[Any]]],
+        seconds: dict[str, float],
+        suppressor: Suppressor,
+        qis: list[str],
+    ) -> pa.RecordBatch:
+        """The batch through every column's operators, suppressed rows dropped."""
+        outputs: dict[str, pa.Array] = {}
+        for field_ in self.schema:
+            tick = time.perf_counter()
+            out = batch.column(field_.name)
+            for operator in chains[field_.name]:
+                out = operator.apply(out)
+            outputs[field_.name] = out if out.type == field_.type else out.cast(field_.type)
+            seconds[field_.name] += time.perf_counter() - tick
+        result = pa.RecordBatch.from_arrays(list(outputs.values()), schema=self.schema)
+        keep = suppressor.keep_mask([outputs[c] for c in qis])
+        return result if keep is None else result.filter(keep)
+
     def _run(self) -> Iterator[tuple[pa.RecordBatch | None, int]]:
         """(output batch or None, source rows read so far), batch after batch."""
         started = time.perf_counter()
@@ -293,30 +314,22 @@ class ImportRun(Iterator[pa.RecordBatch]):
         chains = {c: first.chains.get(c) or [self._operator(c)] for c in self._kept}
         seconds = dict.fromkeys(chains, 0.0)
         rows_in = rows_selected = rows_out = 0
-        for batch in self.source.batches(self._batch_rows):
-            start, rows_in = rows_in, rows_in + batch.num_rows
-            if first.selected is not None:
-                if rows_in > len(first.selected):
-                    raise SourceError("the source changed between passes (it grew)")
-                batch = batch.filter(pa.array(first.selected[start:rows_in]))
-            rows_selected += batch.num_rows
-            if not batch.num_rows:
-                yield None, rows_in
-                continue
-            outputs: dict[str, pa.Array] = {}
-            for field_ in self.schema:
-                tick = time.perf_counter()
-                out = batch.column(field_.name)
-                for operator in chains[field_.name]:
-                    out = operator.apply(out)
-                outputs[field_.name] = out if out.type == field_.type else out.cast(field_.type)
-                seconds[field_.name] += time.perf_counter() - tick
-            result = pa.RecordBatch.from_arrays(list(outputs.values()), schema=self.schema)
-            keep = first.suppressor.keep_mask([outputs[c] for c in qis])
-            if keep is not None:
-                result = result.filter(keep)
-            rows_out += result.num_rows
-            yield (result if result.num_rows else None), rows_in
+        # reading and parsing (Arrow, mostly without the GIL) run one stage ahead of the
+        # operators, which run ahead of the caller's writing
+        reading = _Ahead(self.source.batches(self._batch_rows), 2)
+        try:
+            for batch in reading:
+                start, rows_in = rows_in, rows_in + batch.num_rows
+                if first.selected is not None:
+                    if rows_in > len(first.selected):
+                        raise SourceError("the source changed between passes (it grew)")
+                    batch = batch.filter(pa.array(first.selected[start:rows_in]))
+                rows_selected += batch.num_rows
+                result = self._output(batch, chains, seconds, first.suppressor, qis)
+                rows_out += result.num_rows
+                yield (result if result.num_rows else None), rows_in
+        finally:
+            reading.close()
         if first.rows is not None and first.rows != rows_in:
             raise SourceError(f"the source changed between passes ({first.rows}, {rows_in} rows)")
         self._report = ImportReport(
