@@ -8,8 +8,10 @@ directory, then measures `GROUP BY city` with sum / avg / count:
 - Spark `local[2]` (the session start measured once, each query with the session warm).
 
 Then the end-to-end cost of a trivial sandboxed job: `run_spark` (starts a SparkSession,
-counts 10 rows) against `run_python` (imports labjob). That part needs root and bubblewrap
-and is skipped, saying why, where the sandbox is unavailable. Not part of the test run.
+counts 10 rows) against `run_python` (imports labjob), and the same Spark job as a Spark
+Connect client of a standalone cluster (master, one worker and a Connect server started on
+this machine for the bench: `LAB_SPARK_CLUSTER`). That part needs root and bubblewrap and is
+skipped, saying why, where the sandbox is unavailable. Not part of the test run.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +32,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jobs.engines.python import PythonLimits, run_python, sandbox_available
-from jobs.engines.spark import run_spark, spark_available
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the tests' cluster helper is not installed
+
+from jobs.engines.python import PythonLimits, run_python, sandbox_available  # noqa: E402
+from jobs.engines.spark import run_spark, spark_available  # noqa: E402
+from tests.spark_cluster import spark_cluster  # noqa: E402
 
 CITIES = 300
 CATEGORIES = 20
@@ -175,22 +182,25 @@ def isolated_startup() -> None:
         (bundle / "py.py").write_text("import labjob\nprint(len(labjob.inputs()))\n")
         (bundle / "sp.py").write_text("import labjob\nprint(labjob.spark().range(10).count())\n")
         rows = []
-        for label, entry, runner in (
-            ("python", "py.py", run_python),
-            ("spark", "sp.py", run_spark),
-        ):
-            elapsed = []
-            for attempt in range(2):
-                work = root / f"work-{label}-{attempt}"
-                result = runner(bundle, entry, inputs_dir=inputs, workspace=work, limits=limits)
-                if result.status != "succeeded":
-                    print(f"{label} job {result.status}: {result.message}")
-                    return
-                elapsed.append(result.elapsed)
-            rows.append((label, statistics.median(elapsed)))
+        with spark_cluster(root / "cluster") as cluster:
+            for label, entry, runner in (
+                ("python", "py.py", run_python),
+                ("spark", "sp.py", run_spark),
+                ("spark on the cluster", "sp.py", partial(run_spark, master=cluster.connect_url)),
+            ):
+                elapsed = []
+                for attempt in range(2):
+                    work = root / f"work-{len(rows)}-{attempt}"
+                    result = runner(bundle, entry, inputs_dir=inputs, workspace=work, limits=limits)
+                    if result.status != "succeeded":
+                        print(f"{label} job {result.status}: {result.message}")
+                        return
+                    elapsed.append(result.elapsed)
+                rows.append((label, statistics.median(elapsed)))
     for label, seconds in rows:
-        print(f"{label:>8} job: {seconds:6.2f} s")
+        print(f"{label:>21} job: {seconds:6.2f} s")
     print(f"   Spark job / Python job: {rows[1][1] / rows[0][1]:.0f}x")
+    print(f"   Spark job on the cluster / Python job: {rows[2][1] / rows[0][1]:.0f}x")
 
 
 def main() -> None:
