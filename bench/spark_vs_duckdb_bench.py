@@ -181,22 +181,26 @@ def isolated_startup() -> None:
         inputs.mkdir()
         (bundle / "py.py").write_text("import labjob\nprint(len(labjob.inputs()))\n")
         (bundle / "sp.py").write_text("import labjob\nprint(labjob.spark().range(10).count())\n")
-        rows = []
-        with spark_cluster(root / "cluster") as cluster:
-            for label, entry, runner in (
-                ("python", "py.py", run_python),
-                ("spark", "sp.py", run_spark),
-                ("spark on the cluster", "sp.py", partial(run_spark, master=cluster.connect_url)),
-            ):
-                elapsed = []
-                for attempt in range(2):
-                    work = root / f"work-{len(rows)}-{attempt}"
-                    result = runner(bundle, entry, inputs_dir=inputs, workspace=work, limits=limits)
-                    if result.status != "succeeded":
-                        print(f"{label} job {result.status}: {result.message}")
-                        return
-                    elapsed.append(result.elapsed)
-                rows.append((label, statistics.median(elapsed)))
+        rows: list[tuple[str, float]] = []
+
+        def measure(label: str, entry: str, runner: Callable[..., Any]) -> bool:
+            elapsed = []
+            for attempt in range(2):
+                work = root / f"work-{len(rows)}-{attempt}"
+                result = runner(bundle, entry, inputs_dir=inputs, workspace=work, limits=limits)
+                if result.status != "succeeded":
+                    print(f"{label} job {result.status}: {result.message}")
+                    return False
+                elapsed.append(result.elapsed)
+            rows.append((label, statistics.median(elapsed)))
+            return True
+
+        if not (measure("python", "py.py", run_python) and measure("spark", "sp.py", run_spark)):
+            return
+        with spark_cluster(root / "cluster") as cluster:  # started after the local runs
+            on_cluster = partial(run_spark, master=cluster.connect_url)
+            if not measure("spark on the cluster", "sp.py", on_cluster):
+                return
     for label, seconds in rows:
         print(f"{label:>21} job: {seconds:6.2f} s")
     print(f"   Spark job / Python job: {rows[1][1] / rows[0][1]:.0f}x")

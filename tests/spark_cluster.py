@@ -43,7 +43,7 @@ def free_port() -> int:
 
 def _env(folder: Path) -> dict[str, str]:
     conf = folder / "conf"
-    conf.mkdir(exist_ok=True)
+    conf.mkdir(parents=True, exist_ok=True)
     return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(folder),
