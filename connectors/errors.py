@@ -29,3 +29,9 @@ class SpecError(ConnectorError):
 
 class PrivacyError(ConnectorError):
     """The data cannot be made safe as asked (k-anonymity unreachable, PII left in text)."""
+
+
+class SinglePassMissed(ConnectorError):
+    """An import read in one pass guessed wrong (k-anonymity needs coarser levels or
+    suppression, or a surrogate's fake turned out to be a real value further on). Nothing it
+    produced may be kept: the caller discards it and runs the import in two passes."""

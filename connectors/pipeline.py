@@ -16,21 +16,28 @@ free-text columns meet the scrubber; everything else is vectorized.
 
 from __future__ import annotations
 
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from connectors.errors import SourceError
-from connectors.kanon import ClassCounter, KPolicy, KReport, QuasiIdentifier, Suppressor, anonymize
+from connectors.errors import SinglePassMissed, SourceError
+from connectors.kanon import (
+    ClassCounter,
+    KDecision,
+    KPolicy,
+    KReport,
+    QuasiIdentifier,
+    Suppressor,
+    anonymize,
+)
 from connectors.operators import Operator, OperatorContext, build_operator
 from connectors.operators.hierarchy import chain_to, hierarchy, level_outputs
 from connectors.operators.registry import get_operator
+from connectors.readahead import ReadAhead
 from connectors.report import (
     ImportPlan,
     ImportReport,
@@ -43,7 +50,6 @@ from connectors.sources.base import Source
 
 BATCH_ROWS = 65_536
 ROW_NUMBER = "__row_number__"
-T = TypeVar("T")
 __all__ = ["ImportRun", "Keys", "plan_import", "run_import"]
 
 
@@ -73,63 +79,6 @@ class _FirstPass:
     selected: np.ndarray[Any, np.dtype[np.bool_]] | None = None
 
 
-class _Ahead(Iterator[T]):
-    """`items` run in a daemon thread, up to `depth` items ahead of the consumer, so that
-    reading and transforming overlap with the caller's writing (Arrow and Parquet release
-    the GIL). Errors reach the consumer; `close`, or a consumer idle for IDLE_SECONDS, stops
-    the thread."""
-
-    IDLE_SECONDS = 600.0
-
-    def __init__(self, items: Iterator[T], depth: int) -> None:
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(depth)
-        self._stop = threading.Event()
-        self._done = False
-        self._thread = threading.Thread(target=self._produce, args=(items,), daemon=True)
-        self._thread.start()
-
-    def _put(self, kind: str, value: Any) -> bool:
-        idle = 0.0
-        while not self._stop.is_set() and idle < self.IDLE_SECONDS:
-            try:
-                self._queue.put((kind, value), timeout=0.5)
-                return True
-            except queue.Full:
-                idle += 0.5
-        return False
-
-    def _produce(self, items: Iterator[T]) -> None:
-        try:
-            for item in items:
-                if not self._put("item", item):
-                    return
-            self._put("end", None)
-        except BaseException as error:  # handed to the consumer, whatever it is
-            self._put("error", error)
-
-    def __next__(self) -> T:
-        while not self._done:
-            try:
-                kind, value = self._queue.get(timeout=1.0)
-            except queue.Empty:
-                if self._thread.is_alive():
-                    continue
-                self._done = True
-                raise RuntimeError("the import stopped: it was left idle too long") from None
-            if kind == "item":
-                return value  # type: ignore[no-any-return]
-            self._done = True
-            if kind == "error":
-                raise value
-        raise StopIteration
-
-    def close(self) -> None:
-        self._stop.set()
-        self._done = True
-        while not self._queue.empty():
-            self._queue.get_nowait()
-
-
 class ImportRun(Iterator[pa.RecordBatch]):
     """The output batches of an import, in source order; `schema` is known before the first
     batch, `report` once the last has been taken. Single use; `close()` (or leaving a `with`
@@ -145,6 +94,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         progress: Callable[[int], None] | None = None,
         batch_rows: int = BATCH_ROWS,
         prefetch: int = 2,
+        single_pass: bool = False,
     ) -> None:
         self.source, self.plan = source, plan
         self._context = OperatorContext(
@@ -167,9 +117,11 @@ class ImportRun(Iterator[pa.RecordBatch]):
         self.schema = pa.schema(
             [(c, self._operator(c).output_type(types.field(c).type)) for c in self._kept]
         )
-        self._stream: Iterator[tuple[pa.RecordBatch | None, int]] = self._run()
+        self.single_pass = single_pass and self._single_pass_possible()
+        run = self._run_single if self.single_pass else self._run
+        self._stream: Iterator[tuple[pa.RecordBatch | None, int]] = run()
         if prefetch > 0:
-            self._stream = _Ahead(self._stream, prefetch)
+            self._stream = ReadAhead(self._stream, prefetch)
 
     def __iter__(self) -> ImportRun:
         return self
@@ -190,7 +142,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
 
     def close(self) -> None:
         """Stops the import where it is (no report)."""
-        if isinstance(self._stream, _Ahead):
+        if isinstance(self._stream, ReadAhead):
             self._stream.close()
 
     @property
@@ -242,6 +194,23 @@ class ImportRun(Iterator[pa.RecordBatch]):
             self.plan.max_generalization_steps + 1,
         )
 
+    def _decide(
+        self, counter: ClassCounter, hierarchies: dict[str, list[Operator[Any]]]
+    ) -> KDecision:
+        plan = self.plan
+        policy = KPolicy(
+            k=plan.k,
+            strategy=plan.k_strategy,
+            max_suppressed_share=plan.max_suppressed_share,
+            max_steps=plan.max_generalization_steps,
+            suppression_tolerance=plan.suppression_tolerance,
+        )
+        quasi = [
+            QuasiIdentifier(c, tuple(op.label() for op in hierarchies[c]))
+            for c in plan.quasi_identifiers
+        ]
+        return anonymize(counter, quasi, policy)
+
     def _first_pass(self) -> _FirstPass:
         plan, qis = self.plan, list(self.plan.quasi_identifiers)
         if not (qis or self._observing or plan.sample):
@@ -270,15 +239,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
                 hierarchies[column] = first.chains[column]
                 counter.remap(i, hierarchies[column][0].apply, dtype)
                 hierarchies[column][0].stats.clear()  # counted again as it writes
-        policy = KPolicy(
-            k=plan.k,
-            strategy=plan.k_strategy,
-            max_suppressed_share=plan.max_suppressed_share,
-            max_steps=plan.max_generalization_steps,
-            suppression_tolerance=plan.suppression_tolerance,
-        )
-        quasi = [QuasiIdentifier(c, tuple(op.label() for op in hierarchies[c])) for c in qis]
-        decision = anonymize(counter, quasi, policy)
+        decision = self._decide(counter, hierarchies)
         for column, level in zip(qis, decision.levels, strict=True):
             first.chains[column] = chain_to(hierarchies[column], level)
         first.suppressor, first.k_report = Suppressor(decision.suppressed), decision.report
@@ -291,19 +252,104 @@ class ImportRun(Iterator[pa.RecordBatch]):
         seconds: dict[str, float],
         suppressor: Suppressor,
         qis: list[str],
+        done: dict[str, pa.Array] | None = None,
     ) -> pa.RecordBatch:
-        """The batch through every column's operators, suppressed rows dropped."""
+        """The batch through every column's operators (but the columns `done` already),
+        suppressed rows dropped."""
         outputs: dict[str, pa.Array] = {}
         for field_ in self.schema:
             tick = time.perf_counter()
             out = batch.column(field_.name)
-            for operator in chains[field_.name]:
-                out = operator.apply(out)
+            if done is not None and field_.name in done:
+                out = done[field_.name]
+            else:
+                for operator in chains[field_.name]:
+                    out = operator.apply(out)
             outputs[field_.name] = out if out.type == field_.type else out.cast(field_.type)
             seconds[field_.name] += time.perf_counter() - tick
         result = pa.RecordBatch.from_arrays(list(outputs.values()), schema=self.schema)
         keep = suppressor.keep_mask([outputs[c] for c in qis])
         return result if keep is None else result.filter(keep)
+
+    def _single_pass_possible(self) -> bool:
+        """No sample to draw first, no quasi-identifier that is also observed, and only
+        observers that can check themselves afterwards."""
+        observed = set(self._observing)
+        return (
+            self.plan.sample is None
+            and not observed & set(self.plan.quasi_identifiers)
+            and all(get_operator(self.plan.column(c).operator).single_pass for c in observed)
+        )
+
+    def _run_single(self) -> Iterator[tuple[pa.RecordBatch | None, int]]:
+        """One pass: each batch is counted for k-anonymity (every level), shown to the
+        observers, and written at level 0; the decision at the end must agree."""
+        started = time.perf_counter()
+        qis = list(self.plan.quasi_identifiers)
+        hierarchies = {c: self._hierarchy(c) for c in qis}
+        observers = {c: self._operator(c) for c in self._observing}
+        counter = ClassCounter([len(hierarchies[c]) for c in qis])
+        chains = {
+            c: [observers[c]] if c in observers else (hierarchies.get(c) or [self._operator(c)])[:1]
+            for c in self._kept
+        }
+        seconds = dict.fromkeys(chains, 0.0)
+        rows_in = 0
+        reading = ReadAhead(self.source.batches(self._batch_rows), 2)
+        try:
+            for batch in reading:
+                rows_in += batch.num_rows
+                levels: dict[str, list[pa.Array]] = {}
+                for column in qis:
+                    tick = time.perf_counter()
+                    levels[column] = level_outputs(batch.column(column), hierarchies[column])
+                    seconds[column] += time.perf_counter() - tick
+                counter.update([levels[c] for c in qis])
+                for column, observer in observers.items():
+                    observer.observe(batch.column(column))
+                done = {c: outputs[0] for c, outputs in levels.items()}
+                result = self._output(batch, chains, seconds, Suppressor(frozenset()), qis, done)
+                yield (result if result.num_rows else None), rows_in
+        finally:
+            reading.close()
+        k_report = KReport.trivial(self.plan.k, self.plan.k_strategy, rows_in)
+        if qis:
+            decision = self._decide(counter, hierarchies)
+            if any(decision.levels) or decision.suppressed:
+                raise SinglePassMissed("k-anonymity needs coarser levels or suppression")
+            k_report = decision.report
+        if not all(observer.observed_consistently() for observer in observers.values()):
+            raise SinglePassMissed("a fake given early is a real value further on")
+        self._report = self._final_report(
+            rows_in, rows_in, rows_in, chains, seconds, k_report, 0.0, started, passes=1
+        )
+
+    def _final_report(
+        self,
+        rows_in: int,
+        rows_selected: int,
+        rows_out: int,
+        chains: dict[str, list[Operator[Any]]],
+        seconds: dict[str, float],
+        k_report: KReport,
+        first_seconds: float,
+        started: float,
+        passes: int,
+    ) -> ImportReport:
+        plan = self.plan
+        return ImportReport(
+            source=plan.source,
+            rows_in=rows_in,
+            rows_selected=rows_selected,
+            rows_out=rows_out,
+            rows_suppressed=rows_selected - rows_out,
+            columns=column_reports(plan, chains, seconds),
+            k_anonymity=k_report,
+            free_text_dropped=free_text_dropped(plan),
+            sample=plan.sample,
+            seconds={"first_pass": first_seconds, "total": time.perf_counter() - started},
+            passes=passes,
+        )
 
     def _run(self) -> Iterator[tuple[pa.RecordBatch | None, int]]:
         """(output batch or None, source rows read so far), batch after batch."""
@@ -316,7 +362,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         rows_in = rows_selected = rows_out = 0
         # reading and parsing (Arrow, mostly without the GIL) run one stage ahead of the
         # operators, which run ahead of the caller's writing
-        reading = _Ahead(self.source.batches(self._batch_rows), 2)
+        reading = ReadAhead(self.source.batches(self._batch_rows), 2)
         try:
             for batch in reading:
                 start, rows_in = rows_in, rows_in + batch.num_rows
@@ -332,18 +378,11 @@ class ImportRun(Iterator[pa.RecordBatch]):
             reading.close()
         if first.rows is not None and first.rows != rows_in:
             raise SourceError(f"the source changed between passes ({first.rows}, {rows_in} rows)")
-        self._report = ImportReport(
-            source=plan.source,
-            rows_in=rows_in,
-            rows_selected=rows_selected,
-            rows_out=rows_out,
-            rows_suppressed=rows_selected - rows_out,
-            columns=column_reports(plan, chains, seconds),
-            k_anonymity=first.k_report or KReport.trivial(plan.k, plan.k_strategy, rows_out),
-            free_text_dropped=free_text_dropped(plan),
-            sample=plan.sample,
-            seconds={"first_pass": first_seconds, "total": time.perf_counter() - started},
-        )
+        k_report = first.k_report or KReport.trivial(plan.k, plan.k_strategy, rows_out)
+        self._report = self._final_report(
+            rows_in, rows_selected, rows_out, chains, seconds, k_report, first_seconds, started,
+            passes=2,
+        )  # fmt: skip
 
 
 def run_import(
@@ -354,11 +393,15 @@ def run_import(
     progress: Callable[[int], None] | None = None,
     batch_rows: int = BATCH_ROWS,
     prefetch: int = 2,
+    single_pass: bool = False,
 ) -> ImportRun:
     """The output batches of `plan` applied to `source` (see ImportRun). `progress` is called
     after each batch with the number of source rows read so far in the writing pass;
     `prefetch`: batches prepared ahead in a background thread (0: none, all in the caller's
-    thread)."""
+    thread). `single_pass`: read the source once when the plan allows it, betting that
+    k-anonymity holds at level 0 with nothing suppressed; a lost bet raises SinglePassMissed
+    after the last batch, and the caller must discard every batch and run again without."""
     return ImportRun(
-        source, plan, keys, progress=progress, batch_rows=batch_rows, prefetch=prefetch
-    )
+        source, plan, keys, progress=progress, batch_rows=batch_rows, prefetch=prefetch,
+        single_pass=single_pass,
+    )  # fmt: skip

@@ -114,6 +114,7 @@ class ImportReport:
     free_text_dropped: list[dict[str, str]]
     sample: dict[str, Any] | None
     seconds: dict[str, float]
+    passes: int = 2  # 1: read once, the guess of level 0 and no suppression held
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

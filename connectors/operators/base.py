@@ -51,6 +51,9 @@ class Operator(ABC, Generic[P]):
     Class attributes a subclass sets:
     - `name`: the name the spec uses; `params_model`: its parameters' model;
     - `observes`: it must (or, for `surrogate`, should) see the column first (`observe`);
+    - `single_pass`: an observing operator that can also see each batch just before
+      transforming it, and tell afterwards whether that gave what two passes would
+      (`observed_consistently`);
     - `key`: which of the tenant's keys it uses, if any;
     - `drops_column`: the column does not reach the output at all.
     """
@@ -58,6 +61,7 @@ class Operator(ABC, Generic[P]):
     name: ClassVar[str]
     params_model: ClassVar[type[OperatorParams]] = NoParams
     observes: ClassVar[bool] = False
+    single_pass: ClassVar[bool] = True
     key: ClassVar[KeyName | None] = None
     drops_column: ClassVar[bool] = False
 
@@ -79,6 +83,11 @@ class Operator(ABC, Generic[P]):
 
     def observe(self, values: pa.Array) -> None:
         """Sees one batch of the column in the first pass (for operators that `observe`)."""
+
+    def observed_consistently(self) -> bool:
+        """After a single pass (observe, then apply, batch by batch): whether every value it
+        gave is the one it would have given after observing the whole column first."""
+        return True
 
     @abstractmethod
     def apply(self, values: pa.Array) -> pa.Array:

@@ -37,6 +37,7 @@ class SuppressRare(Operator[SuppressRareParams]):
     name: ClassVar[str] = "suppress_rare"
     params_model: ClassVar[type[OperatorParams]] = SuppressRareParams
     observes: ClassVar[bool] = True
+    single_pass: ClassVar[bool] = False  # what is rare is known only at the end
 
     def __init__(self, params: SuppressRareParams, context: OperatorContext | None = None) -> None:
         super().__init__(params, context)

@@ -60,7 +60,8 @@ class Surrogate(Operator[SurrogateParams]):
         if params.entity is None:
             raise ValueError("surrogate needs an entity (none given, none found in the column)")
         super().__init__(params, context)
-        self._taken: np.ndarray[Any, np.dtype[np.bool_]] | None = None
+        self._taken: np.ndarray[Any, np.dtype[np.bool_]] | None = None  # real values
+        self._given: np.ndarray[Any, np.dtype[np.bool_]] | None = None  # fakes handed out
         self._mapper = DistinctMapper(self._fakes)
 
     @property
@@ -79,6 +80,14 @@ class Surrogate(Operator[SurrogateParams]):
     def apply(self, values: pa.Array) -> pa.Array:
         return self._mapper(values)
 
+    def observed_consistently(self) -> bool:
+        """No fake handed out is a value met in the column (perhaps only after it was handed
+        out): then every value got the fake that observing the whole column first gives,
+        since the fakes it skips only grow as it observes."""
+        if self._given is None or self._taken is None:
+            return True
+        return not bool((self._given & self._taken).any())
+
     def output_type(self, input_type: pa.DataType) -> pa.DataType:
         return pa.string()
 
@@ -95,6 +104,9 @@ class Surrogate(Operator[SurrogateParams]):
             itself = np.asarray(pc.equal(fakes, text).to_numpy(zero_copy_only=False), dtype=bool)
             again = taken[picks] | itself
             if not again.any():
+                if self._given is None:
+                    self._given = np.zeros(size, dtype=bool)
+                self._given[picks] = True
                 return fakes
             picks[again] = (picks[again] + 1) % size
         raise PrivacyError(

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
-from connectors.errors import ConnectorError
+from connectors.errors import ConnectorError, SinglePassMissed
 from connectors.pipeline import Keys, plan_import, run_import
 from connectors.report import ColumnPlan, ImportPlan
 from connectors.sources import open_source
@@ -25,6 +25,7 @@ from lab.context import Lab
 from lab.datasets.service import write_dataset
 from lab.errors import InvalidInput
 from lab.imports.keys import pseudonym_key, surrogate_key
+from lab.storage import VersionInfo
 from lab.storage.layout import check_dataset_name
 from lab.work.models import WorkItem
 from lab.work.queue import submit
@@ -173,20 +174,30 @@ def execute_import(
     if item.zone == "production":
         plan = _production_plan(plan)
     classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
-    # `with`: a failed or cancelled write also stops the pipeline's read-ahead thread.
-    with run_import(source, plan, keys, progress=on_rows) as run:
-        info = write_dataset(
-            lab,
-            Actor(item.submitter),
-            tenant=item.tenant,
-            zone=item.zone,
-            name=item.name,
-            batches=run,
-            schema=run.schema,
-            classifications=classes,
-            lineage={"import": item.id, "source": source.describe(), "plan": _plan_summary(plan)},
-        )
-        report = run.report.to_dict()
+    lineage = {"import": item.id, "source": source.describe(), "plan": _plan_summary(plan)}
+
+    def write(single_pass: bool) -> tuple[VersionInfo, dict[str, Any]]:
+        # `with`: a failed or cancelled write also stops the pipeline's read-ahead threads.
+        with run_import(source, plan, keys, progress=on_rows, single_pass=single_pass) as run:
+            written = write_dataset(
+                lab,
+                Actor(item.submitter),
+                tenant=item.tenant,
+                zone=item.zone,
+                name=item.name,
+                batches=run,
+                schema=run.schema,
+                classifications=classes,
+                lineage=lineage,
+            )
+            return written, run.report.to_dict()
+
+    # One pass when the plan allows it. If its bet on k-anonymity is lost, the version it was
+    # writing is discarded uncommitted (no dataset appears) and two passes follow.
+    try:
+        info, report = write(single_pass=True)
+    except SinglePassMissed:
+        info, report = write(single_pass=False)
     with lab.transaction() as session:
         lab.auditor.change(
             session,

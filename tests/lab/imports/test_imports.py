@@ -75,6 +75,7 @@ def test_an_uploaded_csv_is_desensitized_and_no_raw_pii_survives(world: World) -
     assert record["state"] == "succeeded", record
     report = record["report"]
     assert report["rows_in"] == 3000 and report["rows_out"] <= 3000
+    assert report["passes"] == 1  # k-anonymity held at the planned levels: read once
     found = {c["column"]: c for c in report["columns"]}
     for column in ("id_number", "mobile", "bank_card", "uscc", "email"):
         assert found[column]["classification"] == "identifier", found[column]
@@ -85,6 +86,24 @@ def test_an_uploaded_csv_is_desensitized_and_no_raw_pii_survives(world: World) -
         leaked = set(raw.column(column).to_pylist()) & cells
         assert not leaked, f"raw {column} values stored: {sorted(leaked)[:3]}"
     assert not (world.lab.settings.home / "work" / record["id"]).exists()
+
+
+def test_when_one_pass_is_not_enough_the_import_reads_twice_and_keeps_one_version(
+    world: World,
+) -> None:
+    born = [f"{1980 + i % 2}-{1 + (i * 7) % 12:02d}-{1 + i % 28:02d}" for i in range(200)]
+    data = "birth_date,income\n" + "".join(f"{b},{i}.5\n" for i, b in enumerate(born))
+    response = upload(world, "a-eng", data.encode(), {"source": {"kind": "csv"}, "k": 20})
+    record = run_worker(world, response.json()["id"])
+    assert record["state"] == "succeeded", record
+    assert record["report"]["passes"] == 2  # months were too fine for k=20: years, re-read
+    assert record["report"]["k_anonymity"]["generalization_steps"]
+    with world.lab.read() as session:
+        versions = list_versions(session, tenant="acme", zone="sandbox", live_only=False)
+    # the first attempt's version was abandoned like any failed write: key shredded, files
+    # removed, its number not reused; the one live version is the second pass's
+    assert [(v.version, v.state) for v in versions] == [(1, "destroyed"), (2, "ready")]
+    assert set(stored(world).column("birth_date").to_pylist()) == {"1980", "1981"}
 
 
 def test_bad_input_fails_naming_the_row_and_leaves_no_dataset(world: World) -> None:
