@@ -4,6 +4,10 @@ Memory stays flat in the row count: batches are buffered only up to one row grou
 (`WriteLimits.row_group_rows` / `row_group_bytes`), written, and dropped; a file is closed
 and a new one started once it passes `file_bytes`. Each finished file is fsynced and
 hashed (sha256 of the encrypted bytes, as stored).
+
+Columns are compressed with Snappy, except those that do not compress: keyed pseudonyms and
+other random-looking values, judged on the file's first row group (`column_codecs`).
+Compressing them cost about half of the writing time and saved almost nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +50,23 @@ class WrittenFile:
         return {"name": self.name, "sha256": self.sha256, "bytes": self.bytes, "rows": self.rows}
 
 
+CODEC = "snappy"
+INCOMPRESSIBLE = 0.85  # compressed / raw size, on a sample, above which a column is stored raw
+SAMPLE_ROWS = 16 * 1024
+
+
+def column_codecs(table: pa.Table) -> dict[str, str]:
+    """Per column, CODEC, or "none" where a sample of it barely compresses."""
+    codecs: dict[str, str] = {}
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        sample = column.slice(0, SAMPLE_ROWS).combine_chunks()
+        buffers = [b for b in sample.buffers() if b is not None and b.size]
+        raw = sum(b.size for b in buffers)
+        packed = sum(pa.compress(b, CODEC).size for b in buffers)
+        codecs[name] = "none" if raw and packed > INCOMPRESSIBLE * raw else CODEC
+    return codecs
+
+
 def sha256_of(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
@@ -65,13 +86,16 @@ class _Files:
     def _path(self) -> Path:
         return self.folder / f"part-{len(self.done):05d}.parquet"
 
-    def _open(self) -> pq.ParquetWriter:
+    def _open(self, first: pa.Table | None = None) -> pq.ParquetWriter:
         if self._writer is None:
             path = self._path()
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
             self._sink = pa.OSFile(str(path), "wb")
             props = encryption_properties(self.key_name, self.key)
-            self._writer = pq.ParquetWriter(self._sink, self.schema, encryption_properties=props)
+            codecs = column_codecs(first) if first is not None and first.num_rows else CODEC
+            self._writer = pq.ParquetWriter(
+                self._sink, self.schema, encryption_properties=props, compression=codecs
+            )
             self._rows = 0
         return self._writer
 
@@ -81,7 +105,7 @@ class _Files:
             self._open()
 
     def write(self, table: pa.Table, limits: WriteLimits) -> None:
-        self._open().write_table(table, row_group_size=limits.row_group_rows)
+        self._open(table).write_table(table, row_group_size=limits.row_group_rows)
         self._rows += table.num_rows
         if self._sink.tell() >= limits.file_bytes:
             self.close()

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as pads
@@ -17,8 +18,9 @@ import pytest
 from lab.errors import ConfigurationError, InvalidInput, NotFound
 from lab.keys.keyring import StoredKey
 from lab.storage import DatasetVersion, find_version
-from lab.storage.kms import parquet_format
+from lab.storage.kms import decryption_properties, parquet_format
 from lab.storage.layout import STAGING
+from lab.storage.parquet_io import column_codecs
 from tests.lab.storage.factories import SCHEMA, StorageWorld, expected_sum, merchant_batches
 
 
@@ -223,3 +225,35 @@ def test_concurrent_writers_get_distinct_version_numbers(world: StorageWorld) ->
     with world.sessions() as session:
         for info in infos:
             assert world.store.read_table(session, info.id).num_rows == info.row_count
+
+
+@pytest.mark.parametrize(
+    ("column", "codec"),
+    [
+        (pa.array([hashlib.sha256(str(i).encode()).hexdigest() for i in range(5000)]), "none"),
+        (pa.array(["杭州市"] * 2500 + ["宁波市"] * 2500), "snappy"),
+        (pa.array(range(5000), pa.int64()), "snappy"),
+        (pa.array([i * 0.5 for i in range(5000)]), "snappy"),
+        (pa.array(np.random.default_rng(1).random(5000)), "none"),
+    ],
+)
+def test_columns_that_do_not_compress_are_stored_raw(column: pa.Array, codec: str) -> None:
+    assert column_codecs(pa.table({"c": column})) == {"c": codec}
+
+
+def test_the_codecs_chosen_are_the_ones_in_the_files(world: StorageWorld) -> None:
+    digests = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(3000)]
+    table = pa.table({"pseudonym": digests, "city": ["杭州市", "宁波市"] * 1500})
+    info = world.store.write_version(
+        world.sessions, tenant="acme", zone="sandbox", name="codecs",
+        batches=table.to_batches(), schema=table.schema,
+    )  # fmt: skip
+    path = world.home / info.storage_path / info.files[0]["name"]
+    with world.sessions() as session:
+        keys = world.store.data_keys_for(session, [info.id])
+    metadata = pq.ParquetFile(path, decryption_properties=decryption_properties(keys)).metadata
+    codecs = {
+        metadata.row_group(0).column(i).path_in_schema: metadata.row_group(0).column(i).compression
+        for i in range(metadata.num_columns)
+    }
+    assert codecs == {"pseudonym": "UNCOMPRESSED", "city": "SNAPPY"}
