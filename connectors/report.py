@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
@@ -190,8 +191,13 @@ def plan_import(source: Source, spec: ImportSpec, *, k: int) -> ImportPlan:
     spec.check_columns(schema.names)
     spec.operator_params()
     k = spec.effective_k(k)
-    sample = _scan(source, spec.scan_rows)
-    findings = classify_columns(sample)
+    # The source's facts (a file's sha256: a read of the whole file, without the GIL) are
+    # gathered while its head is scanned and classified.
+    with ThreadPoolExecutor(1, thread_name_prefix="describe") as background:
+        described = background.submit(source.describe)
+        sample = _scan(source, spec.scan_rows)
+        findings = classify_columns(sample)
+        facts = described.result()
     columns = [
         plan_column(spec, f, findings[f.name], sample.column(f.name).combine_chunks())
         for f in schema
@@ -207,7 +213,7 @@ def plan_import(source: Source, spec: ImportSpec, *, k: int) -> ImportPlan:
             and (c.classification == "quasi_identifier" or c.operator in GENERALIZING)
         ]
     return ImportPlan(
-        source=source.describe(),
+        source=facts,
         columns=tuple(replace(c, quasi_identifier=c.column in qis) for c in columns),
         quasi_identifiers=tuple(qis),
         k=k,

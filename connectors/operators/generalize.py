@@ -20,10 +20,10 @@ import pyarrow.compute as pc
 from pydantic import Field, model_validator
 
 from connectors.operators._address import city_level, province_level
-from connectors.operators._arrow import is_stringlike
+from connectors.operators._arrow import DistinctMapper, is_stringlike
 from connectors.operators._dates import DATE_LEVELS, cut_dates, is_datelike
 from connectors.operators._numbers import age_bands, edge_bins, is_numeric, merge_edges, width_bins
-from connectors.operators.base import Operator, OperatorParams
+from connectors.operators.base import Operator, OperatorContext, OperatorParams
 
 Level = Literal["month", "year", "decade", "city", "province"]
 MAX_BAND = 40
@@ -52,6 +52,13 @@ class Generalize(Operator[GeneralizeParams]):
     name: ClassVar[str] = "generalize"
     params_model: ClassVar[type[OperatorParams]] = GeneralizeParams
 
+    def __init__(self, params: GeneralizeParams, context: OperatorContext | None = None) -> None:
+        super().__init__(params, context)
+        # Addresses are cut by regular expression once per distinct value: province over
+        # the city level's output reads a few dozen values per batch, not every row.
+        cut = city_level if params.level == "city" else province_level
+        self._addresses = DistinctMapper(lambda v: cut(pc.cast(v, pa.string())))
+
     @classmethod
     def check_type(cls, input_type: pa.DataType, params: OperatorParams) -> str | None:
         assert isinstance(params, GeneralizeParams)
@@ -69,10 +76,8 @@ class Generalize(Operator[GeneralizeParams]):
             values = values.dictionary_decode()
         if p.level in DATE_LEVELS:
             out = cut_dates(values, p.level)
-        elif p.level == "city":
-            out = city_level(pc.cast(values, pa.string()))
-        elif p.level == "province":
-            out = province_level(pc.cast(values, pa.string()))
+        elif p.level in ("city", "province"):
+            out = self._addresses(values)
         elif p.width is not None:
             out = width_bins(values, p.width)
         elif p.bins is not None:

@@ -34,6 +34,7 @@ _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _TIMESTAMP = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?$"
 _BOOL = r"^(?:true|false|TRUE|FALSE|True|False)$"
 MAX_DIGITS = 15
+PROBE = 64  # values tried before the whole head
 FIXED_WIDTH_CODE_DIGITS = 8
 
 _CODE_TOKENS = frozenset(
@@ -96,7 +97,12 @@ def parse_column_types(given: Mapping[str, Any] | None) -> dict[str, pa.DataType
 
 
 def _all_match(values: pa.Array, pattern: str) -> bool:
-    return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py())
+    """Whether every value matches; the first `PROBE` values decide most text columns alone."""
+    probe = values.slice(0, PROBE)
+    if not pc.all(pc.match_substring_regex(probe, pattern)).as_py():
+        return False
+    rest = values.slice(PROBE)
+    return len(rest) == 0 or bool(pc.all(pc.match_substring_regex(rest, pattern)).as_py())
 
 
 def infer_type(name: str, column: pa.Array | pa.ChunkedArray) -> pa.DataType:
