@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 import pyarrow as pa
@@ -85,6 +86,33 @@ def _seed(entity: str, locale: str) -> int:
     return int.from_bytes(hashlib.sha256(f"surrogate/{entity}/{locale}".encode()).digest()[:8])
 
 
+_TOKEN = re.compile(r"{{\s*(\w+)\s*}}")
+_PLURALS = {"name": "names", "prefix": "prefixes", "suffix": "suffixes"}
+
+
+def _person_names(fake: Faker, count: int) -> list[str] | None:
+    """`count` names the way `fake.name()` makes them, drawn a whole column at a time: the
+    locale's name formats (weighted as Faker weighs them), each token (`last_name`,
+    `first_name_female`, `prefix_male`...) from the provider's list of that name (`last_names`,
+    `first_names_female`, `prefixes_male`...). None when the locale's provider does not
+    follow that convention (then names are made one by one)."""
+    person = next((p for p in fake.providers if p.__provider__ == "faker.providers.person"), None)
+    formats = getattr(person, "formats", None)
+    if not formats:
+        return None
+    tokens = {t for pattern in formats for t in _TOKEN.findall(pattern)}
+    columns: dict[str, Iterator[str]] = {}
+    for token in sorted(tokens):
+        plural = "_".join(_PLURALS.get(word, word) for word in token.split("_"))
+        elements = getattr(person, plural, None)
+        if not isinstance(elements, list | tuple | dict) or not elements:
+            return None
+        drawn = fake.random_elements(elements, length=count, use_weighting=True)
+        columns[token] = iter(str(value) for value in drawn)
+    chosen = fake.random_elements(formats, length=count, use_weighting=True)
+    return [_TOKEN.sub(lambda m: next(columns[m.group(1)]), pattern) for pattern in chosen]
+
+
 @lru_cache(maxsize=32)
 def fake_pool(entity: str, locale: str, size: int) -> pa.Array:
     """Up to `size` distinct fake values (fewer if the generator repeats itself)."""
@@ -92,10 +120,18 @@ def fake_pool(entity: str, locale: str, size: int) -> pa.Array:
     seed = _seed(entity, locale)
     fake.seed_instance(seed)
     rng = random.Random(seed)  # noqa: S311 - fake data, not secrets
-    make = MAKERS[entity]
     seen: dict[str, None] = {}
+    if entity == "PERSON":
+        for _ in range(3):
+            names = _person_names(fake, size)
+            if names is None:
+                break
+            seen.update(dict.fromkeys(names))
+            if len(seen) >= size:
+                return pa.array(list(seen)[:size], pa.string())
+    make = MAKERS[entity]
     for _ in range(size * 3):
         seen.setdefault(make(fake, rng), None)
-        if len(seen) == size:
+        if len(seen) >= size:
             break
-    return pa.array(list(seen), pa.string())
+    return pa.array(list(seen)[:size], pa.string())

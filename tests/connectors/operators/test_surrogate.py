@@ -4,10 +4,12 @@ import re
 
 import pyarrow as pa
 import pytest
+from faker import Faker
 
 from connectors.checksums import is_valid_prc_id, is_valid_uscc, luhn_ok
 from connectors.errors import PrivacyError
 from connectors.operators import OperatorContext, build_operator
+from connectors.operators._fakes import _person_names, fake_pool
 from tests.connectors.operators.conftest import KEY, OTHER_KEY, run
 
 VALUES = ["张伟", "王芳", None, "张伟", "李娜"]
@@ -79,3 +81,30 @@ def test_a_pool_of_real_values_only_is_refused() -> None:
 def test_entity_required() -> None:
     with pytest.raises(ValueError, match="entity"):
         build_operator("surrogate", {}, OperatorContext(surrogate_key=OTHER_KEY))
+
+
+@pytest.mark.parametrize(
+    ("locale", "shape"),
+    [
+        ("zh_CN", r"[\u4e00-\u9fff]{2,4}"),
+        ("en_US", r"(?:[A-Z][a-z.]+ ){1,2}[A-Z][A-Za-z'-]+(?: [A-Z]+[a-z]*\.?)?"),
+    ],
+)
+def test_person_pools_are_drawn_a_column_at_a_time_and_repeatable(locale: str, shape: str) -> None:
+    fake = Faker(locale)
+    names = _person_names(fake, 2000)
+    assert names is not None and len(names) == 2000
+    odd = [n for n in names if not re.fullmatch(shape, n)]
+    assert not odd, odd[:3]
+    fake_pool.cache_clear()
+    first = fake_pool("PERSON", locale, 3000)
+    fake_pool.cache_clear()
+    assert fake_pool("PERSON", locale, 3000).equals(first)  # seeded: the same pool every time
+    assert len(set(first.to_pylist())) == len(first) == 3000
+
+
+def test_a_locale_without_name_lists_falls_back_to_one_name_at_a_time() -> None:
+    fake = Faker("zh_CN")
+    person = next(p for p in fake.providers if p.__provider__ == "faker.providers.person")
+    person.formats = ["{{first_name}} {{middle_initial}}"]  # no `middle_initials` list
+    assert _person_names(fake, 10) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import statistics
 from pathlib import Path
 
 import pyarrow as pa
@@ -319,6 +320,7 @@ def test_reading_streams_in_bounded_memory(
         seen += batch.num_rows
         peaks.append(pa.total_allocated_bytes() - base)
     assert seen == 300_000
-    early = max(peaks[: len(peaks) // 3])
-    assert max(peaks) < 1.25 * early + (1 << 20)
+    third = len(peaks) // 3
+    early, late = statistics.median(peaks[:third]), statistics.median(peaks[-third:])
+    assert late < 1.25 * early + (1 << 20)  # no growth as rows go by (a block may spike)
     assert max(peaks) < 16 << 20
