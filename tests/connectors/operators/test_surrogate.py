@@ -87,11 +87,12 @@ def test_entity_required() -> None:
     ("locale", "shape"),
     [
         ("zh_CN", r"[\u4e00-\u9fff]{2,4}"),
-        ("en_US", r"(?:[A-Z][a-z.]+ ){1,2}[A-Z][A-Za-z'-]+(?: [A-Z]+[a-z]*\.?)?"),
+        ("en_US", r"(?:[A-Z][a-z.]+ ){1,2}[A-Z][A-Za-z'-]+(?: [A-Z][A-Za-z]*\.?)?"),
     ],
 )
 def test_person_pools_are_drawn_a_column_at_a_time_and_repeatable(locale: str, shape: str) -> None:
     fake = Faker(locale)
+    fake.seed_instance(7)
     names = _person_names(fake, 2000)
     assert names is not None and len(names) == 2000
     odd = [n for n in names if not re.fullmatch(shape, n)]
