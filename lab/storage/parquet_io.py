@@ -13,6 +13,7 @@ Compressing them cost about half of the writing time and saved almost nothing.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -67,6 +68,42 @@ def column_codecs(table: pa.Table) -> dict[str, str]:
     return codecs
 
 
+class _HashingSink(io.RawIOBase):
+    """A file that hashes (sha256) what is written to it, as it is written: the Parquet
+    writer only appends, so the digest is the stored file's without reading it again."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._file = path.open("r+b")  # created 0600 by the caller
+        self._hash = hashlib.sha256()
+        self._size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        self._hash.update(view)
+        written = self._file.write(view)
+        self._size += written
+        return written
+
+    def tell(self) -> int:
+        return self._size
+
+    def flush(self) -> None:
+        if not self._file.closed:
+            self._file.flush()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()  # flushes
+        super().close()
+
+    def hexdigest(self) -> str:
+        return self._hash.hexdigest()
+
+
 def sha256_of(path: Path) -> str:
     with path.open("rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
@@ -90,7 +127,7 @@ class _Files:
         if self._writer is None:
             path = self._path()
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
-            self._sink = pa.OSFile(str(path), "wb")
+            self._sink = _HashingSink(path)
             props = encryption_properties(self.key_name, self.key)
             codecs = column_codecs(first) if first is not None and first.num_rows else CODEC
             self._writer = pq.ParquetWriter(
@@ -116,9 +153,10 @@ class _Files:
         path = self._path()
         self._writer.close()
         self._sink.close()
+        digest = self._sink.hexdigest()
         self._writer, self._sink = None, None
         fsync_file(path)
-        self.done.append(WrittenFile(path.name, sha256_of(path), path.stat().st_size, self._rows))
+        self.done.append(WrittenFile(path.name, digest, path.stat().st_size, self._rows))
         hooks.reached("file-written")
 
     def abort(self) -> None:
