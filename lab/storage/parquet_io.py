@@ -7,7 +7,8 @@ hashed (sha256 of the encrypted bytes, as stored).
 
 Columns are compressed with Snappy, except those that do not compress: keyed pseudonyms and
 other random-looking values, judged on the file's first row group (`column_codecs`).
-Compressing them cost about half of the writing time and saved almost nothing.
+Compressing them cost about half of the writing time and saved almost nothing; they get no
+dictionary (their values do not repeat) and no min/max statistics (useless for pruning).
 """
 
 from __future__ import annotations
@@ -129,9 +130,18 @@ class _Files:
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
             self._sink = _HashingSink(path)
             props = encryption_properties(self.key_name, self.key)
-            codecs = column_codecs(first) if first is not None and first.num_rows else CODEC
+            options: dict[str, Any] = {"compression": CODEC}
+            if first is not None and first.num_rows:
+                codecs = column_codecs(first)
+                # random-looking columns: no dictionary (no repeats) and no min/max (no use)
+                structured = [name for name, codec in codecs.items() if codec != "none"]
+                options = {
+                    "compression": codecs,
+                    "use_dictionary": structured,
+                    "write_statistics": structured,
+                }
             self._writer = pq.ParquetWriter(
-                self._sink, self.schema, encryption_properties=props, compression=codecs
+                self._sink, self.schema, encryption_properties=props, **options
             )
             self._rows = 0
         return self._writer

@@ -252,8 +252,14 @@ def test_the_codecs_chosen_are_the_ones_in_the_files(world: StorageWorld) -> Non
     with world.sessions() as session:
         keys = world.store.data_keys_for(session, [info.id])
     metadata = pq.ParquetFile(path, decryption_properties=decryption_properties(keys)).metadata
-    codecs = {
-        metadata.row_group(0).column(i).path_in_schema: metadata.row_group(0).column(i).compression
+    chunks = {
+        metadata.row_group(0).column(i).path_in_schema: metadata.row_group(0).column(i)
         for i in range(metadata.num_columns)
     }
-    assert codecs == {"pseudonym": "UNCOMPRESSED", "city": "SNAPPY"}
+    assert {name: chunk.compression for name, chunk in chunks.items()} == {
+        "pseudonym": "UNCOMPRESSED",
+        "city": "SNAPPY",
+    }
+    assert not chunks["pseudonym"].is_stats_set and chunks["city"].is_stats_set
+    assert "RLE_DICTIONARY" not in chunks["pseudonym"].encodings
+    assert "RLE_DICTIONARY" in chunks["city"].encodings
