@@ -7,8 +7,10 @@ hashed (sha256 of the encrypted bytes, as stored).
 
 Columns are compressed with Snappy, except those that do not compress: keyed pseudonyms and
 other random-looking values, judged on the file's first row group (`column_codecs`).
-Compressing them cost about half of the writing time and saved almost nothing; they get no
-dictionary (their values do not repeat) and no min/max statistics (useless for pruning).
+Compressing them cost about half of the writing time and saved almost nothing. Those that
+also hardly repeat (pseudonyms, hashes) get no dictionary and no min/max statistics, which
+cost time and serve nothing there; a low-cardinality column keeps its dictionary whatever its
+bytes look like, since scans of it depend on that.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from lab.errors import InvalidInput
@@ -54,19 +57,46 @@ class WrittenFile:
 
 CODEC = "snappy"
 INCOMPRESSIBLE = 0.85  # compressed / raw size, on a sample, above which a column is stored raw
+DISTINCT = 0.5  # distinct / rows, on a sample, above which a column's values do not repeat
 SAMPLE_ROWS = 16 * 1024
 
 
-def column_codecs(table: pa.Table) -> dict[str, str]:
-    """Per column, CODEC, or "none" where a sample of it barely compresses."""
+@dataclass(frozen=True)
+class ColumnChoices:
+    """How the writer stores each column, judged on a sample of the first row group."""
+
+    codecs: dict[str, str]  # CODEC, or "none" where the bytes barely compress
+    random: list[str]  # barely compress and hardly repeat: keyed pseudonyms, hashes
+
+    def writer_options(self) -> dict[str, Any]:
+        """No dictionary (nothing repeats) and no min/max (no use) for random columns."""
+        structured = [name for name in self.codecs if name not in self.random]
+        return {
+            "compression": self.codecs,
+            "use_dictionary": structured,
+            "write_statistics": structured,
+        }
+
+
+def column_choices(table: pa.Table) -> ColumnChoices:
     codecs: dict[str, str] = {}
+    random: list[str] = []
     for name, column in zip(table.column_names, table.columns, strict=True):
         sample = column.slice(0, SAMPLE_ROWS).combine_chunks()
         buffers = [b for b in sample.buffers() if b is not None and b.size]
         raw = sum(b.size for b in buffers)
         packed = sum(pa.compress(b, CODEC).size for b in buffers)
         codecs[name] = "none" if raw and packed > INCOMPRESSIBLE * raw else CODEC
-    return codecs
+        if codecs[name] == "none" and len(sample):
+            distinct = pc.count_distinct(sample).as_py()
+            if distinct > DISTINCT * len(sample):
+                random.append(name)
+    return ColumnChoices(codecs, random)
+
+
+def column_codecs(table: pa.Table) -> dict[str, str]:
+    """Per column, CODEC, or "none" where a sample of it barely compresses."""
+    return column_choices(table).codecs
 
 
 class _HashingSink(io.RawIOBase):
@@ -132,14 +162,7 @@ class _Files:
             props = encryption_properties(self.key_name, self.key)
             options: dict[str, Any] = {"compression": CODEC}
             if first is not None and first.num_rows:
-                codecs = column_codecs(first)
-                # random-looking columns: no dictionary (no repeats) and no min/max (no use)
-                structured = [name for name, codec in codecs.items() if codec != "none"]
-                options = {
-                    "compression": codecs,
-                    "use_dictionary": structured,
-                    "write_statistics": structured,
-                }
+                options = column_choices(first).writer_options()
             self._writer = pq.ParquetWriter(
                 self._sink, self.schema, encryption_properties=props, **options
             )
