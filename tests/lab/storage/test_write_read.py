@@ -20,7 +20,7 @@ from lab.keys.keyring import StoredKey
 from lab.storage import DatasetVersion, find_version
 from lab.storage.kms import decryption_properties, parquet_format
 from lab.storage.layout import STAGING
-from lab.storage.parquet_io import column_codecs
+from lab.storage.parquet_io import column_choices, column_codecs
 from tests.lab.storage.factories import SCHEMA, StorageWorld, expected_sum, merchant_batches
 
 
@@ -263,3 +263,19 @@ def test_the_codecs_chosen_are_the_ones_in_the_files(world: StorageWorld) -> Non
     assert not chunks["pseudonym"].is_stats_set and chunks["city"].is_stats_set
     assert "RLE_DICTIONARY" not in chunks["pseudonym"].encodings
     assert "RLE_DICTIONARY" in chunks["city"].encodings
+
+
+def test_only_columns_that_neither_compress_nor_repeat_lose_dictionary_and_statistics() -> None:
+    rng = np.random.default_rng(3)
+    table = pa.table(
+        {
+            "pseudonym": [hashlib.sha256(str(i).encode()).hexdigest() for i in range(5000)],
+            "city_code": pa.array(rng.integers(0, 300, 5000)).cast(pa.string()),
+            "sales": rng.gamma(2.0, 5000.0, 5000),
+        }
+    )
+    choices = column_choices(table)
+    assert choices.codecs["pseudonym"] == choices.codecs["sales"] == "none"
+    assert choices.random == ["pseudonym", "sales"]  # city codes repeat: not random
+    options = choices.writer_options()
+    assert options["use_dictionary"] == options["write_statistics"] == ["city_code"]
