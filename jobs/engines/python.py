@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import resource
 import shutil
 import sys
 import tempfile
@@ -163,7 +164,7 @@ class Confinement:
 
 
 def _python_confinement() -> Confinement:
-    return Confinement(layout(), "", lambda env, _limits: _check_env(env), _limits)
+    return Confinement(layout(), "", lambda env, _limits: _check_env(env), job_limits)
 
 
 def _run(
@@ -249,26 +250,38 @@ def run_confined(
     )
 
 
-def _limits(label: str, limits: PythonLimits) -> tuple[JobCgroups | None, Rlimits, list[str]]:
-    """The job's cgroups (or None, then RLIMIT_NPROC), its rlimits, and what is in force."""
-    notes = [f"bwrap: uid {bwrap.SANDBOX_UID}, no capabilities, no network"]
+def job_limits(
+    label: str,
+    limits: PythonLimits,
+    *,
+    network: str = "no network",
+    min_tasks: int = 0,
+    headroom_mb: int | None = ADDRESS_SPACE_HEADROOM_MB,
+    note: str = "",
+) -> tuple[JobCgroups | None, Rlimits, list[str]]:
+    """The job's cgroups (or None, then RLIMIT_NPROC), its rlimits, and what is in force.
+
+    `min_tasks`: processes and threads allowed at least (a JVM's, gRPC's); `headroom_mb`:
+    address space allowed beyond the memory limit, None for none at all (a JVM reserves far
+    more than it uses: the memory cgroup bounds what is really used)."""
+    notes = [f"bwrap: uid {bwrap.SANDBOX_UID}, no capabilities, {network}"]
+    tasks = max(limits.max_processes, min_tasks)
     cgroups: JobCgroups | None = None
     try:
-        cgroups = JobCgroups.create(
-            label, max_tasks=limits.max_processes, memory_bytes=limits.memory_mb * MIB
-        )
+        cgroups = JobCgroups.create(label, max_tasks=tasks, memory_bytes=limits.memory_mb * MIB)
         notes.append(cgroups.describe())
     except CgroupUnavailable as exc:
-        notes.append(f"RLIMIT_NPROC={limits.max_processes} for uid {bwrap.SANDBOX_UID} ({exc})")
+        notes.append(f"RLIMIT_NPROC={tasks} for uid {bwrap.SANDBOX_UID} ({exc})")
+    space = None if headroom_mb is None else (limits.memory_mb + headroom_mb) * MIB
     rlimits = Rlimits(
-        address_space=(limits.memory_mb + ADDRESS_SPACE_HEADROOM_MB) * MIB,
+        address_space=resource.RLIM_INFINITY if space is None else space,
         cpu_seconds=max(1, int(limits.cpu_seconds)),
         file_size=limits.max_file_mb * MIB,
-        processes=None if cgroups else limits.max_processes,
+        processes=None if cgroups else tasks,
     )
+    shown = "unlimited" if space is None else f"{space // MIB}MiB"
     notes.append(
-        f"rlimits AS={rlimits.address_space // MIB}MiB CPU={rlimits.cpu_seconds}s "
-        f"FSIZE={limits.max_file_mb}MiB"
+        f"rlimits AS={shown} CPU={rlimits.cpu_seconds}s FSIZE={limits.max_file_mb}MiB{note}"
     )
     return cgroups, rlimits, notes
 

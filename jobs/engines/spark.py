@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import functools
 import re
-import resource
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from jobs.engines.python import (
-    MIB,
     Confinement,
     PythonLimits,
     PythonResult,
     _check_env,
+    job_limits,
     run_confined,
     sandbox_available,
 )
@@ -43,8 +42,7 @@ from jobs.engines.python_status import _SIGNAL_REASONS
 from jobs.engines.spark_cluster import connect_endpoint, run_on_cluster
 from jobs.errors import EngineRefused, SpecInvalid
 from jobs.runtime._spark import ENV_CORES, ENV_DRIVER_MEMORY, ENV_MASTER, JVM_ENDED, SCRATCH
-from jobs.sandbox import bwrap
-from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
+from jobs.sandbox.cgroups import JobCgroups
 from jobs.sandbox.layout import LayoutError
 from jobs.sandbox.process import Rlimits
 from jobs.sandbox.spark_layout import ETC_FILES, SparkLayout, spark_layout
@@ -214,25 +212,10 @@ def _jvm_death(log: str, limits: PythonLimits) -> str | None:
 
 def _limits(label: str, limits: PythonLimits) -> tuple[JobCgroups | None, Rlimits, list[str]]:
     """Like a Python job's, but room for the JVM's threads and no address-space limit."""
-    notes = [f"bwrap: uid {bwrap.SANDBOX_UID}, no capabilities, network namespace (loopback)"]
-    tasks = max(limits.max_processes, SPARK_MAX_TASKS)
-    cgroups: JobCgroups | None = None
-    try:
-        cgroups = JobCgroups.create(label, max_tasks=tasks, memory_bytes=limits.memory_mb * MIB)
-        notes.append(cgroups.describe())
-    except CgroupUnavailable as exc:
-        notes.append(f"RLIMIT_NPROC={tasks} for uid {bwrap.SANDBOX_UID} ({exc})")
-    rlimits = Rlimits(
-        address_space=resource.RLIM_INFINITY,
-        cpu_seconds=max(1, int(limits.cpu_seconds)),
-        file_size=limits.max_file_mb * MIB,
-        processes=None if cgroups else tasks,
-    )
-    notes.append(
-        f"rlimits AS=unlimited CPU={rlimits.cpu_seconds}s FSIZE={limits.max_file_mb}MiB; "
-        f"JVM heap {driver_memory_mb(limits)}MiB"
-    )
-    return cgroups, rlimits, notes
+    return job_limits(
+        label, limits, network="network namespace (loopback)", min_tasks=SPARK_MAX_TASKS,
+        headroom_mb=None, note=f"; JVM heap {driver_memory_mb(limits)}MiB",
+    )  # fmt: skip
 
 
 __all__ = ["DEFAULT_MASTER", "check_master", "run_spark", "spark_available"]

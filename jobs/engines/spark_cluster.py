@@ -28,7 +28,6 @@ import contextlib
 import dataclasses
 import logging
 import re
-import resource
 import socket
 import tempfile
 import threading
@@ -36,12 +35,17 @@ import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from jobs.engines.python import MIB, Confinement, PythonLimits, PythonResult, run_confined
+from jobs.engines.python import (
+    Confinement,
+    PythonLimits,
+    PythonResult,
+    job_limits,
+    run_confined,
+)
 from jobs.errors import EngineRefused
 from jobs.runtime._spark import ENV_REMOTE, ENV_SESSION, ENV_USER
-from jobs.sandbox import bwrap
 from jobs.sandbox.bridge import BridgeError, SocketBridge
-from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
+from jobs.sandbox.cgroups import JobCgroups
 from jobs.sandbox.layout import LayoutError
 from jobs.sandbox.process import Rlimits
 from jobs.sandbox.spark_layout import spark_layout
@@ -168,24 +172,10 @@ def _release(endpoint: tuple[str, int], session: str, user: str) -> None:
 
 
 def _limits(label: str, limits: PythonLimits) -> tuple[JobCgroups | None, Rlimits, list[str]]:
-    """A Python job's limits, with room for gRPC's threads and its address-space reservations
-    (the memory cgroup bounds what is really used)."""
-    notes = [f"bwrap: uid {bwrap.SANDBOX_UID}, no capabilities, no network but one relayed socket"]
-    tasks = max(limits.max_processes, CLIENT_MAX_TASKS)
-    cgroups: JobCgroups | None = None
-    try:
-        cgroups = JobCgroups.create(label, max_tasks=tasks, memory_bytes=limits.memory_mb * MIB)
-        notes.append(cgroups.describe())
-    except CgroupUnavailable as exc:
-        notes.append(f"RLIMIT_NPROC={tasks} for uid {bwrap.SANDBOX_UID} ({exc})")
-    rlimits = Rlimits(
-        address_space=resource.RLIM_INFINITY if cgroups else (limits.memory_mb + 2048) * MIB,
-        cpu_seconds=max(1, int(limits.cpu_seconds)),
-        file_size=limits.max_file_mb * MIB,
-        processes=None if cgroups else tasks,
+    """A Python job's limits, with room for gRPC's threads."""
+    return job_limits(
+        label, limits, network="no network but one relayed socket", min_tasks=CLIENT_MAX_TASKS
     )
-    notes.append(f"rlimits CPU={rlimits.cpu_seconds}s FSIZE={limits.max_file_mb}MiB")
-    return cgroups, rlimits, notes
 
 
 __all__ = ["cluster_answers", "connect_endpoint", "release_session", "run_on_cluster"]
