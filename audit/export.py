@@ -16,24 +16,10 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any, TextIO
 
-from audit.canonical import canonical_json
+from audit.canonical import EVENT_ROW, canonical_json
 from audit.event import Event
 
-CSV_COLUMNS = (
-    "seq",
-    "time",
-    "actor",
-    "action",
-    "resource",
-    "tenant",
-    "zone",
-    "decision",
-    "outcome",
-    "request_id",
-    "details",
-    "prev_hash",
-    "hash",
-)
+CSV_COLUMNS = (*EVENT_ROW, "hash")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -86,16 +86,22 @@ def _probe() -> str | None:
         layout()
     except LayoutError as exc:
         return f"the Python sandbox cannot be laid out: {exc}"
+    limits = PythonLimits(wall_seconds=30, memory_mb=256, cpu_seconds=10)
+    result = probe_run(_run, "import labjob\n", limits)
+    if result.status != "succeeded":
+        return f"bubblewrap does not work here: {result.message}: {result.log.strip()[:300]}"
+    return None
+
+
+def probe_run(run: Callable[..., PythonResult], code: str, limits: PythonLimits) -> PythonResult:
+    """`code` run by `run` (an engine's confined run) as a throwaway job: a bundle, inputs and
+    workspace in a temporary folder, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="lab-sandbox-probe-") as tmp:
         root = Path(tmp)
         for name in ("job", "inputs", "workspace"):
             (root / name).mkdir()
-        (root / "job" / "probe.py").write_text("import labjob\n", encoding="utf-8")
-        limits = PythonLimits(wall_seconds=30, memory_mb=256, cpu_seconds=10)
-        result = _run(root / "job", "probe.py", root / "inputs", root / "workspace", limits)
-    if result.status != "succeeded":
-        return f"bubblewrap does not work here: {result.message}: {result.log.strip()[:300]}"
-    return None
+        (root / "job" / "probe.py").write_text(code, encoding="utf-8")
+        return run(root / "job", "probe.py", root / "inputs", root / "workspace", limits)
 
 
 def run_python(

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from jobs.engines.python import (
     PythonResult,
     _check_env,
     job_limits,
+    probe_run,
     run_confined,
     sandbox_available,
 )
@@ -81,13 +81,8 @@ def _probe() -> str | None:
         spark_layout()
     except LayoutError as exc:
         return f"the Spark sandbox cannot be laid out: {exc}"
-    with tempfile.TemporaryDirectory(prefix="lab-spark-probe-") as tmp:
-        root = Path(tmp)
-        for name in ("job", "inputs", "workspace"):
-            (root / name).mkdir()
-        (root / "job" / "probe.py").write_text(_PROBE, encoding="utf-8")
-        limits = PythonLimits(wall_seconds=60, memory_mb=MIN_MEMORY_MB, cpu_seconds=60)
-        result = _run(root / "job", "probe.py", root / "inputs", root / "workspace", limits)
+    limits = PythonLimits(wall_seconds=60, memory_mb=MIN_MEMORY_MB, cpu_seconds=60)
+    result = probe_run(_run, _PROBE, limits)
     if result.status != "succeeded":
         return f"Spark cannot start in the sandbox: {result.message}: {result.log.strip()[:300]}"
     return None
