@@ -8,7 +8,7 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /opt/lab
-COPY pyproject.toml README.md ./
+COPY pyproject.toml setup.py README.md ./
 COPY lab ./lab
 COPY audit ./audit
 COPY connectors ./connectors
