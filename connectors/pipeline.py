@@ -1,5 +1,5 @@
 """The import pipeline: scan a sample, plan per column, then stream the data through the
-operators in two passes, memory-flat.
+operators in one or two passes, memory-flat.
 
     plan = plan_import(source, spec, k=zone_k)            # reportable before running
     run = run_import(source, plan, keys)                   # an iterator of output batches
@@ -12,6 +12,10 @@ every batch shown to the operators that `observe` (value counts, fakes to avoid)
 k-anonymity then decides levels and suppressed classes, or refuses before any row is
 yielded. Pass 2: every column through its operator, suppressed rows dropped. Only
 free-text columns meet the scrubber; everything else is vectorized.
+
+With `single_pass=True` (and a plan that allows it) both happen in one read: each batch is
+counted, observed and written at level 0, and the decision at the end must agree, else
+`SinglePassMissed` tells the caller to discard the output and run the two passes.
 """
 
 from __future__ import annotations
@@ -41,8 +45,7 @@ from connectors.readahead import ReadAhead
 from connectors.report import (
     ImportPlan,
     ImportReport,
-    column_reports,
-    free_text_dropped,
+    import_report,
     plan_import,
 )
 from connectors.sampling import sample_batches
@@ -102,6 +105,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         )
         self._progress = progress
         self._batch_rows = batch_rows
+        self._prefetch = prefetch
         self._report: ImportReport | None = None
         self._rows_read = 0
         types = source.schema()
@@ -142,8 +146,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
 
     def close(self) -> None:
         """Stops the import where it is (no report)."""
-        if isinstance(self._stream, ReadAhead):
-            self._stream.close()
+        _close(self._stream)
 
     @property
     def report(self) -> ImportReport:
@@ -259,10 +262,9 @@ class ImportRun(Iterator[pa.RecordBatch]):
         outputs: dict[str, pa.Array] = {}
         for field_ in self.schema:
             tick = time.perf_counter()
-            out = batch.column(field_.name)
-            if done is not None and field_.name in done:
-                out = done[field_.name]
-            else:
+            out = (done or {}).get(field_.name)
+            if out is None:
+                out = batch.column(field_.name)
                 for operator in chains[field_.name]:
                     out = operator.apply(out)
             outputs[field_.name] = out if out.type == field_.type else out.cast(field_.type)
@@ -270,6 +272,13 @@ class ImportRun(Iterator[pa.RecordBatch]):
         result = pa.RecordBatch.from_arrays(list(outputs.values()), schema=self.schema)
         keep = suppressor.keep_mask([outputs[c] for c in qis])
         return result if keep is None else result.filter(keep)
+
+    def _reading(self) -> Iterator[pa.RecordBatch]:
+        """The source's batches for the writing pass. With prefetch, reading and parsing
+        (Arrow, mostly without the GIL) run one stage ahead of the operators, which run
+        ahead of the caller's writing."""
+        batches = self.source.batches(self._batch_rows)
+        return ReadAhead(batches, self._prefetch) if self._prefetch > 0 else batches
 
     def _single_pass_possible(self) -> bool:
         """No sample to draw first, no quasi-identifier that is also observed, and only
@@ -295,7 +304,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         }
         seconds = dict.fromkeys(chains, 0.0)
         rows_in = 0
-        reading = ReadAhead(self.source.batches(self._batch_rows), 2)
+        reading = self._reading()
         try:
             for batch in reading:
                 rows_in += batch.num_rows
@@ -311,7 +320,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
                 result = self._output(batch, chains, seconds, Suppressor(frozenset()), qis, done)
                 yield (result if result.num_rows else None), rows_in
         finally:
-            reading.close()
+            _close(reading)
         k_report = KReport.trivial(self.plan.k, self.plan.k_strategy, rows_in)
         if qis:
             decision = self._decide(counter, hierarchies)
@@ -320,36 +329,10 @@ class ImportRun(Iterator[pa.RecordBatch]):
             k_report = decision.report
         if not all(observer.observed_consistently() for observer in observers.values()):
             raise SinglePassMissed("a fake given early is a real value further on")
-        self._report = self._final_report(
-            rows_in, rows_in, rows_in, chains, seconds, k_report, 0.0, started, passes=1
-        )
-
-    def _final_report(
-        self,
-        rows_in: int,
-        rows_selected: int,
-        rows_out: int,
-        chains: dict[str, list[Operator[Any]]],
-        seconds: dict[str, float],
-        k_report: KReport,
-        first_seconds: float,
-        started: float,
-        passes: int,
-    ) -> ImportReport:
-        plan = self.plan
-        return ImportReport(
-            source=plan.source,
-            rows_in=rows_in,
-            rows_selected=rows_selected,
-            rows_out=rows_out,
-            rows_suppressed=rows_selected - rows_out,
-            columns=column_reports(plan, chains, seconds),
-            k_anonymity=k_report,
-            free_text_dropped=free_text_dropped(plan),
-            sample=plan.sample,
-            seconds={"first_pass": first_seconds, "total": time.perf_counter() - started},
-            passes=passes,
-        )
+        self._report = import_report(
+            self.plan, (rows_in, rows_in, rows_in), chains, seconds, k_report,
+            {"first_pass": 0.0, "total": time.perf_counter() - started}, passes=1,
+        )  # fmt: skip
 
     def _run(self) -> Iterator[tuple[pa.RecordBatch | None, int]]:
         """(output batch or None, source rows read so far), batch after batch."""
@@ -360,9 +343,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         chains = {c: first.chains.get(c) or [self._operator(c)] for c in self._kept}
         seconds = dict.fromkeys(chains, 0.0)
         rows_in = rows_selected = rows_out = 0
-        # reading and parsing (Arrow, mostly without the GIL) run one stage ahead of the
-        # operators, which run ahead of the caller's writing
-        reading = ReadAhead(self.source.batches(self._batch_rows), 2)
+        reading = self._reading()
         try:
             for batch in reading:
                 start, rows_in = rows_in, rows_in + batch.num_rows
@@ -375,14 +356,19 @@ class ImportRun(Iterator[pa.RecordBatch]):
                 rows_out += result.num_rows
                 yield (result if result.num_rows else None), rows_in
         finally:
-            reading.close()
+            _close(reading)
         if first.rows is not None and first.rows != rows_in:
             raise SourceError(f"the source changed between passes ({first.rows}, {rows_in} rows)")
         k_report = first.k_report or KReport.trivial(plan.k, plan.k_strategy, rows_out)
-        self._report = self._final_report(
-            rows_in, rows_selected, rows_out, chains, seconds, k_report, first_seconds, started,
-            passes=2,
+        self._report = import_report(
+            plan, (rows_in, rows_selected, rows_out), chains, seconds, k_report,
+            {"first_pass": first_seconds, "total": time.perf_counter() - started}, passes=2,
         )  # fmt: skip
+
+
+def _close(items: Iterator[Any]) -> None:
+    if isinstance(items, ReadAhead):
+        items.close()
 
 
 def run_import(

@@ -162,6 +162,33 @@ def column_reports(
     return reports
 
 
+def import_report(
+    plan: ImportPlan,
+    rows: tuple[int, int, int],
+    chains: Mapping[str, Sequence[Operator[Any]]],
+    seconds: Mapping[str, float],
+    k_report: KReport,
+    timing: dict[str, float],
+    *,
+    passes: int,
+) -> ImportReport:
+    """The report of a finished run; `rows`: (read, selected by the sample, written)."""
+    rows_in, rows_selected, rows_out = rows
+    return ImportReport(
+        source=plan.source,
+        rows_in=rows_in,
+        rows_selected=rows_selected,
+        rows_out=rows_out,
+        rows_suppressed=rows_selected - rows_out,
+        columns=column_reports(plan, chains, seconds),
+        k_anonymity=k_report,
+        free_text_dropped=free_text_dropped(plan),
+        sample=plan.sample,
+        seconds=timing,
+        passes=passes,
+    )
+
+
 def free_text_dropped(plan: ImportPlan) -> list[dict[str, str]]:
     return [
         {"column": c.column, "reason": c.reason}

@@ -174,7 +174,7 @@ def execute_import(
     if item.zone == "production":
         plan = _production_plan(plan)
     classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
-    lineage = {"import": item.id, "source": source.describe(), "plan": _plan_summary(plan)}
+    lineage = {"import": item.id, "source": plan.source, "plan": _plan_summary(plan)}
 
     def write(single_pass: bool) -> tuple[VersionInfo, dict[str, Any]]:
         # `with`: a failed or cancelled write also stops the pipeline's read-ahead threads.
