@@ -74,17 +74,20 @@ class Settings(BaseSettings):
     )
     spark_cluster: str | None = Field(
         default=None,
-        pattern=r"^sc://[A-Za-z0-9.-]+:[0-9]{1,5}$",
         description=(
             "Spark Connect server (sc://host:port) in front of a Spark cluster: Spark jobs "
             "then run their work there. Unset: local[N] inside each job's sandbox."
         ),
     )
 
-    @property
-    def spark_master(self) -> str:
-        """What Spark jobs run on: the cluster's Connect server, else local mode."""
-        return self.spark_cluster or "local[2]"
+    @field_validator("spark_cluster", mode="after")
+    @classmethod
+    def _connect_url(cls, value: str | None) -> str | None:
+        from jobs.engines.spark_cluster import connect_endpoint  # the engine's own rule
+
+        if value is not None and connect_endpoint(value) is None:
+            raise ValueError("must be sc://host:port (a Spark Connect server), nothing more")
+        return value
 
     @field_validator("home", mode="after")
     @classmethod

@@ -39,7 +39,7 @@ from jobs.engines.python import (
     sandbox_available,
 )
 from jobs.engines.python_status import _SIGNAL_REASONS
-from jobs.engines.spark_cluster import connect_endpoint, run_on_cluster
+from jobs.engines.spark_cluster import client_available, connect_endpoint, run_on_cluster
 from jobs.errors import EngineRefused, SpecInvalid
 from jobs.runtime._spark import ENV_CORES, ENV_DRIVER_MEMORY, ENV_MASTER, JVM_ENDED, SCRATCH
 from jobs.sandbox.cgroups import JobCgroups
@@ -66,9 +66,12 @@ sys.exit(done.returncode)
 """
 
 
-def spark_available() -> str | None:
-    """None when Spark jobs can run here (bubblewrap works, a JVM starts in the sandbox,
-    PySpark imports there), else why not (then Spark jobs must be refused)."""
+def spark_available(master: str = DEFAULT_MASTER) -> str | None:
+    """None when Spark jobs on `master` can run here, else why not (then they must be
+    refused): on `local[N]`, bubblewrap works, a JVM starts in the sandbox and PySpark
+    imports there; on a Spark Connect server, its client can run in the sandbox."""
+    if connect_endpoint(master) is not None:
+        return client_available()
     return _probe()
 
 

@@ -5,9 +5,10 @@ still runs in the job sandbox, confined like a Python job: uid 65534, new PID, n
 and UTS namespaces, a read-only root, `/inputs` read-only, `/workspace` its only writable
 place, a seccomp filter that refuses IP sockets. What changes:
 
-- no JVM starts in the sandbox. `labjob.spark()` opens a Spark Connect session (PySpark's
-  gRPC client) over `/run/lab/spark-connect.sock`, a Unix socket the worker relays to that
-  one server (`jobs.sandbox.bridge`): the job reaches the cluster and nothing else;
+- the sandbox shows PySpark and its Connect client, but no JVM and no shell tools
+  (`connect_layout`). `labjob.spark()` opens a Spark Connect session (PySpark's gRPC client)
+  over `/run/lab/spark-connect.sock`, a Unix socket the worker relays to that one server
+  (`jobs.sandbox.bridge`): the job reaches the cluster and nothing else;
 - the data a job sends is what it read from its own `/inputs`, decrypted by the lab with the
   job's keys only (`labjob.read_spark` ships the rows as Arrow); results come back the same
   way (`labjob.write_spark` collects them into the job's outputs, which cross the output gate
@@ -41,6 +42,7 @@ from jobs.engines.python import (
     PythonResult,
     job_limits,
     run_confined,
+    sandbox_available,
 )
 from jobs.errors import EngineRefused
 from jobs.runtime._spark import ENV_REMOTE, ENV_SESSION, ENV_USER
@@ -48,7 +50,7 @@ from jobs.sandbox.bridge import BridgeError, SocketBridge
 from jobs.sandbox.cgroups import JobCgroups
 from jobs.sandbox.layout import LayoutError
 from jobs.sandbox.process import Rlimits
-from jobs.sandbox.spark_layout import spark_layout
+from jobs.sandbox.spark_layout import connect_layout
 
 BRIDGE_INSIDE = "/run/lab"
 SOCKET_NAME = "spark-connect.sock"
@@ -82,13 +84,10 @@ def run_on_cluster(
     redact: Sequence[str] = (),
 ) -> PythonResult:
     """Run the PySpark job as a Spark Connect client of `endpoint` (see the module doc)."""
-    try:
-        view = spark_layout()
-    except LayoutError as exc:
-        raise EngineRefused(f"the Spark sandbox cannot be laid out: {exc}") from exc
-    why_not = cluster_answers(endpoint)
+    why_not = client_available() or cluster_answers(endpoint)
     if why_not is not None:
         raise EngineRefused(why_not)
+    view = connect_layout()
     session = str(uuid.uuid4())
     user = f"labjob-{workspace.parent.name}"
     job_env = {
@@ -99,7 +98,7 @@ def run_on_cluster(
         "SPARK_CONNECT_MODE_ENABLED": "1",  # pyspark.sql.functions & co. speak Connect
     }
     kind = Confinement(
-        base=view.base,
+        base=view,
         label="spark-client-",
         env=lambda given, _limits: dict(given),
         limits=_limits,
@@ -126,6 +125,18 @@ def run_on_cluster(
         message += f"; the Spark cluster at {host}:{port} did not answer: {bridge.failures[0]}"
     confinement = f"{result.confinement}; Spark Connect client of {host}:{port}"
     return dataclasses.replace(result, message=message, confinement=confinement)
+
+
+def client_available() -> str | None:
+    """None when a Spark Connect client can run in a job sandbox here, else why not."""
+    why_not = sandbox_available()
+    if why_not is not None:
+        return why_not
+    try:
+        connect_layout()
+    except LayoutError as exc:
+        return f"the Spark client sandbox cannot be laid out: {exc}"
+    return None
 
 
 def cluster_answers(endpoint: tuple[str, int]) -> str | None:
@@ -178,4 +189,10 @@ def _limits(label: str, limits: PythonLimits) -> tuple[JobCgroups | None, Rlimit
     )
 
 
-__all__ = ["cluster_answers", "connect_endpoint", "release_session", "run_on_cluster"]
+__all__ = [
+    "client_available",
+    "cluster_answers",
+    "connect_endpoint",
+    "release_session",
+    "run_on_cluster",
+]

@@ -115,7 +115,9 @@ def _requirements(name: str) -> list[str]:
 
 def package_binds(roots: Sequence[str] = JOB_PACKAGES) -> tuple[list[tuple[str, str]], list[str]]:
     """Binds of the installed distributions `roots` and everything they require (extras
-    aside), under `SITE`; and the names found. Missing ones are skipped."""
+    aside), under `SITE`, each once (distributions may share a top-level folder, as protobuf
+    and googleapis-common-protos share `google/`); and the names found. Missing ones are
+    skipped."""
     wanted = list(roots)
     found: list[str] = []
     binds: list[tuple[str, str]] = []
@@ -131,7 +133,8 @@ def package_binds(roots: Sequence[str] = JOB_PACKAGES) -> tuple[list[tuple[str, 
         except metadata.PackageNotFoundError:
             continue
         found.append(name)
-        binds.extend((entry, f"{SITE}/{Path(entry).name}") for entry in entries)
+        pairs = [(entry, f"{SITE}/{Path(entry).name}") for entry in entries]
+        binds.extend(pair for pair in pairs if pair not in binds)
         wanted.extend(_requirements(name))
     return binds, found
 

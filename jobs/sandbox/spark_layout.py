@@ -110,11 +110,21 @@ def _package_binds() -> list[tuple[str, str]]:
         except metadata.PackageNotFoundError as exc:
             raise LayoutError(f"{name} is not installed for the lab ({exc})") from exc
     binds, _found = package_binds(roots)
-    unique: list[tuple[str, str]] = []
-    for pair in binds:  # protobuf and googleapis-common-protos share `google/`
-        if pair not in unique:
-            unique.append(pair)
-    return unique
+    return binds
+
+
+@functools.cache
+def connect_layout() -> Layout:
+    """The view of a Spark job on a cluster: a Python job's, plus PySpark and its Connect
+    client. No JVM, no shell tools: the job is only a client of the Connect server."""
+    base = layout()
+    bound = {dest for _, dest in base.binds}
+    extra = [pair for pair in _package_binds() if pair[1] not in bound]
+    return dataclasses.replace(
+        base,
+        binds=(*base.binds, *extra),
+        packages=(*base.packages, *SPARK_PACKAGES, *CONNECT_PACKAGES),
+    )
 
 
 @functools.cache

@@ -12,15 +12,23 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jobs.engines.python import PythonLimits, run_python
-from jobs.engines.spark import run_spark
+from jobs.engines.spark import DEFAULT_MASTER, run_spark
 from jobs.engines.sql import SqlLimits, run_sql
 from jobs.errors import EngineRefused
 from jobs.spec import JobSpec
 from lab.context import Lab
 from lab.runs.inputs import ResolvedInput
+from lab.settings import Settings
 from lab.zones.rules import ZoneRules
 
 MAX_BUNDLE_FILES = 500
+
+
+def spark_master(settings: Settings) -> str:
+    """What Spark jobs run on: the cluster's Connect server if set, else local mode."""
+    return settings.spark_cluster or DEFAULT_MASTER
+
+
 MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
 
@@ -130,7 +138,7 @@ def run_python_job(
     if spec.engine == "spark":
         result = run_spark(
             workspace / "job", spec.code.entrypoint, inputs_dir=inputs_dir, workspace=sandbox,
-            limits=limits, master=lab.settings.spark_master,
+            limits=limits, master=spark_master(lab.settings),
         )  # fmt: skip
     else:
         result = run_python(

@@ -14,7 +14,13 @@ from lab.authz.chokepoint import Principal
 from lab.context import Lab
 from lab.errors import LabError, NotFound
 from lab.runs.artifacts import store_files
-from lab.runs.engines import EngineOutput, run_python_job, run_sql_job, undeclared
+from lab.runs.engines import (
+    EngineOutput,
+    run_python_job,
+    run_sql_job,
+    spark_master,
+    undeclared,
+)
 from lab.runs.inputs import column_classes, resolve_inputs
 from lab.runs.outputs import settle_output
 from lab.work.models import WorkItem
@@ -92,9 +98,8 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
 def _run_engine(lab: Lab, ctx: WorkContext, spec: JobSpec, inputs: Any, rules: Any) -> EngineOutput:
     if spec.engine == "sql":
         return run_sql_job(lab, spec, inputs, rules, ctx.workspace / "tmp")
-    on_cluster = spec.engine == "spark" and lab.settings.spark_cluster is not None
-    why_not = spark_available() if spec.engine == "spark" and not on_cluster else None
-    why_not = why_not or sandbox_available()
+    spark = spec.engine == "spark"
+    why_not = spark_available(spark_master(lab.settings)) if spark else sandbox_available()
     if why_not is not None:
         raise EngineRefused(f"this worker refuses {spec.engine} jobs: {why_not}")
     bundle = base64.b64decode(ctx.item.spec.get("bundle") or b"")

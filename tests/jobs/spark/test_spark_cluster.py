@@ -8,9 +8,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from jobs.engines.python import PythonLimits
-from jobs.engines.spark import check_master
+from jobs.engines.spark import check_master, spark_available
 from jobs.engines.spark_cluster import connect_endpoint
 from jobs.errors import EngineRefused
+from jobs.sandbox.layout import SITE
+from jobs.sandbox.spark_layout import connect_layout, spark_layout
 from tests.jobs.spark.conftest import SparkJob, escaped, needs_spark
 from tests.spark_cluster import Cluster, free_port
 
@@ -147,3 +149,14 @@ def test_a_cluster_that_does_not_answer_refuses_the_job_at_once(spark_job: Spark
     with pytest.raises(EngineRefused, match=f"Spark cluster at 127.0.0.1:{port} does not answer"):
         spark_job.run("import labjob\n", master=f"sc://127.0.0.1:{port}", limits=CLIENT_LIMITS)
     assert not spark_job.workspace.exists()  # refused before anything was prepared
+
+
+@needs_spark
+def test_a_cluster_client_sees_pyspark_but_no_jvm_and_no_shell() -> None:
+    assert spark_available("sc://spark-connect:15002") is None  # no JVM needed for a client
+    inside = {dest for _, dest in connect_layout().binds}
+    assert f"{SITE}/pyspark" in inside and f"{SITE}/grpc" in inside
+    local = spark_layout()
+    assert local.java_home in {dest for _, dest in local.base.binds}
+    assert local.java_home not in inside
+    assert "/usr/bin/bash" not in inside
