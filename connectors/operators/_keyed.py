@@ -1,6 +1,6 @@
 """Keyed digests of many values: HMAC-SHA256 by OpenSSL, nothing hand-made.
 
-The fast way is `_hmacbatch`, a small C extension built with the lab (see `pyproject.toml`):
+The fast way is `_hmacbatch`, a small C extension built with the lab (see `setup.py`):
 it hands the column's Arrow buffers (offsets and bytes) to OpenSSL's HMAC in one loop,
 without the GIL and over `HMAC_THREADS` threads, about 0.15 microseconds a value here. Where
 it could not be built (no C compiler or OpenSSL headers), the standard library's `hmac` does

@@ -56,8 +56,10 @@ class Generalize(Operator[GeneralizeParams]):
         super().__init__(params, context)
         # Addresses are cut by regular expression once per distinct value: province over
         # the city level's output reads a few dozen values per batch, not every row.
-        cut = city_level if params.level == "city" else province_level
-        self._addresses = DistinctMapper(lambda v: cut(pc.cast(v, pa.string())))
+        cut = {"city": city_level, "province": province_level}.get(params.level or "")
+        self._addresses = (
+            None if cut is None else DistinctMapper(lambda v: cut(pc.cast(v, pa.string())))
+        )
 
     @classmethod
     def check_type(cls, input_type: pa.DataType, params: OperatorParams) -> str | None:
@@ -76,7 +78,7 @@ class Generalize(Operator[GeneralizeParams]):
             values = values.dictionary_decode()
         if p.level in DATE_LEVELS:
             out = cut_dates(values, p.level)
-        elif p.level in ("city", "province"):
+        elif self._addresses is not None:
             out = self._addresses(values)
         elif p.width is not None:
             out = width_bins(values, p.width)

@@ -88,7 +88,7 @@ def session_conf() -> dict[str, str]:
 def spark() -> Any:
     """The job's SparkSession (a `pyspark.sql.SparkSession`), started on first use."""
     global _session
-    if _session is None and os.environ.get(ENV_REMOTE):
+    if _session is None and _remote():
         _session = _connect(os.environ[ENV_REMOTE])
         atexit.register(_stop)
     if _session is None:

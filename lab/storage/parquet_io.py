@@ -6,7 +6,7 @@ and a new one started once it passes `file_bytes`. Each finished file is fsynced
 hashed (sha256 of the encrypted bytes, as stored).
 
 Columns are compressed with Snappy, except those that do not compress: keyed pseudonyms and
-other random-looking values, judged on the file's first row group (`column_codecs`).
+other random-looking values, judged on the file's first row group (`column_choices`).
 Compressing them cost about half of the writing time and saved almost nothing. Those that
 also hardly repeat (pseudonyms, hashes) get no dictionary and no min/max statistics, which
 cost time and serve nothing there; a low-cardinality column keeps its dictionary whatever its
@@ -94,11 +94,6 @@ def column_choices(table: pa.Table) -> ColumnChoices:
     return ColumnChoices(codecs, random)
 
 
-def column_codecs(table: pa.Table) -> dict[str, str]:
-    """Per column, CODEC, or "none" where a sample of it barely compresses."""
-    return column_choices(table).codecs
-
-
 class _HashingSink(io.RawIOBase):
     """A file that hashes (sha256) what is written to it, as it is written: the Parquet
     writer only appends, so the digest is the stored file's without reading it again."""
@@ -114,8 +109,8 @@ class _HashingSink(io.RawIOBase):
 
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
-        self._hash.update(view)
         written = self._file.write(view)
+        self._hash.update(view[:written])
         self._size += written
         return written
 

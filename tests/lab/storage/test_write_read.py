@@ -20,7 +20,7 @@ from lab.keys.keyring import StoredKey
 from lab.storage import DatasetVersion, find_version
 from lab.storage.kms import decryption_properties, parquet_format
 from lab.storage.layout import STAGING
-from lab.storage.parquet_io import column_choices, column_codecs
+from lab.storage.parquet_io import column_choices
 from tests.lab.storage.factories import SCHEMA, StorageWorld, expected_sum, merchant_batches
 
 
@@ -238,7 +238,7 @@ def test_concurrent_writers_get_distinct_version_numbers(world: StorageWorld) ->
     ],
 )
 def test_columns_that_do_not_compress_are_stored_raw(column: pa.Array, codec: str) -> None:
-    assert column_codecs(pa.table({"c": column})) == {"c": codec}
+    assert column_choices(pa.table({"c": column})).codecs == {"c": codec}
 
 
 def test_the_codecs_chosen_are_the_ones_in_the_files(world: StorageWorld) -> None:
