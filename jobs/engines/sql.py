@@ -29,6 +29,7 @@ from jobs.engines.sql_check import CheckedQuery, check_query
 from jobs.engines.sql_errors import map_error
 from jobs.engines.sql_lockdown import open_locked
 from jobs.errors import EngineRefused, LimitExceeded
+from jobs.lineage import QueryLineage
 from jobs.spec import Resources
 
 InputTable: TypeAlias = "pa.Table | pa.RecordBatchReader | pads.Dataset"
@@ -73,6 +74,11 @@ class SqlResult:
     count_columns: tuple[str, ...] = ()
     """Integer columns the outermost SELECT computes with COUNT/SUM-like aggregates (for the
     disclosure gate's count columns)."""
+    lineage: QueryLineage | None = None
+    """What each output column is (group key, aggregate, row-level); None: not analysed."""
+    contributors: pa.Table | None = None
+    """For a provably aggregate query: per output row, the input rows (`rows`) and, where the
+    inputs name an entity key, the distinct entities (`entities`) behind it."""
 
 
 def run_sql(
@@ -83,12 +89,15 @@ def run_sql(
     temp_dir: Path,
     allowed_columns: Mapping[str, Collection[str]] | None = None,
     truncate: bool = False,
+    entity_keys: Mapping[str, str] | None = None,
 ) -> SqlResult:
     """Run one read-only query over `tables` (name -> Arrow data) inside a locked DuckDB.
 
     `allowed_columns` (table name -> columns) narrows a table to those columns before it is
-    registered; tables not named there are registered whole. Raises EngineRefused for a
-    refused or failing query, LimitExceeded for time, memory, spill or row limits.
+    registered; tables not named there are registered whole. `entity_keys` (table name ->
+    column) names the column that identifies a person or business in a table. Raises
+    EngineRefused for a refused or failing query, LimitExceeded for time, memory, spill or
+    row limits.
     """
     checked = check_query(query, tables.keys())
     inputs = {
