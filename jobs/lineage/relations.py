@@ -1,0 +1,271 @@
+"""Relations of a qualified query: what each SELECT, set operation, CTE and FROM source
+yields, whether the lab can count the contributors of its rows, and how (the rewrite steps).
+
+Supported counted shapes: a grouping over input rows (count(*) of the joined rows); a plain
+SELECT over one counted source (passes the counts through); a grouping over one counted
+source (rows add up, entities are the most of the inner ones: a lower bound); UNION ALL of
+counted branches; UNION or DISTINCT over counted rows (duplicates merge, keeping the
+smallest count). Anything else is row-level, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from sqlglot import exp
+
+from jobs.lineage.columns import UNKNOWN, Col, Level, classify, raw
+from jobs.lineage.functions import is_aggregate
+from jobs.lineage.rewrite import Step
+
+_NUMERIC_PREFIXES = ("TINYINT", "SMALLINT", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
+_NUMERIC_PREFIXES += ("UINT", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
+_NUMERIC_PREFIXES += ("NUMERIC",)
+
+
+@dataclass
+class Rel:
+    names: list[str]
+    cols: list[Col]
+    counted: bool = False
+    reason: str = ""
+    base_rows: bool = True
+    """Its rows are input rows (or joins of them): no aggregation below it."""
+    data: bool = True
+    """It reads input data (range() or VALUES do not)."""
+    entities: bool = False
+    steps: list[Step] = field(default_factory=list)
+
+    def column(self, name: str) -> Col:
+        lowered = name.lower()
+        for index, candidate in enumerate(self.names):
+            if candidate.lower() == lowered:
+                return self.cols[index]
+        return UNKNOWN
+
+
+def row_level(names: list[str], cols: list[Col], reason: str, **kw: bool) -> Rel:
+    return Rel(names, cols, False, reason, **kw)
+
+
+class Analyzer:
+    """One analysis: input schemas, entity keys, and the CTEs in scope."""
+
+    def __init__(
+        self,
+        schemas: Mapping[str, Mapping[str, str]],
+        entity_keys: Mapping[str, str],
+    ) -> None:
+        self.schemas = {k.lower(): v for k, v in schemas.items()}
+        self.keys = {k.lower(): v.lower() for k, v in entity_keys.items()}
+
+    # -- queries --------------------------------------------------------------------------
+
+    def query(self, node: exp.Expression, ctes: dict[str, Rel]) -> Rel:
+        ctes = self._with(node, ctes)
+        if isinstance(node, exp.Subquery):
+            return self.query(node.this, ctes)
+        if isinstance(node, exp.Union):
+            return self._union(node, ctes)
+        if isinstance(node, exp.SetOperation):
+            left = self.query(node.left, ctes)
+            kind = type(node).__name__.upper()
+            return row_level(left.names, left.cols, f"{kind} is not counted (fail closed)")
+        if isinstance(node, exp.Select):
+            return self._select(node, ctes)
+        return Rel([], [], reason=f"{type(node).__name__} is not analysed", base_rows=False)
+
+    def _with(self, node: exp.Expression, ctes: dict[str, Rel]) -> dict[str, Rel]:
+        with_ = node.args.get("with_")
+        if not isinstance(with_, exp.With):
+            return ctes
+        scope = dict(ctes)
+        for cte in with_.expressions:
+            if with_.args.get("recursive"):
+                rel = Rel([], [], reason="WITH RECURSIVE is not analysed", base_rows=False)
+            else:
+                rel = self._aliased(self.query(cte.this, scope), cte.args.get("alias"))
+            scope[cte.alias_or_name.lower()] = rel
+        return scope
+
+    def _aliased(self, rel: Rel, alias: exp.Expression | None) -> Rel:
+        columns = alias.columns if isinstance(alias, exp.TableAlias) else []
+        if not columns:
+            return rel
+        names = [c.name for c in columns] + rel.names[len(columns) :]
+        return replace(rel, names=names)
+
+    def _union(self, node: exp.Union, ctes: dict[str, Rel]) -> Rel:
+        left, right = self.query(node.left, ctes), self.query(node.right, ctes)
+        cols = [_union_col(a, b) for a, b in zip(left.cols, right.cols, strict=False)]
+        flags = {
+            "base_rows": left.base_rows and right.base_rows,
+            "data": left.data or right.data,
+        }
+        if node.args.get("by_name"):
+            return row_level(left.names, cols, "UNION BY NAME is not counted", **flags)
+        if not (left.counted and right.counted):
+            why = left.reason if not left.counted else right.reason
+            return row_level(left.names, cols, f"a UNION branch is row-level: {why}", **flags)
+        steps = left.steps + right.steps
+        if node.args.get("distinct"):
+            steps.append(Step("merge", node))
+        return Rel(
+            left.names,
+            cols,
+            True,
+            "a UNION of aggregate branches",
+            False,
+            left.data or right.data,
+            left.entities and right.entities,
+            steps,
+        )
+
+    # -- SELECT -----------------------------------------------------------------------------
+
+    def _select(self, select: exp.Select, ctes: dict[str, Rel]) -> Rel:
+        sources = self._sources(select, ctes)
+        by_alias = {alias: rel for alias, rel, _ in sources}
+
+        def resolve(column: exp.Column) -> Col:
+            rel = by_alias.get(column.table.lower())
+            return rel.column(column.name) if rel is not None else UNKNOWN
+
+        projections = select.expressions
+        names = [p.alias_or_name for p in projections]
+        grouping = self._grouping(select)
+        level = Level(resolve, grouping)
+        cols = [classify(p.this if isinstance(p, exp.Alias) else p, level) for p in projections]
+        base_rows = all(rel.base_rows for _, rel, _ in sources)
+        data = any(rel.data for _, rel, _ in sources)
+        flags = {"base_rows": base_rows and grouping is None, "data": data}
+        if isinstance(select.args.get("distinct"), exp.Distinct) and select.args[
+            "distinct"
+        ].args.get("on"):
+            return row_level(names, cols, "DISTINCT ON keeps single rows", **flags)
+        leaky = next((c for c in cols if c.kind == "row_level"), None)
+        counted_sources = [rel for _, rel, _ in sources if rel.counted]
+        if grouping is None and not counted_sources:
+            why = leaky.reason if leaky else "no grouping: each output row is an input row"
+            return row_level(names, cols, why, **flags)
+        if leaky is not None:
+            return row_level(names, cols, leaky.reason, **flags)
+        if counted_sources and len(sources) > 1:
+            return row_level(names, cols, "joins an aggregate with other data", **flags)
+        if not counted_sources and not base_rows:
+            return row_level(names, cols, "groups rows that are not input rows", **flags)
+        if grouping is None:
+            (source,) = counted_sources
+            steps = [*source.steps, Step("pass", select)]
+            reason, entities = "passes an aggregate's rows through", source.entities
+        elif counted_sources:
+            (source,) = counted_sources
+            steps = [*source.steps, Step("sum", select)]
+            reason, entities = "an aggregate over an aggregate", source.entities
+        else:
+            keys = self._entity_keys(sources)
+            steps = [Step("count", select, keys or ())]
+            reason, entities = "a grouping over input rows", bool(keys)
+        if isinstance(select.args.get("distinct"), exp.Distinct):
+            steps.append(Step("merge", select))
+        return Rel(names, cols, True, reason, False, data, entities, steps)
+
+    def _grouping(self, select: exp.Select) -> frozenset[str] | None:
+        group = select.args.get("group")
+        aggregated = any(
+            is_aggregate(node) and not _in_window_or_subquery(node, select)
+            for target in (*select.expressions, select.args.get("having"))
+            if target is not None
+            for node in target.walk()
+        )
+        if not isinstance(group, exp.Group):
+            return frozenset() if aggregated else None
+        keys: list[exp.Expression] = []
+        if group.args.get("all"):
+            keys += [
+                p.this if isinstance(p, exp.Alias) else p
+                for p in select.expressions
+                if not any(is_aggregate(n) or isinstance(n, exp.Window) for n in p.walk())
+            ]
+        pending: list[exp.Expression] = list(group.expressions)
+        for name in ("grouping_sets", "cube", "rollup"):
+            pending += group.args.get(name) or []
+        while pending:
+            item = pending.pop()
+            if isinstance(item, exp.Tuple | exp.GroupingSets | exp.Cube | exp.Rollup):
+                pending += item.expressions
+            else:
+                keys.append(item)
+        return frozenset(k.sql(dialect="duckdb") for k in keys)
+
+    # -- FROM -------------------------------------------------------------------------------
+
+    def _sources(
+        self, select: exp.Select, ctes: dict[str, Rel]
+    ) -> list[tuple[str, Rel, exp.Expression]]:
+        from_ = select.args.get("from_")
+        nodes = [from_.this] if isinstance(from_, exp.From) else []
+        nodes += [join.this for join in select.args.get("joins") or []]
+        return [(node.alias_or_name.lower(), self._source(node, ctes), node) for node in nodes]
+
+    def _source(self, node: exp.Expression, ctes: dict[str, Rel]) -> Rel:
+        if node.args.get("pivots"):
+            return Rel([], [], reason="PIVOT is not analysed", base_rows=False)
+        if isinstance(node, exp.Subquery):
+            return self._aliased(self.query(node.this, ctes), node.args.get("alias"))
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
+            name = node.name.lower()
+            if name in ctes:
+                return ctes[name]
+            if name in self.schemas:
+                return self._input(name)
+        return Rel([], [], reason=f"{type(node).__name__} source", data=False)
+
+    def _input(self, name: str) -> Rel:
+        columns = self.schemas[name]
+        key = self.keys.get(name)
+        cols = [
+            raw(
+                f"{name}.{column}",
+                kind.upper().startswith(_NUMERIC_PREFIXES),
+                key_of=name if column.lower() == key else None,
+            )
+            for column, kind in columns.items()
+        ]
+        return Rel(list(columns), cols, reason=f"input {name}")
+
+    def _entity_keys(self, sources: list[tuple[str, Rel, exp.Expression]]) -> list[exp.Column]:
+        """COUNT(DISTINCT ...) targets: one key column per data source, or none at all."""
+        keys: list[exp.Column] = []
+        for alias, rel, node in sources:
+            if not rel.data:
+                continue
+            name = next((n for n, c in zip(rel.names, rel.cols, strict=False) if c.key_of), None)
+            if name is None:
+                return []
+            keys.append(exp.column(name, table=node.alias_or_name, quoted=True))
+        return keys
+
+
+def _union_col(a: Col, b: Col) -> Col:
+    order = ["constant", "group_key", "aggregate", "row_level"]
+    worst = a if order.index(a.kind) >= order.index(b.kind) else b
+    return Col(
+        worst.kind,
+        a.sources | b.sources,
+        (a.from_count or b.from_count) and "row_level" not in (a.kind, b.kind),
+        a.numeric and b.numeric,
+        worst.reason,
+        None,
+        tuple(dict.fromkeys(a.notes + b.notes)),
+    )
+
+
+def _in_window_or_subquery(node: exp.Expression, stop: exp.Expression) -> bool:
+    parent = node.parent
+    while parent is not None and parent is not stop:
+        if isinstance(parent, exp.Window | exp.Subquery | exp.Select):
+            return True
+        parent = parent.parent
+    return False
