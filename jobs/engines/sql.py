@@ -219,10 +219,7 @@ def _split(
         return table, None
     hidden = ["rows", "entities"] if lineage.entities_counted else ["rows"]
     counts = pa.table(
-        {
-            name: table.column(len(visible) + i).cast(pa.int64())
-            for i, name in enumerate(hidden)
-        }
+        {name: table.column(len(visible) + i).cast(pa.int64()) for i, name in enumerate(hidden)}
     )
     shown = table.select(list(range(len(visible)))).rename_columns(visible)
     return shown, counts
@@ -297,4 +294,6 @@ def _integral(kind: pa.DataType) -> bool:
 
 
 def _numeric(kind: pa.DataType) -> bool:
-    return bool(pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind))
+    return bool(
+        pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+    )

@@ -21,8 +21,8 @@ Kind = Literal["constant", "group_key", "aggregate", "row_level"]
 _RANK: dict[Kind, int] = {"constant": 0, "group_key": 1, "aggregate": 2, "row_level": 3}
 
 _ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.IntDiv, exp.Neg, exp.Paren, exp.Mod)
-_NUMERIC_FUNCTIONS = (exp.Round, exp.Abs, exp.Ceil, exp.Floor, exp.Coalesce, exp.Greatest)
-_NUMERIC_FUNCTIONS += (exp.Least,)
+_NUMERIC_FUNCTIONS: tuple[type[exp.Expr], ...] = (exp.Round, exp.Abs, exp.Ceil, exp.Floor)
+_NUMERIC_FUNCTIONS += (exp.Coalesce, exp.Greatest, exp.Least)
 _COUNT_KEEPING = _ARITHMETIC + _NUMERIC_FUNCTIONS
 _SUBQUERIES = (exp.Subquery, exp.Select, exp.SetOperation, exp.Exists)
 
@@ -57,8 +57,10 @@ class Level:
     """Canonical SQL of the grouping expressions; None at a plain (non-grouping) level."""
 
 
-def classify(node: exp.Expression, level: Level) -> Col:
+def classify(node: exp.Expr, level: Level) -> Col:
     """The lineage of `node` at `level`."""
+    if function_name(node) in {"columns", "unpack"}:
+        return replace(UNKNOWN, reason="COLUMNS(...) is not expanded by the analysis")
     if level.group_keys is not None and _is_group_key(node, level.group_keys):
         inner = _value(node, level)
         if inner.kind == "row_level" and "subquery" in inner.reason:
@@ -79,22 +81,18 @@ def classify(node: exp.Expression, level: Level) -> Col:
         col = level.resolve(node)
         if level.group_keys is None:
             return col
-        return replace(
-            col, kind="row_level", reason=f"carries {_short(node)} without aggregation"
-        )
+        return replace(col, kind="row_level", reason=f"carries {_short(node)} without aggregation")
     if isinstance(node, exp.Star):
         return replace(UNKNOWN, reason="a star the analysis could not expand")
     if isinstance(node, exp.DataType | exp.Var | exp.Identifier | exp.DataTypeParam):
         return Col("constant", frozenset(), False, False, "a constant")
-    if function_name(node) in {"columns", "unpack"}:
-        return replace(UNKNOWN, reason="COLUMNS(...) is not expanded by the analysis")
     if isinstance(node, exp.Literal | exp.Null | exp.Boolean):
         numeric = isinstance(node, exp.Literal) and not node.is_string
         return Col("constant", frozenset(), False, numeric, "a constant")
     return _combine(node, [classify(child, level) for child in node.iter_expressions()])
 
 
-def _aggregate(node: exp.Expression, name: str, role: str, level: Level) -> Col:
+def _aggregate(node: exp.Expr, name: str, role: str, level: Level) -> Col:
     args = [_value(arg, level) for arg in aggregate_arguments(node)]
     sources = frozenset().union(*(a.sources for a in args)) if args else frozenset()
     poisoned = next((a for a in args if "subquery" in a.reason or "window" in a.reason), None)
@@ -121,12 +119,12 @@ def _aggregate(node: exp.Expression, name: str, role: str, level: Level) -> Col:
     return Col("row_level", sources, False, False, f"{name} collects or picks row values")
 
 
-def _value(node: exp.Expression, level: Level) -> Col:
+def _value(node: exp.Expr, level: Level) -> Col:
     """What an expression computes from its source rows, judged as a plain level would."""
     return classify(node, Level(level.resolve, None))
 
 
-def _ones(node: exp.Expression) -> bool:
+def _ones(node: exp.Expr) -> bool:
     """sum(CASE WHEN ... THEN 1 ELSE 0 END) and the like: a count_if in disguise."""
     args = aggregate_arguments(node)
     if not args or not isinstance(args[0], exp.Case | exp.If):
@@ -144,7 +142,7 @@ def _ones(node: exp.Expression) -> bool:
     )
 
 
-def _combine(node: exp.Expression, parts: list[Col]) -> Col:
+def _combine(node: exp.Expr, parts: list[Col]) -> Col:
     """A scalar expression over `parts`: as row-level as its most row-level part."""
     if not parts:
         if isinstance(node, exp.Func | exp.Anonymous):
@@ -157,7 +155,7 @@ def _combine(node: exp.Expression, parts: list[Col]) -> Col:
     counted = [p for p in parts if p.kind != "constant"]
     from_count = (
         numeric
-        and isinstance(node, _COUNT_KEEPING + (exp.Cast, exp.TryCast))
+        and isinstance(node, (*_COUNT_KEEPING, exp.Cast, exp.TryCast))
         and bool(counted)
         and all(p.from_count for p in counted)
     )
@@ -166,7 +164,7 @@ def _combine(node: exp.Expression, parts: list[Col]) -> Col:
     return Col(worst.kind, sources, from_count, numeric, reason, key_of, notes)
 
 
-def _numeric(node: exp.Expression, parts: list[Col]) -> bool:
+def _numeric(node: exp.Expr, parts: list[Col]) -> bool:
     if isinstance(node, exp.Cast | exp.TryCast):
         return bool(node.to.is_type(*exp.DataType.NUMERIC_TYPES))
     if isinstance(node, _COUNT_KEEPING):
@@ -174,13 +172,13 @@ def _numeric(node: exp.Expression, parts: list[Col]) -> bool:
     return False
 
 
-def _is_group_key(node: exp.Expression, keys: frozenset[str]) -> bool:
+def _is_group_key(node: exp.Expr, keys: frozenset[str]) -> bool:
     if isinstance(node, exp.Literal | exp.Null | exp.Boolean | exp.Star):
         return False
     return node.sql(dialect="duckdb") in keys
 
 
-def _row(node: exp.Expression, level: Level, reason: str) -> Col:
+def _row(node: exp.Expr, level: Level, reason: str) -> Col:
     sources = frozenset(
         source
         for column in node.find_all(exp.Column)
@@ -190,6 +188,6 @@ def _row(node: exp.Expression, level: Level, reason: str) -> Col:
     return Col("row_level", sources, False, False, reason)
 
 
-def _short(node: exp.Expression) -> str:
+def _short(node: exp.Expr) -> str:
     text = node.sql(dialect="duckdb")
     return text if len(text) <= 60 else text[:57] + "..."

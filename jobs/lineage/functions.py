@@ -54,7 +54,7 @@ CATALOGUE: dict[str, AggregateRole] = {
 _WRAPPERS = (exp.Filter, exp.IgnoreNulls, exp.RespectNulls, exp.WithinGroup)
 
 
-def function_name(node: exp.Expression) -> str:
+def function_name(node: exp.Expr) -> str:
     """The name DuckDB or sqlglot knows `node` by, lower case ('' for non-functions)."""
     if isinstance(node, exp.Anonymous):
         return str(node.name).lower()
@@ -63,7 +63,7 @@ def function_name(node: exp.Expression) -> str:
     return ""
 
 
-def aggregate_role(node: exp.Expression) -> tuple[str, AggregateRole] | None:
+def aggregate_role(node: exp.Expr) -> tuple[str, AggregateRole] | None:
     """(name, role) when `node` is an aggregate the catalogue knows; ('name', 'collecting')
     for an aggregate sqlglot knows and the catalogue does not (fail closed); None otherwise."""
     if isinstance(node, _WRAPPERS):
@@ -77,12 +77,12 @@ def aggregate_role(node: exp.Expression) -> tuple[str, AggregateRole] | None:
     return None
 
 
-def is_aggregate(node: exp.Expression) -> bool:
+def is_aggregate(node: exp.Expr) -> bool:
     """An aggregate call, known or not to the catalogue (anonymous names included)."""
     return aggregate_role(node) is not None
 
 
-def aggregate_arguments(node: exp.Expression) -> list[exp.Expression]:
+def aggregate_arguments(node: exp.Expr) -> list[exp.Expr]:
     """What an aggregate reads from its rows (a FILTER condition included)."""
     if isinstance(node, _WRAPPERS):
         rest = [child for child in node.iter_expressions() if child is not node.this]

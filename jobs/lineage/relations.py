@@ -19,9 +19,25 @@ from jobs.lineage.columns import UNKNOWN, Col, Level, classify, raw
 from jobs.lineage.functions import is_aggregate
 from jobs.lineage.rewrite import Step
 
-_NUMERIC_PREFIXES = ("TINYINT", "SMALLINT", "INT", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT")
-_NUMERIC_PREFIXES += ("UINT", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL", "DECIMAL")
-_NUMERIC_PREFIXES += ("NUMERIC",)
+_NUMERIC_PREFIXES = tuple(
+    [
+        "TINYINT",
+        "SMALLINT",
+        "INT",
+        "BIGINT",
+        "HUGEINT",
+        "UTINYINT",
+        "USMALLINT",
+        "UINT",
+        "UBIGINT",
+        "UHUGEINT",
+        "FLOAT",
+        "DOUBLE",
+        "REAL",
+        "DECIMAL",
+        "NUMERIC",
+    ]
+)
 
 
 @dataclass
@@ -45,8 +61,10 @@ class Rel:
         return UNKNOWN
 
 
-def row_level(names: list[str], cols: list[Col], reason: str, **kw: bool) -> Rel:
-    return Rel(names, cols, False, reason, **kw)
+def row_level(
+    names: list[str], cols: list[Col], reason: str, *, base_rows: bool = True, data: bool = True
+) -> Rel:
+    return Rel(names, cols, False, reason, base_rows=base_rows, data=data)
 
 
 class Analyzer:
@@ -62,7 +80,7 @@ class Analyzer:
 
     # -- queries --------------------------------------------------------------------------
 
-    def query(self, node: exp.Expression, ctes: dict[str, Rel]) -> Rel:
+    def query(self, node: exp.Expr, ctes: dict[str, Rel]) -> Rel:
         ctes = self._with(node, ctes)
         if isinstance(node, exp.Subquery):
             return self.query(node.this, ctes)
@@ -74,9 +92,14 @@ class Analyzer:
             return row_level(left.names, left.cols, f"{kind} is not counted (fail closed)")
         if isinstance(node, exp.Select):
             return self._select(node, ctes)
+        if isinstance(node, exp.Values) and node.expressions:
+            width = len(node.expressions[0].expressions)
+            unknown = replace(UNKNOWN, reason="VALUES rows are carried as they are")
+            names = [f"col{i}" for i in range(width)]
+            return row_level(names, [unknown] * width, "VALUES rows", data=False)
         return Rel([], [], reason=f"{type(node).__name__} is not analysed", base_rows=False)
 
-    def _with(self, node: exp.Expression, ctes: dict[str, Rel]) -> dict[str, Rel]:
+    def _with(self, node: exp.Expr, ctes: dict[str, Rel]) -> dict[str, Rel]:
         with_ = node.args.get("with_")
         if not isinstance(with_, exp.With):
             return ctes
@@ -89,7 +112,7 @@ class Analyzer:
             scope[cte.alias_or_name.lower()] = rel
         return scope
 
-    def _aliased(self, rel: Rel, alias: exp.Expression | None) -> Rel:
+    def _aliased(self, rel: Rel, alias: exp.Expr | None) -> Rel:
         columns = alias.columns if isinstance(alias, exp.TableAlias) else []
         if not columns:
             return rel
@@ -99,15 +122,15 @@ class Analyzer:
     def _union(self, node: exp.Union, ctes: dict[str, Rel]) -> Rel:
         left, right = self.query(node.left, ctes), self.query(node.right, ctes)
         cols = [_union_col(a, b) for a, b in zip(left.cols, right.cols, strict=False)]
-        flags = {
-            "base_rows": left.base_rows and right.base_rows,
-            "data": left.data or right.data,
-        }
+        base_rows, data = left.base_rows and right.base_rows, left.data or right.data
         if node.args.get("by_name"):
-            return row_level(left.names, cols, "UNION BY NAME is not counted", **flags)
+            why = "UNION BY NAME is not counted"
+            return row_level(left.names, cols, why, base_rows=base_rows, data=data)
         if not (left.counted and right.counted):
-            why = left.reason if not left.counted else right.reason
-            return row_level(left.names, cols, f"a UNION branch is row-level: {why}", **flags)
+            why = "a UNION branch is row-level: " + (
+                left.reason if not left.counted else right.reason
+            )
+            return row_level(left.names, cols, why, base_rows=base_rows, data=data)
         steps = left.steps + right.steps
         if node.args.get("distinct"):
             steps.append(Step("merge", node))
@@ -139,22 +162,25 @@ class Analyzer:
         cols = [classify(p.this if isinstance(p, exp.Alias) else p, level) for p in projections]
         base_rows = all(rel.base_rows for _, rel, _ in sources)
         data = any(rel.data for _, rel, _ in sources)
-        flags = {"base_rows": base_rows and grouping is None, "data": data}
+
+        def refuse(why: str) -> Rel:
+            return row_level(names, cols, why, base_rows=base_rows and grouping is None, data=data)
+
         if isinstance(select.args.get("distinct"), exp.Distinct) and select.args[
             "distinct"
         ].args.get("on"):
-            return row_level(names, cols, "DISTINCT ON keeps single rows", **flags)
+            return refuse("DISTINCT ON keeps single rows")
         leaky = next((c for c in cols if c.kind == "row_level"), None)
         counted_sources = [rel for _, rel, _ in sources if rel.counted]
         if grouping is None and not counted_sources:
             why = leaky.reason if leaky else "no grouping: each output row is an input row"
-            return row_level(names, cols, why, **flags)
+            return refuse(why)
         if leaky is not None:
-            return row_level(names, cols, leaky.reason, **flags)
+            return refuse(leaky.reason)
         if counted_sources and len(sources) > 1:
-            return row_level(names, cols, "joins an aggregate with other data", **flags)
+            return refuse("joins an aggregate with other data")
         if not counted_sources and not base_rows:
-            return row_level(names, cols, "groups rows that are not input rows", **flags)
+            return refuse("groups rows that are not input rows")
         if grouping is None:
             (source,) = counted_sources
             steps = [*source.steps, Step("pass", select)]
@@ -165,7 +191,7 @@ class Analyzer:
             reason, entities = "an aggregate over an aggregate", source.entities
         else:
             keys = self._entity_keys(sources)
-            steps = [Step("count", select, keys or ())]
+            steps = [Step("count", select, tuple(keys))]
             reason, entities = "a grouping over input rows", bool(keys)
         if isinstance(select.args.get("distinct"), exp.Distinct):
             steps.append(Step("merge", select))
@@ -181,35 +207,35 @@ class Analyzer:
         )
         if not isinstance(group, exp.Group):
             return frozenset() if aggregated else None
-        keys: list[exp.Expression] = []
+        keys: list[exp.Expr] = []
         if group.args.get("all"):
             keys += [
                 p.this if isinstance(p, exp.Alias) else p
                 for p in select.expressions
                 if not any(is_aggregate(n) or isinstance(n, exp.Window) for n in p.walk())
             ]
-        pending: list[exp.Expression] = list(group.expressions)
+        pending: list[exp.Expr] = list(group.expressions)
         for name in ("grouping_sets", "cube", "rollup"):
             pending += group.args.get(name) or []
         while pending:
             item = pending.pop()
             if isinstance(item, exp.Tuple | exp.GroupingSets | exp.Cube | exp.Rollup):
                 pending += item.expressions
+            elif isinstance(item, exp.Paren):
+                pending.append(item.this)
             else:
                 keys.append(item)
         return frozenset(k.sql(dialect="duckdb") for k in keys)
 
     # -- FROM -------------------------------------------------------------------------------
 
-    def _sources(
-        self, select: exp.Select, ctes: dict[str, Rel]
-    ) -> list[tuple[str, Rel, exp.Expression]]:
+    def _sources(self, select: exp.Select, ctes: dict[str, Rel]) -> list[tuple[str, Rel, exp.Expr]]:
         from_ = select.args.get("from_")
         nodes = [from_.this] if isinstance(from_, exp.From) else []
         nodes += [join.this for join in select.args.get("joins") or []]
         return [(node.alias_or_name.lower(), self._source(node, ctes), node) for node in nodes]
 
-    def _source(self, node: exp.Expression, ctes: dict[str, Rel]) -> Rel:
+    def _source(self, node: exp.Expr, ctes: dict[str, Rel]) -> Rel:
         if node.args.get("pivots"):
             return Rel([], [], reason="PIVOT is not analysed", base_rows=False)
         if isinstance(node, exp.Subquery):
@@ -235,10 +261,10 @@ class Analyzer:
         ]
         return Rel(list(columns), cols, reason=f"input {name}")
 
-    def _entity_keys(self, sources: list[tuple[str, Rel, exp.Expression]]) -> list[exp.Column]:
+    def _entity_keys(self, sources: list[tuple[str, Rel, exp.Expr]]) -> list[exp.Column]:
         """COUNT(DISTINCT ...) targets: one key column per data source, or none at all."""
         keys: list[exp.Column] = []
-        for alias, rel, node in sources:
+        for _alias, rel, node in sources:
             if not rel.data:
                 continue
             name = next((n for n, c in zip(rel.names, rel.cols, strict=False) if c.key_of), None)
@@ -262,7 +288,7 @@ def _union_col(a: Col, b: Col) -> Col:
     )
 
 
-def _in_window_or_subquery(node: exp.Expression, stop: exp.Expression) -> bool:
+def _in_window_or_subquery(node: exp.Expr, stop: exp.Expr) -> bool:
     parent = node.parent
     while parent is not None and parent is not stop:
         if isinstance(parent, exp.Window | exp.Subquery | exp.Select):

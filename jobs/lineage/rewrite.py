@@ -36,13 +36,13 @@ class Step:
     merge: merge duplicate rows of a UNION or DISTINCT keeping the smallest count."""
 
     kind: StepKind
-    node: exp.Expression
+    node: exp.Expr
     keys: tuple[exp.Column, ...] = ()
 
 
-def tag(tree: exp.Expression) -> dict[int, exp.Expression]:
+def tag(tree: exp.Expr) -> dict[int, exp.Expr]:
     """Give every node a step may name an id that survives `copy()`; return id -> node."""
-    nodes: dict[int, exp.Expression] = {}
+    nodes: dict[int, exp.Expr] = {}
     for node in tree.walk():
         if isinstance(node, _TAGGED):
             node.meta[_ID] = len(nodes)
@@ -51,8 +51,8 @@ def tag(tree: exp.Expression) -> dict[int, exp.Expression]:
 
 
 def apply(
-    tree: exp.Expression, steps: list[Step], originals: dict[int, exp.Expression], *, entities: bool
-) -> exp.Expression:
+    tree: exp.Expr, steps: list[Step], originals: dict[int, exp.Expr], *, entities: bool
+) -> exp.Expr:
     """Apply `steps` (named on the qualified copy) to `tree`; return the new root."""
     hidden = [ROWS_COLUMN, ENTITIES_COLUMN] if entities else [ROWS_COLUMN]
     root = tree
@@ -84,7 +84,7 @@ def _count(select: exp.Select, step: Step, entities: bool) -> None:
     if not entities:
         return
     _name_subqueries(select, step)
-    counts: list[exp.Expression] = [
+    counts: list[exp.Expr] = [
         exp.Count(this=exp.Distinct(expressions=[key.copy()])) for key in step.keys
     ]
     value = counts[0] if len(counts) == 1 else exp.Anonymous(this="least", expressions=counts)
@@ -99,7 +99,7 @@ def _name_subqueries(select: exp.Select, step: Step) -> None:
             mine.set("alias", exp.TableAlias(this=exp.to_identifier(theirs.alias)))
 
 
-def _from_nodes(select: exp.Expression) -> list[exp.Expression]:
+def _from_nodes(select: exp.Expr) -> list[exp.Expr]:
     from_ = select.args.get("from_")
     nodes = [from_.this] if isinstance(from_, exp.From) else []
     return nodes + [join.this for join in select.args.get("joins") or []]
@@ -107,7 +107,7 @@ def _from_nodes(select: exp.Expression) -> list[exp.Expression]:
 
 def _carry(select: exp.Select, hidden: list[str], *, summed: bool) -> None:
     for name in hidden:
-        column: exp.Expression = exp.column(name, quoted=True)
+        column: exp.Expr = exp.column(name, quoted=True)
         if summed and name == ROWS_COLUMN:
             column = exp.cast(exp.Sum(this=column), exp.DataType.build("BIGINT"))
         elif summed:
@@ -125,7 +125,7 @@ def _exclude(select: exp.Select, hidden: list[str]) -> None:
         star.set("except_", excluded + [exp.column(n, quoted=True) for n in hidden])
 
 
-def _merge(node: exp.Expression, hidden: list[str]) -> exp.Expression:
+def _merge(node: exp.Expr, hidden: list[str]) -> exp.Expr:
     """SELECT * EXCLUDE (hidden), min(hidden) ... FROM (node, duplicates kept) GROUP BY ALL,
     with node's WITH, ORDER BY, LIMIT and OFFSET moved outside."""
     if isinstance(node, exp.Select) and isinstance(node.args.get("distinct"), exp.Distinct):
@@ -143,7 +143,12 @@ def _merge(node: exp.Expression, hidden: list[str]) -> exp.Expression:
     wrapper = exp.Select(expressions=[star, *mins])
     placeholder = exp.Null()
     node.replace(placeholder)
-    wrapper.set("from_", exp.From(this=exp.Subquery(this=node, alias=exp.TableAlias(this=exp.to_identifier(MERGED_ALIAS)))))
+    wrapper.set(
+        "from_",
+        exp.From(
+            this=exp.Subquery(this=node, alias=exp.TableAlias(this=exp.to_identifier(MERGED_ALIAS)))
+        ),
+    )
     wrapper.set("group", exp.Group(all=True))
     for key, value in moved.items():
         if value is not None:

@@ -114,13 +114,15 @@ def test_without_entity_keys_only_rows_are_counted(con: Any) -> None:
     lineage = analyze(query, SCHEMAS)
     assert lineage.aggregate and not lineage.entities_counted
     assert lineage.counted_query is not None
-    assert con.sql(lineage.counted_query).fetchall() == [("上海", 5, 5), ("北京", 1, 1), ("杭州", 40, 40)]
+    assert con.sql(lineage.counted_query).fetchall() == [
+        ("上海", 5, 5),
+        ("北京", 1, 1),
+        ("杭州", 40, 40),
+    ]
 
 
 def test_a_join_of_keyed_tables_counts_the_least_of_their_entities(con: Any) -> None:
-    query = (
-        "SELECT count(*) AS n FROM txns t JOIN merchants m ON t.merchant_id < m.merchant_id"
-    )
+    query = "SELECT count(*) AS n FROM txns t JOIN merchants m ON t.merchant_id < m.merchant_id"
     lineage = analyze(query, SCHEMAS, entity_keys=KEYS)
     assert lineage.counted_query is not None
     # 40×3 + 2×2 + 3×1 pairs; merchants 1..3 of txns meet merchants 2..4: three each side
@@ -128,9 +130,7 @@ def test_a_join_of_keyed_tables_counts_the_least_of_their_entities(con: Any) -> 
 
 
 def test_an_entity_key_projected_away_leaves_entities_uncounted(con: Any) -> None:
-    query = (
-        "WITH c AS (SELECT city FROM txns) SELECT city, count(*) AS n FROM c GROUP BY city"
-    )
+    query = "WITH c AS (SELECT city FROM txns) SELECT city, count(*) AS n FROM c GROUP BY city"
     lineage = analyze(query, SCHEMAS, entity_keys=KEYS)
     assert lineage.aggregate and not lineage.entities_counted
     assert lineage.counted_query is not None
