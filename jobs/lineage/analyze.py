@@ -67,7 +67,7 @@ def analyze(
         True,
         columns,
         rel.reason,
-        counted_query=counted.sql(dialect="duckdb"),
+        counted_query=counted.sql(dialect="duckdb", copy=False),
         entities_counted=rel.entities,
         notes=notes,
     )

@@ -53,8 +53,9 @@ class Level:
     """How to judge expressions at one SELECT: its source columns and its grouping."""
 
     resolve: Callable[[exp.Column], Col]
-    group_keys: frozenset[str] | None
-    """Canonical SQL of the grouping expressions; None at a plain (non-grouping) level."""
+    group_keys: frozenset[exp.Expr] | None
+    """The grouping expressions (sqlglot compares trees by structure); None at a plain
+    (non-grouping) level."""
 
 
 def classify(node: exp.Expr, level: Level) -> Col:
@@ -172,10 +173,10 @@ def _numeric(node: exp.Expr, parts: list[Col]) -> bool:
     return False
 
 
-def _is_group_key(node: exp.Expr, keys: frozenset[str]) -> bool:
-    if isinstance(node, exp.Literal | exp.Null | exp.Boolean | exp.Star):
+def _is_group_key(node: exp.Expr, keys: frozenset[exp.Expr]) -> bool:
+    if not keys or isinstance(node, exp.Literal | exp.Null | exp.Boolean | exp.Star):
         return False
-    return node.sql(dialect="duckdb") in keys
+    return node in keys
 
 
 def _row(node: exp.Expr, level: Level, reason: str) -> Col:

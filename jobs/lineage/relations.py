@@ -197,7 +197,7 @@ class Analyzer:
             steps.append(Step("merge", select))
         return Rel(names, cols, True, reason, False, data, entities, steps)
 
-    def _grouping(self, select: exp.Select) -> frozenset[str] | None:
+    def _grouping(self, select: exp.Select) -> frozenset[exp.Expr] | None:
         group = select.args.get("group")
         aggregated = any(
             is_aggregate(node) and not _in_window_or_subquery(node, select)
@@ -225,7 +225,7 @@ class Analyzer:
                 pending.append(item.this)
             else:
                 keys.append(item)
-        return frozenset(k.sql(dialect="duckdb") for k in keys)
+        return frozenset(keys)
 
     # -- FROM -------------------------------------------------------------------------------
 
