@@ -29,7 +29,7 @@ from jobs.engines.sql_check import CheckedQuery, check_query
 from jobs.engines.sql_errors import map_error
 from jobs.engines.sql_lockdown import open_locked
 from jobs.errors import EngineRefused, LimitExceeded
-from jobs.lineage import QueryLineage
+from jobs.lineage import ENTITIES_COLUMN, ROWS_COLUMN, QueryLineage
 from jobs.lineage.analyze import analyze
 from jobs.spec import Resources
 
@@ -218,10 +218,18 @@ def _split(
     if visible is None:
         return table, None
     hidden = ["rows", "entities"] if lineage.entities_counted else ["rows"]
+    width, names = len(visible), table.column_names
+    wanted = [ROWS_COLUMN, ENTITIES_COLUMN][: len(hidden)]
+    if names[width:] != wanted or len(names) != width + len(hidden):
+        # the rewrite and DuckDB disagree on the query's columns: counts would be misread
+        raise EngineRefused(
+            "the lab could not count this query's contributors (its columns differ from the "
+            "counted form's); simplify the query or alias its columns"
+        )
     counts = pa.table(
-        {name: table.column(len(visible) + i).cast(pa.int64()) for i, name in enumerate(hidden)}
+        {name: table.column(width + i).cast(pa.int64()) for i, name in enumerate(hidden)}
     )
-    shown = table.select(list(range(len(visible)))).rename_columns(visible)
+    shown = table.select(list(range(width))).rename_columns(visible)
     return shown, counts
 
 

@@ -62,15 +62,13 @@ def classify(node: exp.Expr, level: Level) -> Col:
     """The lineage of `node` at `level`."""
     if function_name(node) in {"columns", "unpack"}:
         return replace(UNKNOWN, reason="COLUMNS(...) is not expanded by the analysis")
-    if level.group_keys is not None and _is_group_key(node, level.group_keys):
-        inner = _value(node, level)
-        if inner.kind == "row_level" and "subquery" in inner.reason:
-            return inner
-        return replace(inner, kind="group_key", reason=f"grouped by {_short(node)}", notes=())
     if isinstance(node, exp.Window):
         return _row(node, level, f"window function {_short(node)} runs over single rows")
     if isinstance(node, _SUBQUERIES):
         return _row(node, level, "a subquery in the SELECT list is not analysed (fail closed)")
+    if level.group_keys is not None and _is_group_key(node, level.group_keys):
+        inner = _value(node, level)
+        return replace(inner, kind="group_key", reason=f"grouped by {_short(node)}", notes=())
     role = aggregate_role(node)
     if role is not None:
         if level.group_keys is None:
@@ -96,9 +94,9 @@ def classify(node: exp.Expr, level: Level) -> Col:
 def _aggregate(node: exp.Expr, name: str, role: str, level: Level) -> Col:
     args = [_value(arg, level) for arg in aggregate_arguments(node)]
     sources = frozenset().union(*(a.sources for a in args)) if args else frozenset()
-    poisoned = next((a for a in args if "subquery" in a.reason or "window" in a.reason), None)
-    if poisoned is not None:
-        return replace(poisoned, kind="row_level", sources=sources)
+    if any(arg.find(exp.Window, *_SUBQUERIES) for arg in aggregate_arguments(node)):
+        why = f"{name} over a subquery or window function is not analysed (fail closed)"
+        return Col("row_level", sources, False, False, why)
     what = ", ".join(sorted(sources)) or "rows"
     if role == "count":
         return Col("aggregate", sources, True, True, f"{name} of {what}")
@@ -174,9 +172,11 @@ def _numeric(node: exp.Expr, parts: list[Col]) -> bool:
 
 
 def _is_group_key(node: exp.Expr, keys: frozenset[exp.Expr]) -> bool:
+    """A grouping expression, and one that reads no subquery (a scalar subquery is one value
+    for every group: grouping by it would carry that value out)."""
     if not keys or isinstance(node, exp.Literal | exp.Null | exp.Boolean | exp.Star):
         return False
-    return node in keys
+    return node in keys and node.find(exp.Window, *_SUBQUERIES) is None
 
 
 def _row(node: exp.Expr, level: Level, reason: str) -> Col:

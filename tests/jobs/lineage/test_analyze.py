@@ -105,6 +105,21 @@ CASES: dict[str, tuple[str, bool, list[tuple[str, bool]]]] = {
         False,
         [(ROW, False), (AGG, True)],
     ),
+    "grouped_by_a_scalar_subquery": (
+        "SELECT (SELECT max(name) FROM merchants) AS top, count(*) FROM loans GROUP BY top",
+        False,
+        [(ROW, False), (AGG, True)],
+    ),
+    "grouped_by_all_with_a_subquery": (
+        "SELECT (SELECT first(name) FROM merchants) AS top, count(*) FROM loans GROUP BY ALL",
+        False,
+        [(ROW, False), (AGG, True)],
+    ),
+    "aggregate_over_a_subquery": (
+        "SELECT sum((SELECT max(amount) FROM loans)) FROM merchants",
+        False,
+        [(ROW, False)],
+    ),
     "aggregate_joined_with_rows": (
         "SELECT c.n, m.name FROM (SELECT count(*) AS n FROM loans) c, merchants m",
         False,
