@@ -48,9 +48,10 @@ class Rel:
     reason: str = ""
     base_rows: bool = True
     """Its rows are input rows (or joins of them): no aggregation below it."""
-    data: bool = True
-    """It reads input data (range() or VALUES do not)."""
+    inputs: frozenset[str] = frozenset()
+    """The inputs its rows come from (range() or VALUES read none)."""
     entities: bool = False
+    """Its counted form carries distinct entity counts."""
     steps: list[Step] = field(default_factory=list)
 
     def column(self, name: str) -> Col:
@@ -62,9 +63,14 @@ class Rel:
 
 
 def row_level(
-    names: list[str], cols: list[Col], reason: str, *, base_rows: bool = True, data: bool = True
+    names: list[str],
+    cols: list[Col],
+    reason: str,
+    *,
+    base_rows: bool = True,
+    inputs: frozenset[str] = frozenset(),
 ) -> Rel:
-    return Rel(names, cols, False, reason, base_rows=base_rows, data=data)
+    return Rel(names, cols, False, reason, base_rows=base_rows, inputs=inputs)
 
 
 class Analyzer:
@@ -96,7 +102,7 @@ class Analyzer:
             width = len(node.expressions[0].expressions)
             unknown = replace(UNKNOWN, reason="VALUES rows are carried as they are")
             names = [f"col{i}" for i in range(width)]
-            return row_level(names, [unknown] * width, "VALUES rows", data=False)
+            return row_level(names, [unknown] * width, "VALUES rows")
         return Rel([], [], reason=f"{type(node).__name__} is not analysed", base_rows=False)
 
     def _with(self, node: exp.Expr, ctes: dict[str, Rel]) -> dict[str, Rel]:
@@ -122,15 +128,15 @@ class Analyzer:
     def _union(self, node: exp.Union, ctes: dict[str, Rel]) -> Rel:
         left, right = self.query(node.left, ctes), self.query(node.right, ctes)
         cols = [_union_col(a, b) for a, b in zip(left.cols, right.cols, strict=False)]
-        base_rows, data = left.base_rows and right.base_rows, left.data or right.data
+        base_rows, inputs = left.base_rows and right.base_rows, left.inputs | right.inputs
         if node.args.get("by_name"):
             why = "UNION BY NAME is not counted"
-            return row_level(left.names, cols, why, base_rows=base_rows, data=data)
+            return row_level(left.names, cols, why, base_rows=base_rows, inputs=inputs)
         if not (left.counted and right.counted):
             why = "a UNION branch is row-level: " + (
                 left.reason if not left.counted else right.reason
             )
-            return row_level(left.names, cols, why, base_rows=base_rows, data=data)
+            return row_level(left.names, cols, why, base_rows=base_rows, inputs=inputs)
         steps = left.steps + right.steps
         if node.args.get("distinct"):
             steps.append(Step("merge", node))
@@ -140,8 +146,8 @@ class Analyzer:
             True,
             "a UNION of aggregate branches",
             False,
-            left.data or right.data,
-            left.entities and right.entities,
+            inputs,
+            left.entities or right.entities,
             steps,
         )
 
@@ -161,10 +167,11 @@ class Analyzer:
         level = Level(resolve, grouping)
         cols = [classify(p.this if isinstance(p, exp.Alias) else p, level) for p in projections]
         base_rows = all(rel.base_rows for _, rel, _ in sources)
-        data = any(rel.data for _, rel, _ in sources)
+        inputs = frozenset().union(*(rel.inputs for _, rel, _ in sources))
 
         def refuse(why: str) -> Rel:
-            return row_level(names, cols, why, base_rows=base_rows and grouping is None, data=data)
+            flat = base_rows and grouping is None
+            return row_level(names, cols, why, base_rows=flat, inputs=inputs)
 
         if isinstance(select.args.get("distinct"), exp.Distinct) and select.args[
             "distinct"
@@ -191,11 +198,13 @@ class Analyzer:
             reason, entities = "an aggregate over an aggregate", source.entities
         else:
             keys = self._entity_keys(sources)
+            if isinstance(keys, str):
+                return refuse(keys)
             steps = [Step("count", select, tuple(keys))]
             reason, entities = "a grouping over input rows", bool(keys)
         if isinstance(select.args.get("distinct"), exp.Distinct):
             steps.append(Step("merge", select))
-        return Rel(names, cols, True, reason, False, data, entities, steps)
+        return Rel(names, cols, True, reason, False, inputs, entities, steps)
 
     def _grouping(self, select: exp.Select) -> frozenset[exp.Expr] | None:
         group = select.args.get("group")
@@ -246,7 +255,7 @@ class Analyzer:
                 return ctes[name]
             if name in self.schemas:
                 return self._input(name)
-        return Rel([], [], reason=f"{type(node).__name__} source", data=False)
+        return Rel([], [], reason=f"{type(node).__name__} source")
 
     def _input(self, name: str) -> Rel:
         columns = self.schemas[name]
@@ -259,18 +268,27 @@ class Analyzer:
             )
             for column, kind in columns.items()
         ]
-        return Rel(list(columns), cols, reason=f"input {name}")
+        return Rel(list(columns), cols, reason=f"input {name}", inputs=frozenset({name}))
 
-    def _entity_keys(self, sources: list[tuple[str, Rel, exp.Expr]]) -> list[exp.Column]:
-        """COUNT(DISTINCT ...) targets: one key column per data source, or none at all."""
+    def _entity_keys(self, sources: list[tuple[str, Rel, exp.Expr]]) -> list[exp.Column] | str:
+        """COUNT(DISTINCT ...) targets: the key of every keyed input that feeds the grouping,
+        as the column that carries it into this level. A keyed input whose key does not
+        reach the grouping fails the query closed (the reason, as a string): dropping the key
+        in a subquery must not be a way to have a merchant's 40 rows counted as 40 people."""
         keys: list[exp.Column] = []
         for _alias, rel, node in sources:
-            if not rel.data:
-                continue
-            name = next((n for n, c in zip(rel.names, rel.cols, strict=False) if c.key_of), None)
-            if name is None:
-                return []
-            keys.append(exp.column(name, table=node.alias_or_name, quoted=True))
+            for keyed in sorted(rel.inputs & self.keys.keys()):
+                name = next(
+                    (n for n, c in zip(rel.names, rel.cols, strict=False) if c.key_of == keyed),
+                    None,
+                )
+                if name is None:
+                    return (
+                        f"the entity key {keyed}.{self.keys[keyed]} does not reach the grouping "
+                        f"through {node.alias_or_name}: keep it in the subquery's columns so "
+                        "the lab can count entities"
+                    )
+                keys.append(exp.column(name, table=node.alias_or_name, quoted=True))
         return keys
 
 

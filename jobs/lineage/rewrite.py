@@ -87,6 +87,8 @@ def _count(select: exp.Select, step: Step, entities: bool) -> None:
     counts: list[exp.Expr] = [
         exp.Count(this=exp.Distinct(expressions=[key.copy()])) for key in step.keys
     ]
+    if not counts:  # no keyed input feeds this level: its rows are all it can say
+        counts = [exp.Count(this=exp.Star())]
     value = counts[0] if len(counts) == 1 else exp.Anonymous(this="least", expressions=counts)
     select.append("expressions", exp.alias_(value, ENTITIES_COLUMN))
 

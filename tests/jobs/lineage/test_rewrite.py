@@ -129,9 +129,26 @@ def test_a_join_of_keyed_tables_counts_the_least_of_their_entities(con: Any) -> 
     assert con.sql(lineage.counted_query).fetchall() == [(127, 127, 3)]
 
 
-def test_an_entity_key_projected_away_leaves_entities_uncounted(con: Any) -> None:
+def test_an_entity_key_projected_away_fails_closed() -> None:
+    """Dropping the key in a subquery must not turn a merchant's 40 rows into 40 people."""
     query = "WITH c AS (SELECT city FROM txns) SELECT city, count(*) AS n FROM c GROUP BY city"
     lineage = analyze(query, SCHEMAS, entity_keys=KEYS)
-    assert lineage.aggregate and not lineage.entities_counted
+    assert not lineage.aggregate
+    assert "txns.merchant_id" in lineage.reason
+    assert [c.kind for c in lineage.columns] == ["group_key", "aggregate"]
+
+
+def test_a_branch_without_keyed_inputs_reports_its_rows_as_entities(con: Any) -> None:
+    query = (
+        "SELECT city, count(*) AS n FROM txns GROUP BY city "
+        "UNION ALL SELECT 'range', count(*) FROM range(7) ORDER BY n"
+    )
+    lineage = analyze(query, SCHEMAS, entity_keys=KEYS)
+    assert lineage.aggregate and lineage.entities_counted
     assert lineage.counted_query is not None
-    assert len(con.sql(lineage.counted_query).columns) == 3
+    assert con.sql(lineage.counted_query).fetchall() == [
+        ("北京", 1, 1, 1),
+        ("上海", 5, 5, 2),
+        ("range", 7, 7, 7),
+        ("杭州", 40, 40, 1),
+    ]

@@ -72,18 +72,26 @@ def test_row_level_queries_carry_no_counts(tmp_path: Path) -> None:
     assert result.table.column_names == ["label"]
 
 
-def test_entity_keys_follow_the_projected_inputs(tmp_path: Path) -> None:
-    """With the key projected away, the rows are counted and entities are not."""
+def test_an_entity_key_outside_the_jobs_columns_fails_closed(tmp_path: Path) -> None:
+    """Choosing input columns without the key must not evade the entity count."""
+    query = "SELECT city, count(*) AS n FROM txns GROUP BY city ORDER BY city"
+    narrowed = {"txns": ["city", "amount"]}
     result = run_sql(
-        "SELECT city, count(*) AS n FROM txns GROUP BY city ORDER BY city",
+        query,
         TABLES,
         limits=LIMITS,
         temp_dir=tmp_path / "work",
         entity_keys=KEYS,
-        allowed_columns={"txns": ["city", "amount"]},
+        allowed_columns=narrowed,
     )
-    assert result.contributors is not None
-    assert result.contributors.to_pylist() == [{"rows": 5}, {"rows": 1}, {"rows": 40}]
+    assert result.lineage is not None and not result.lineage.aggregate
+    assert "txns.merchant_id" in result.lineage.reason
+    assert result.contributors is None
+    unkeyed = run_sql(
+        query, TABLES, limits=LIMITS, temp_dir=tmp_path / "work", allowed_columns=narrowed
+    )
+    assert unkeyed.contributors is not None
+    assert unkeyed.contributors.to_pylist() == [{"rows": 5}, {"rows": 1}, {"rows": 40}]
 
 
 @pytest.mark.parametrize(
