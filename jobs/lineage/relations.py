@@ -6,6 +6,11 @@ SELECT over one counted source (passes the counts through); a grouping over one 
 source (rows add up, entities are the most of the inner ones: a lower bound); UNION ALL of
 counted branches; UNION or DISTINCT over counted rows (duplicates merge, keeping the
 smallest count). Anything else is row-level, with the reason.
+
+Entities: each keyed input that feeds a grouping is counted by its key, which a plain
+row-level SELECT that does not show it carries as a hidden column (`Step("key")`); where the
+key cannot be carried (DISTINCT, a set operation, a projection by the job's own input
+columns) the query fails closed. A level that no keyed input feeds reports its rows.
 """
 
 from __future__ import annotations
@@ -53,6 +58,9 @@ class Rel:
     entities: bool = False
     """Its counted form carries distinct entity counts."""
     steps: list[Step] = field(default_factory=list)
+    hidden_keys: dict[str, tuple[str, list[Step]]] = field(default_factory=dict)
+    """input -> (hidden column, steps that add it): entity keys a row-level SELECT can carry
+    although it does not show them."""
 
     def column(self, name: str) -> Col:
         lowered = name.lower()
@@ -181,7 +189,10 @@ class Analyzer:
         counted_sources = [rel for _, rel, _ in sources if rel.counted]
         if grouping is None and not counted_sources:
             why = leaky.reason if leaky else "no grouping: each output row is an input row"
-            return refuse(why)
+            rel = refuse(why)
+            if not select.args.get("distinct"):
+                rel.hidden_keys = self._hidden_keys(select, sources, cols)
+            return rel
         if leaky is not None:
             return refuse(leaky.reason)
         if counted_sources and len(sources) > 1:
@@ -197,10 +208,11 @@ class Analyzer:
             steps = [*source.steps, Step("sum", select)]
             reason, entities = "an aggregate over an aggregate", source.entities
         else:
-            keys = self._entity_keys(sources)
-            if isinstance(keys, str):
-                return refuse(keys)
-            steps = [Step("count", select, tuple(keys))]
+            found = self._entity_keys(sources)
+            if isinstance(found, str):
+                return refuse(found)
+            keys, hidden, steps = found
+            steps.append(Step("count", select, tuple(keys), tuple(hidden)))
             reason, entities = "a grouping over input rows", bool(keys)
         if isinstance(select.args.get("distinct"), exp.Distinct):
             steps.append(Step("merge", select))
@@ -270,26 +282,63 @@ class Analyzer:
         ]
         return Rel(list(columns), cols, reason=f"input {name}", inputs=frozenset({name}))
 
-    def _entity_keys(self, sources: list[tuple[str, Rel, exp.Expr]]) -> list[exp.Column] | str:
+    def _entity_keys(
+        self, sources: list[tuple[str, Rel, exp.Expr]]
+    ) -> tuple[list[exp.Column], list[tuple[str, str]], list[Step]] | str:
         """COUNT(DISTINCT ...) targets: the key of every keyed input that feeds the grouping,
-        as the column that carries it into this level. A keyed input whose key does not
-        reach the grouping fails the query closed (the reason, as a string): dropping the key
-        in a subquery must not be a way to have a merchant's 40 rows counted as 40 people."""
+        as the column that carries it into this level (shown, or hidden and added by the
+        returned steps). A keyed input whose key cannot reach the grouping fails the query
+        closed (the reason, as a string): dropping the key in a subquery must not be a way
+        to have a merchant's 40 rows counted as 40 people."""
         keys: list[exp.Column] = []
+        hidden: list[tuple[str, str]] = []
+        steps: list[Step] = []
         for _alias, rel, node in sources:
+            alias = node.alias_or_name
             for keyed in sorted(rel.inputs & self.keys.keys()):
-                name = next(
-                    (n for n, c in zip(rel.names, rel.cols, strict=False) if c.key_of == keyed),
-                    None,
-                )
-                if name is None:
+                found = _key_column(rel, keyed)
+                if found is None:
                     return (
                         f"the entity key {keyed}.{self.keys[keyed]} does not reach the grouping "
-                        f"through {node.alias_or_name}: keep it in the subquery's columns so "
-                        "the lab can count entities"
+                        f"through {alias}: keep it in the subquery's columns so the lab can "
+                        "count entities"
                     )
-                keys.append(exp.column(name, table=node.alias_or_name, quoted=True))
-        return keys
+                name, more = found
+                keys.append(exp.column(name, table=alias, quoted=True))
+                if more:
+                    hidden.append((name, alias))
+                    steps += more
+        return keys, hidden, steps
+
+    def _hidden_keys(
+        self, select: exp.Select, sources: list[tuple[str, Rel, exp.Expr]], cols: list[Col]
+    ) -> dict[str, tuple[str, list[Step]]]:
+        """Keys of the inputs a plain row-level SELECT reads but does not show, with the steps
+        that would add each as a hidden column."""
+        carried: dict[str, tuple[str, list[Step]]] = {}
+        for _alias, rel, node in sources:
+            for keyed in sorted(rel.inputs & self.keys.keys()):
+                if keyed in carried or any(c.key_of == keyed for c in cols):
+                    continue
+                found = _key_column(rel, keyed)
+                if found is None:
+                    continue
+                column, steps = found
+                alias = node.alias_or_name
+                name = f"__lab_key_{sorted(self.keys).index(keyed)}"
+                source = exp.column(column, table=alias, quoted=True)
+                step = Step("key", select, (source,), ((name, alias),))
+                carried[keyed] = (name, [*steps, step])
+        return carried
+
+
+def _key_column(rel: Rel, keyed: str) -> tuple[str, list[Step]] | None:
+    """The column of `rel` that carries input `keyed`'s entity key, and the steps needed to
+    make it exist (none when the relation shows it)."""
+    shown = next((n for n, c in zip(rel.names, rel.cols, strict=False) if c.key_of == keyed), None)
+    if shown is not None:
+        return shown, []
+    return rel.hidden_keys.get(keyed)
 
 
 def _union_col(a: Col, b: Col) -> Col:
@@ -301,7 +350,7 @@ def _union_col(a: Col, b: Col) -> Col:
         (a.from_count or b.from_count) and "row_level" not in (a.kind, b.kind),
         a.numeric and b.numeric,
         worst.reason,
-        None,
+        a.key_of if a.key_of == b.key_of else None,
         tuple(dict.fromkeys(a.notes + b.notes)),
     )
 

@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from jobs.lineage.model import ENTITIES_COLUMN, ROWS_COLUMN
 
-StepKind = Literal["count", "pass", "sum", "merge"]
+StepKind = Literal["count", "pass", "sum", "merge", "key"]
 _ID = "lab_id"
 _TAGGED = (exp.Select, exp.SetOperation, exp.Subquery, exp.Table)
 MERGED_ALIAS = "__lab_merged"
@@ -33,11 +33,15 @@ class RewriteError(Exception):
 class Step:
     """count: add count(*) (and count(DISTINCT key) of `keys`) to a grouping over input rows;
     pass: carry a counted source's hidden columns; sum: add them up over a counted source;
-    merge: merge duplicate rows of a UNION or DISTINCT keeping the smallest count."""
+    merge: merge duplicate rows of a UNION or DISTINCT keeping the smallest count;
+    key: carry an input's entity key through a row-level SELECT that does not show it, as
+    the hidden column named in `hidden`."""
 
     kind: StepKind
     node: exp.Expr
     keys: tuple[exp.Column, ...] = ()
+    hidden: tuple[tuple[str, str], ...] = ()
+    """(hidden key column, source alias): keep them out of the SELECT's stars."""
 
 
 def tag(tree: exp.Expr) -> dict[int, exp.Expr]:
@@ -56,14 +60,14 @@ def apply(
     """Apply `steps` (named on the qualified copy) to `tree`; return the new root."""
     hidden = [ROWS_COLUMN, ENTITIES_COLUMN] if entities else [ROWS_COLUMN]
     root = tree
-    done: set[tuple[str, int]] = set()
+    done: set[tuple[str, int, tuple[tuple[str, str], ...]]] = set()
     for step in steps:
         ident = step.node.meta.get(_ID)
         if not isinstance(ident, int) or ident not in originals:
             raise RewriteError(f"cannot place the {step.kind} step")
-        if (step.kind, ident) in done:
+        if (step.kind, ident, step.hidden) in done:
             continue
-        done.add((step.kind, ident))
+        done.add((step.kind, ident, step.hidden))
         node = originals[ident]
         if step.kind == "merge":
             merged = _merge(node, hidden)
@@ -71,8 +75,13 @@ def apply(
             continue
         if not isinstance(node, exp.Select):
             raise RewriteError(f"the {step.kind} step needs a SELECT")
+        _exclude_keys(node, step.hidden)
         if step.kind == "count":
             _count(node, step, entities)
+        elif step.kind == "key":
+            _name_subqueries(node, step)
+            (key,), ((name, _),) = step.keys, step.hidden
+            node.append("expressions", exp.alias_(key.copy(), name))
         else:
             _exclude(node, hidden)
             _carry(node, hidden, summed=step.kind == "sum")
@@ -115,6 +124,17 @@ def _carry(select: exp.Select, hidden: list[str], *, summed: bool) -> None:
         elif summed:
             column = exp.Max(this=column)
         select.append("expressions", exp.alias_(column, name) if summed else column)
+
+
+def _exclude_keys(select: exp.Select, hidden: tuple[tuple[str, str], ...]) -> None:
+    """Hidden key columns stay out of a star: of `*`, and of `alias.*` for their source."""
+    for projection in select.expressions:
+        qualifier = projection.table.lower() if isinstance(projection, exp.Column) else ""
+        star = projection.this if isinstance(projection, exp.Column) else projection
+        names = [n for n, alias in hidden if not qualifier or alias.lower() == qualifier]
+        if isinstance(star, exp.Star) and names:
+            excluded = list(star.args.get("except_") or [])
+            star.set("except_", excluded + [exp.column(n, quoted=True) for n in names])
 
 
 def _exclude(select: exp.Select, hidden: list[str]) -> None:
