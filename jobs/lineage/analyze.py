@@ -39,6 +39,15 @@ def analyze(
     except (SqlglotError, RecursionError):
         return QueryLineage(False, (), "the analysis could not parse the query")
     typed = {alias: _typed(columns) for alias, columns in schemas.items()}
+    try:
+        return _analyze(tree, typed, entity_keys or {})
+    except RecursionError:
+        return QueryLineage(False, (), "the query nests too deeply for the analysis")
+
+
+def _analyze(
+    tree: exp.Expr, typed: dict[str, dict[str, str]], entity_keys: Mapping[str, str]
+) -> QueryLineage:
     original = tree.copy()
     originals = tag(original)
     qualified = original.copy()
@@ -54,7 +63,7 @@ def analyze(
     except Exception as exc:
         why = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return QueryLineage(False, (), f"the analysis could not resolve the query's names: {why}")
-    rel = Analyzer(typed, entity_keys or {}).query(qualified, {})
+    rel = Analyzer(typed, entity_keys).query(qualified, {})
     columns = _columns(rel, _output_names(original, len(rel.cols)))
     notes = tuple(dict.fromkeys(n for c in rel.cols for n in c.notes))
     if not rel.counted:
