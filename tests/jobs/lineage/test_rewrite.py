@@ -81,6 +81,32 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
         "SELECT kind, count(*) AS n FROM big GROUP BY kind ORDER BY kind",
         [(16, 3), (21, 2)],
     ),
+    "union_inside_union_all": (
+        "(SELECT city AS k, count(*) AS n FROM txns GROUP BY 1) UNION ALL "
+        "(SELECT kind, count(*) FROM txns GROUP BY 1 "
+        "UNION SELECT 'card', 24 FROM (SELECT count(*) FROM txns)) ORDER BY 1, 2",
+        [(24, 4), (22, 3), (5, 2), (1, 1), (40, 1)],
+    ),
+    "union_in_cte_passed_through": (
+        "WITH u AS (SELECT kind AS k, count(*) AS n FROM txns GROUP BY 1 "
+        "UNION SELECT kind, count(*) FROM txns GROUP BY 1) "
+        "SELECT k, n * 2 AS twice FROM u ORDER BY k LIMIT 1",
+        [(24, 4)],
+    ),
+    "union_order_limit_offset": (
+        "SELECT kind AS k, count(*) AS n FROM txns GROUP BY 1 "
+        "UNION SELECT city, count(*) FROM txns GROUP BY 1 ORDER BY n DESC LIMIT 2 OFFSET 1",
+        [(24, 4), (22, 3)],
+    ),
+    "self_join": (
+        "SELECT count(*) AS pairs FROM txns a JOIN txns b USING (merchant_id)",
+        [(1614, 4)],
+    ),
+    "sum_over_union_all": (
+        "SELECT k, sum(n) AS n FROM (SELECT kind AS k, count(*) AS n FROM txns GROUP BY 1 "
+        "UNION ALL SELECT city, count(*) FROM txns GROUP BY 1) GROUP BY k ORDER BY k",
+        [(24, 4), (22, 3), (5, 2), (1, 1), (40, 1)],
+    ),
     # the key is carried as a hidden column through SELECTs that do not show it
     "key_dropped_in_cte": (
         "WITH c AS (SELECT city FROM txns) "

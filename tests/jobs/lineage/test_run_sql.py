@@ -9,7 +9,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from jobs.engines.sql import run_sql
+from jobs.engines.sql import SqlLimits, run_sql
 from jobs.errors import EngineRefused
 from tests.jobs.lineage.test_rewrite import MERCHANTS, TXNS
 from tests.jobs.sql_fixtures import LIMITS
@@ -57,6 +57,20 @@ def test_names_are_the_users_own_even_where_the_rewrite_spells_them_otherwise(
     assert result.contributors is not None
     assert result.contributors.column_names == ["rows"]
     assert result.contributors.column("rows").to_pylist() == [5, 1, 40]
+
+
+def test_truncated_results_keep_the_counts_aligned(tmp_path: Path) -> None:
+    result = run_sql(
+        "SELECT amount, count(*) AS n FROM txns GROUP BY amount ORDER BY amount DESC",
+        TABLES,
+        limits=SqlLimits(wall_seconds=10, max_rows=3, memory_mb=256),
+        temp_dir=tmp_path / "work",
+        entity_keys=KEYS,
+        truncate=True,
+    )
+    assert result.truncated and result.table.num_rows == 3
+    assert result.contributors is not None
+    assert result.contributors.to_pylist() == [{"rows": 1, "entities": 1}] * 3
 
 
 def test_row_level_queries_carry_no_counts(tmp_path: Path) -> None:
