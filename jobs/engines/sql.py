@@ -5,6 +5,12 @@ the job's inputs registered and locks it down (`sql_lockdown`), runs the query u
 clock (DuckDB has no statement timeout: a timer calls `interrupt()`), streams the result in
 Arrow batches up to the row cap, and shreds the job's spill directory at the end.
 
+Lineage: after the static checks the query is analysed (`jobs.lineage.analyze`, reusing the
+checks' sqlglot tree) over the inputs as the query sees them. When it is provably aggregate,
+the counted form runs instead: the same rows plus hidden per-row counts of input rows and
+entities, which come back as `SqlResult.contributors` (so the gate suppresses by the lab's
+own count, whatever the user's columns hold or are called) and never as visible columns.
+
 Row cap: at most `max_rows` rows are kept; when the query has more, `run_sql` raises
 LimitExceeded by default (a silently cut output would mislead whoever reads it), or, with
 `truncate=True` (previews), returns the first `max_rows` rows with `truncated=True`.
