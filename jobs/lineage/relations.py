@@ -101,9 +101,15 @@ class Analyzer:
         if isinstance(node, exp.Union):
             return self._union(node, ctes)
         if isinstance(node, exp.SetOperation):
-            left = self.query(node.left, ctes)
+            left, right = self.query(node.left, ctes), self.query(node.right, ctes)
             kind = type(node).__name__.upper()
-            return row_level(left.names, left.cols, f"{kind} is not counted (fail closed)")
+            return row_level(
+                left.names,
+                left.cols,
+                f"{kind} is not counted (fail closed)",
+                base_rows=left.base_rows and right.base_rows,
+                inputs=left.inputs | right.inputs,
+            )
         if isinstance(node, exp.Select):
             return self._select(node, ctes)
         if isinstance(node, exp.Values) and node.expressions:
@@ -267,7 +273,10 @@ class Analyzer:
                 return ctes[name]
             if name in self.schemas:
                 return self._input(name)
-        return Rel([], [], reason=f"{type(node).__name__} source")
+        if node.find(exp.Select, exp.Subquery) is not None:
+            # a LATERAL subquery, a table function over a query: rows of unknown origin
+            return Rel([], [], reason=f"{type(node).__name__} source", base_rows=False)
+        return Rel([], [], reason=f"{type(node).__name__} source")  # range(), unnest([...])
 
     def _input(self, name: str) -> Rel:
         columns = self.schemas[name]

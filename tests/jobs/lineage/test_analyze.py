@@ -236,6 +236,24 @@ def test_what_cannot_be_resolved_is_row_level(query: str) -> None:
     assert not analyze(query, SCHEMAS).aggregate
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        # 40 distinct amounts of one merchant must not count as 40 entities
+        "SELECT count(*) FROM (SELECT monthly_sales FROM merchants WHERE merchant_id = 1 "
+        "INTERSECT SELECT monthly_sales FROM merchants)",
+        "SELECT count(*) FROM (SELECT monthly_sales FROM merchants WHERE merchant_id = 1 "
+        "UNION SELECT monthly_sales FROM merchants WHERE merchant_id = 1)",
+        "SELECT count(*) FROM range(3) r, "
+        "LATERAL (SELECT monthly_sales FROM merchants WHERE merchant_id = 1) x",
+        "SELECT count(*) FROM unnest((SELECT list(name) FROM merchants)) u(n)",
+    ],
+)
+def test_rows_whose_entities_cannot_be_told_are_not_counted(query: str) -> None:
+    lineage = analyze(query, SCHEMAS, entity_keys=KEYS)
+    assert not lineage.aggregate, lineage
+
+
 def test_lineage_crosses_process_boundaries_as_json() -> None:
     lineage = analyze("SELECT city, count(*) AS n FROM merchants GROUP BY city", SCHEMAS)
     assert QueryLineage.from_json(lineage.to_json()) == lineage
