@@ -205,6 +205,8 @@ class Analyzer:
             return refuse("joins an aggregate with other data")
         if not counted_sources and not base_rows:
             return refuse("groups rows that are not input rows")
+        if inputs and any(_generator(rel, node) for _, rel, node in sources):
+            return refuse("joins input rows with generated rows, which would multiply the count")
         if grouping is None:
             (source,) = counted_sources
             steps = [*source.steps, Step("pass", select)]
@@ -348,6 +350,13 @@ def _key_column(rel: Rel, keyed: str) -> tuple[str, list[Step]] | None:
     if shown is not None:
         return shown, []
     return rel.hidden_keys.get(keyed)
+
+
+def _generator(rel: Rel, node: exp.Expr) -> bool:
+    """range(), VALUES, a CTE of constants: rows that read no input and no other source's
+    columns, so that joining them only repeats each input row (a lateral unnest of a list
+    column reads that column and is not one)."""
+    return not rel.inputs and node.find(exp.Column) is None
 
 
 def _union_col(a: Col, b: Col) -> Col:
