@@ -8,42 +8,16 @@ import sqlglot
 
 from jobs.lineage.functions import CATALOGUE, aggregate_role
 
-TWO_ARGUMENTS = set(
-    [
-        "corr",
-        "covar_pop",
-        "covar_samp",
-        "regr_avgx",
-        "regr_avgy",
-        "regr_intercept",
-        "regr_r2",
-        "regr_slope",
-        "regr_sxx",
-        "regr_sxy",
-        "regr_syy",
-        "regr_count",
-        "arg_min",
-        "arg_max",
-        "argmin",
-        "argmax",
-        "min_by",
-        "max_by",
-        "arg_min_null",
-        "arg_max_null",
-        "map",
-    ]
-)
-QUANTILES = set(
-    [
-        "quantile",
-        "quantile_cont",
-        "quantile_disc",
-        "percentile_cont",
-        "percentile_disc",
-        "approx_quantile",
-        "reservoir_quantile",
-    ]
-)
+TWO_ARGUMENTS = {
+    *("corr", "covar_pop", "covar_samp", "regr_avgx", "regr_avgy", "regr_intercept"),
+    *("regr_r2", "regr_slope", "regr_sxx", "regr_sxy", "regr_syy", "regr_count"),
+    *("arg_min", "arg_max", "argmin", "argmax", "min_by", "max_by", "arg_min_null"),
+    *("arg_max_null", "map"),
+}
+QUANTILES = {
+    *("quantile", "quantile_cont", "quantile_disc", "percentile_cont", "percentile_disc"),
+    *("approx_quantile", "reservoir_quantile"),
+}
 
 
 def _call(name: str) -> str:
