@@ -178,6 +178,16 @@ class Analyzer:
         projections = select.expressions
         names = [p.alias_or_name for p in projections]
         grouping = self._grouping(select)
+        distinct = select.args.get("distinct")
+        regrouped = (
+            grouping is None
+            and isinstance(distinct, exp.Distinct)
+            and not distinct.args.get("on")
+            and all(rel.base_rows and not rel.counted for _, rel, _ in sources)
+            and not any(p.find(exp.Window, exp.Subquery, exp.Select) for p in projections)
+        )
+        if regrouped:  # SELECT DISTINCT a, b over input rows groups by a, b
+            grouping = frozenset(p.this if isinstance(p, exp.Alias) else p for p in projections)
         level = Level(resolve, grouping)
         cols = [classify(p.this if isinstance(p, exp.Alias) else p, level) for p in projections]
         base_rows = all(rel.base_rows for _, rel, _ in sources)
@@ -220,9 +230,11 @@ class Analyzer:
             if isinstance(found, str):
                 return refuse(found)
             keys, hidden, steps = found
+            if regrouped:
+                steps.append(Step("regroup", select))
             steps.append(Step("count", select, tuple(keys), tuple(hidden)))
             reason, entities = "a grouping over input rows", bool(keys)
-        if isinstance(select.args.get("distinct"), exp.Distinct):
+        if isinstance(distinct, exp.Distinct) and not regrouped:
             steps.append(Step("merge", select))
         return Rel(names, cols, True, reason, False, inputs, entities, steps)
 

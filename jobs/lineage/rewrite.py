@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from jobs.lineage.model import ENTITIES_COLUMN, ROWS_COLUMN
 
-StepKind = Literal["count", "pass", "sum", "merge", "key"]
+StepKind = Literal["count", "pass", "sum", "merge", "key", "regroup"]
 _ID = "lab_id"
 _TAGGED = (exp.Select, exp.SetOperation, exp.Subquery, exp.Table)
 MERGED_ALIAS = "__lab_merged"
@@ -34,6 +34,8 @@ class Step:
     """count: add count(*) (and count(DISTINCT key) of `keys`) to a grouping over input rows;
     pass: carry a counted source's hidden columns; sum: add them up over a counted source;
     merge: merge duplicate rows of a UNION or DISTINCT keeping the smallest count;
+    regroup: SELECT DISTINCT over input rows becomes GROUP BY ALL (the same rows), so that
+    the count added next does not take part in the DISTINCT;
     key: carry an input's entity key through a row-level SELECT that does not show it, as
     the hidden column named in `hidden`."""
 
@@ -78,6 +80,9 @@ def apply(
         _exclude_keys(node, step.hidden)
         if step.kind == "count":
             _count(node, step, entities)
+        elif step.kind == "regroup":
+            node.set("distinct", None)
+            node.set("group", exp.Group(all=True))
         elif step.kind == "key":
             _name_subqueries(node, step)
             (key,), ((name, _),) = step.keys, step.hidden

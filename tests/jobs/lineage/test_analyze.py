@@ -180,6 +180,16 @@ CASES: dict[str, tuple[str, bool, list[tuple[str, bool]]]] = {
         True,
         [(KEY, False), (AGG, True)],
     ),
+    "distinct_over_rows": (
+        "SELECT DISTINCT upper(city) AS c FROM merchants",
+        True,
+        [(KEY, False)],
+    ),
+    "distinct_with_a_window": (
+        "SELECT DISTINCT city, row_number() OVER () AS r FROM merchants",
+        False,
+        [(ROW, False), (ROW, False)],
+    ),
     "max_of_numbers": ("SELECT max(monthly_sales) FROM merchants", True, [(AGG, False)]),
     "grouping_by_an_identifier": (
         "SELECT name, count(*) FROM merchants GROUP BY name",

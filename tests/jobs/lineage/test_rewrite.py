@@ -107,6 +107,14 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
         "UNION ALL SELECT city, count(*) FROM txns GROUP BY 1) GROUP BY k ORDER BY k",
         [(24, 4), (22, 3), (5, 2), (1, 1), (40, 1)],
     ),
+    "select_distinct_over_rows": (
+        "SELECT DISTINCT kind, city FROM txns ORDER BY city, kind",
+        [(3, 2), (2, 2), (1, 1), (20, 1), (20, 1)],
+    ),
+    "select_distinct_star": (
+        "SELECT DISTINCT * FROM (SELECT city FROM txns) ORDER BY 1",
+        [(5, 2), (1, 1), (40, 1)],
+    ),
     # the key is carried as a hidden column through SELECTs that do not show it
     "key_dropped_in_cte": (
         "WITH c AS (SELECT city FROM txns) "
@@ -173,9 +181,9 @@ def test_a_join_of_keyed_tables_counts_the_least_of_their_entities(con: Any) -> 
 
 def test_an_entity_key_that_cannot_be_carried_fails_closed() -> None:
     """Dropping the key must not turn a merchant's 40 rows into 40 people: where the lab
-    cannot carry the key (here through DISTINCT), the query is not proven aggregate."""
+    cannot carry the key (here through a UNION), the query is not proven aggregate."""
     query = (
-        "WITH c AS (SELECT DISTINCT city, amount FROM txns) "
+        "WITH c AS (SELECT city FROM txns UNION ALL SELECT city FROM txns) "
         "SELECT city, count(*) AS n FROM c GROUP BY city"
     )
     lineage = analyze(query, SCHEMAS, entity_keys=KEYS)
