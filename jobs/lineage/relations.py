@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from sqlglot import exp
 
 from jobs.lineage.columns import UNKNOWN, Col, Level, classify, raw
+from jobs.lineage.entities import entity_keys, hidden_keys
 from jobs.lineage.functions import is_aggregate
 from jobs.lineage.rewrite import Step
 
@@ -207,7 +208,7 @@ class Analyzer:
             why = leaky.reason if leaky else "no grouping: each output row is an input row"
             rel = refuse(why)
             if not select.args.get("distinct"):
-                rel.hidden_keys = self._hidden_keys(select, sources, cols)
+                rel.hidden_keys = hidden_keys(self.keys, select, sources, cols)
             return rel
         if leaky is not None:
             return refuse(leaky.reason)
@@ -226,7 +227,7 @@ class Analyzer:
             steps = [*source.steps, Step("sum", select)]
             reason, entities = "an aggregate over an aggregate", source.entities
         else:
-            found = self._entity_keys(sources)
+            found = entity_keys(self.keys, sources)
             if isinstance(found, str):
                 return refuse(found)
             keys, hidden, steps = found
@@ -304,64 +305,6 @@ class Analyzer:
             for column, kind in columns.items()
         ]
         return Rel(list(columns), cols, reason=f"input {name}", inputs=frozenset({name}))
-
-    def _entity_keys(
-        self, sources: list[tuple[str, Rel, exp.Expr]]
-    ) -> tuple[list[exp.Column], list[tuple[str, str]], list[Step]] | str:
-        """COUNT(DISTINCT ...) targets: the key of every keyed input that feeds the grouping,
-        as the column that carries it into this level (shown, or hidden and added by the
-        returned steps). A keyed input whose key cannot reach the grouping fails the query
-        closed (the reason, as a string): dropping the key in a subquery must not be a way
-        to have a merchant's 40 rows counted as 40 people."""
-        keys: list[exp.Column] = []
-        hidden: list[tuple[str, str]] = []
-        steps: list[Step] = []
-        for _alias, rel, node in sources:
-            alias = node.alias_or_name
-            for keyed in sorted(rel.inputs & self.keys.keys()):
-                found = _key_column(rel, keyed)
-                if found is None:
-                    return (
-                        f"the entity key {keyed}.{self.keys[keyed]} does not reach the grouping "
-                        f"through {alias}: keep it in the subquery's columns so the lab can "
-                        "count entities"
-                    )
-                name, more = found
-                keys.append(exp.column(name, table=alias, quoted=True))
-                if more:
-                    hidden.append((name, alias))
-                    steps += more
-        return keys, hidden, steps
-
-    def _hidden_keys(
-        self, select: exp.Select, sources: list[tuple[str, Rel, exp.Expr]], cols: list[Col]
-    ) -> dict[str, tuple[str, list[Step]]]:
-        """Keys of the inputs a plain row-level SELECT reads but does not show, with the steps
-        that would add each as a hidden column."""
-        carried: dict[str, tuple[str, list[Step]]] = {}
-        for _alias, rel, node in sources:
-            for keyed in sorted(rel.inputs & self.keys.keys()):
-                if keyed in carried or any(c.key_of == keyed for c in cols):
-                    continue
-                found = _key_column(rel, keyed)
-                if found is None:
-                    continue
-                column, steps = found
-                alias = node.alias_or_name
-                name = f"__lab_key_{sorted(self.keys).index(keyed)}"
-                source = exp.column(column, table=alias, quoted=True)
-                step = Step("key", select, (source,), ((name, alias),))
-                carried[keyed] = (name, [*steps, step])
-        return carried
-
-
-def _key_column(rel: Rel, keyed: str) -> tuple[str, list[Step]] | None:
-    """The column of `rel` that carries input `keyed`'s entity key, and the steps needed to
-    make it exist (none when the relation shows it)."""
-    shown = next((n for n, c in zip(rel.names, rel.cols, strict=False) if c.key_of == keyed), None)
-    if shown is not None:
-        return shown, []
-    return rel.hidden_keys.get(keyed)
 
 
 def _generator(rel: Rel, node: exp.Expr) -> bool:
