@@ -5,6 +5,12 @@ the job's inputs registered and locks it down (`sql_lockdown`), runs the query u
 clock (DuckDB has no statement timeout: a timer calls `interrupt()`), streams the result in
 Arrow batches up to the row cap, and shreds the job's spill directory at the end.
 
+Lineage: after the static checks the query is analysed (`jobs.lineage.analyze`, reusing the
+checks' sqlglot tree) over the inputs as the query sees them. When it is provably aggregate,
+the counted form runs instead: the same rows plus hidden per-row counts of input rows and
+entities, which come back as `SqlResult.contributors` (so the gate suppresses by the lab's
+own count, whatever the user's columns hold or are called) and never as visible columns.
+
 Row cap: at most `max_rows` rows are kept; when the query has more, `run_sql` raises
 LimitExceeded by default (a silently cut output would mislead whoever reads it), or, with
 `truncate=True` (previews), returns the first `max_rows` rows with `truncated=True`.
@@ -29,7 +35,8 @@ from jobs.engines.sql_check import CheckedQuery, check_query
 from jobs.engines.sql_errors import map_error
 from jobs.engines.sql_lockdown import open_locked
 from jobs.errors import EngineRefused, LimitExceeded
-from jobs.lineage import QueryLineage
+from jobs.lineage import ENTITIES_COLUMN, ROWS_COLUMN, QueryLineage
+from jobs.lineage.analyze import analyze
 from jobs.spec import Resources
 
 InputTable: TypeAlias = "pa.Table | pa.RecordBatchReader | pads.Dataset"
@@ -106,6 +113,7 @@ def run_sql(
         if name.lower() in checked.tables
     }
     known_names = _known_names(inputs)
+    lineage = _lineage(checked, inputs, entity_keys)
     temp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     job_dir = Path(tempfile.mkdtemp(prefix="sql-", dir=temp_dir))
     try:
@@ -117,7 +125,9 @@ def run_sql(
             spill_mb=limits.spill_limit_mb,
         )
         try:
-            return _execute(con, checked, limits, truncate=truncate, known_names=known_names)
+            return _execute(
+                con, checked, limits, truncate=truncate, known_names=known_names, lineage=lineage
+            )
         finally:
             con.close()
     finally:
@@ -131,7 +141,9 @@ def _execute(
     *,
     truncate: bool,
     known_names: set[str],
+    lineage: QueryLineage,
 ) -> SqlResult:
+    counted = lineage.counted_query if lineage.aggregate else None
     timed_out = threading.Event()
 
     def stop() -> None:
@@ -143,7 +155,10 @@ def _execute(
     started = time.monotonic()
     timer.start()
     try:
-        reader = con.sql(checked.text).to_arrow_reader(min(BATCH_ROWS, limits.max_rows + 1))
+        visible = con.sql(checked.text).columns if counted else None
+        reader = con.sql(counted or checked.text).to_arrow_reader(
+            min(BATCH_ROWS, limits.max_rows + 1)
+        )
         schema = reader.schema
         batches, rows, truncated = _fetch(reader, limits)
     except (duckdb.Error, pa.ArrowException) as exc:
@@ -165,13 +180,63 @@ def _execute(
     if truncated and not truncate:
         raise LimitExceeded(f"the query returned more than {limits.max_rows} rows (max_rows)")
     table = pa.Table.from_batches(batches, schema=schema)
+    table, contributors = _split(table, visible, lineage)
     return SqlResult(
         table=table,
         rows=rows,
         truncated=truncated,
         elapsed=elapsed,
-        count_columns=_count_columns(checked, schema),
+        count_columns=_count_columns(checked, table.schema, lineage),
+        lineage=lineage,
+        contributors=contributors,
     )
+
+
+def _lineage(
+    checked: CheckedQuery,
+    inputs: Mapping[str, InputTable],
+    entity_keys: Mapping[str, str] | None,
+) -> QueryLineage:
+    """Analysed over the inputs as the query will see them (after `allowed_columns`)."""
+    schemas = {
+        name: {field.name: _sql_type(field.type) for field in table.schema}
+        for name, table in inputs.items()
+    }
+    keys = {name: key for name, key in (entity_keys or {}).items() if name in inputs}
+    return analyze(checked.statement or checked.text, schemas, entity_keys=keys)
+
+
+def _sql_type(kind: pa.DataType) -> str:
+    if pa.types.is_integer(kind):
+        return "BIGINT"
+    if pa.types.is_floating(kind):
+        return "DOUBLE"
+    if pa.types.is_decimal(kind):
+        return "DECIMAL"
+    return "VARCHAR" if pa.types.is_string(kind) or pa.types.is_large_string(kind) else "OTHER"
+
+
+def _split(
+    table: pa.Table, visible: list[str] | None, lineage: QueryLineage
+) -> tuple[pa.Table, pa.Table | None]:
+    """The user's columns, under the names the user's own query gives them, and the hidden
+    counts as `rows` (and `entities`)."""
+    if visible is None:
+        return table, None
+    hidden = ["rows", "entities"] if lineage.entities_counted else ["rows"]
+    width, names = len(visible), table.column_names
+    wanted = [ROWS_COLUMN, ENTITIES_COLUMN][: len(hidden)]
+    if names[width:] != wanted or len(names) != width + len(hidden):
+        # the rewrite and DuckDB disagree on the query's columns: counts would be misread
+        raise EngineRefused(
+            "the lab could not count this query's contributors (its columns differ from the "
+            "counted form's); simplify the query or alias its columns"
+        )
+    counts = pa.table(
+        {name: table.column(width + i).cast(pa.int64()) for i, name in enumerate(hidden)}
+    )
+    shown = table.select(list(range(width))).rename_columns(visible)
+    return shown, counts
 
 
 def _fetch(reader: Any, limits: SqlLimits) -> tuple[list[pa.RecordBatch], int, bool]:
@@ -217,7 +282,18 @@ def _known_names(inputs: Mapping[str, InputTable]) -> set[str]:
     return names
 
 
-def _count_columns(checked: CheckedQuery, schema: pa.Schema) -> tuple[str, ...]:
+def _count_columns(
+    checked: CheckedQuery, schema: pa.Schema, lineage: QueryLineage
+) -> tuple[str, ...]:
+    """Numeric columns derived from counts (the gate suppresses and rounds them). The lineage
+    says which, whatever their type or name; without it (the analysis could not resolve the
+    query), the static check's positions of integer COUNT/SUM columns."""
+    if len(lineage.columns) == len(schema):
+        return tuple(
+            schema.field(c.position).name
+            for c in lineage.columns
+            if c.from_count and _numeric(schema.field(c.position).type)
+        )
     if checked.count_positions is None:
         return ()
     return tuple(
@@ -229,3 +305,9 @@ def _count_columns(checked: CheckedQuery, schema: pa.Schema) -> tuple[str, ...]:
 
 def _integral(kind: pa.DataType) -> bool:
     return bool(pa.types.is_integer(kind) or (pa.types.is_decimal(kind) and kind.scale == 0))
+
+
+def _numeric(kind: pa.DataType) -> bool:
+    return bool(
+        pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind)
+    )

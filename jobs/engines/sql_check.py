@@ -18,7 +18,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import sqlglot
@@ -28,6 +28,7 @@ from sqlglot.errors import SqlglotError
 from jobs.engines import sql_tree
 from jobs.engines.sql_policy import refusal
 from jobs.errors import EngineRefused
+from jobs.lineage.model import RESERVED_PREFIX
 
 MAX_QUERY_CHARS = 100_000
 QUERY_KINDS = "SELECT, WITH … SELECT, VALUES, UNION/INTERSECT/EXCEPT"
@@ -46,6 +47,8 @@ class CheckedQuery:
     count_positions: tuple[int, ...] | None
     """Positions in the outermost SELECT list computed from COUNT/SUM-like aggregates
     (None when a * or COLUMNS(...) makes positions unknowable)."""
+    statement: exp.Expression | None = field(default=None, compare=False, repr=False)
+    """sqlglot's tree of the query (dialect duckdb), for the lineage analysis to reuse."""
 
 
 def check_query(query: str, table_names: Collection[str]) -> CheckedQuery:
@@ -56,7 +59,13 @@ def check_query(query: str, table_names: Collection[str]) -> CheckedQuery:
     tree = sql_tree.parse_tree(query)
     tables = _check_tree(tree, {name.lower() for name in table_names})
     _check_sqlglot_functions(statement)
-    return CheckedQuery(text=query, tables=tables, count_positions=sql_tree.count_positions(tree))
+    _check_reserved(statement, tree)
+    return CheckedQuery(
+        text=query,
+        tables=tables,
+        count_positions=sql_tree.count_positions(tree),
+        statement=statement,
+    )
 
 
 def check_text(query: str) -> None:
@@ -146,6 +155,22 @@ def _check_sqlglot_functions(statement: exp.Expression) -> None:
         why = refusal(name, table_function=anonymous and in_from) if name else None
         if why:
             raise EngineRefused(f"the query calls a function that is not allowed: {why}")
+
+
+def _check_reserved(statement: exp.Expression, tree: dict[str, Any]) -> None:
+    """Names starting with __lab_ belong to the columns the lab adds to count contributors: a
+    query naming one could forge or hide the lab's own counts."""
+    names = [str(i.this) for i in statement.find_all(exp.Identifier)]
+    for node in sql_tree.walk(tree):
+        for key in ("alias", "column_names", "table_name"):
+            value = node.get(key)
+            names += [str(v) for v in value] if isinstance(value, list) else [str(value or "")]
+    reserved = next((n for n in names if n.lower().startswith(RESERVED_PREFIX)), None)
+    if reserved is not None:
+        raise EngineRefused(
+            f"the query names {reserved}: names starting with {RESERVED_PREFIX} are reserved "
+            "for the columns the lab adds to count contributors; choose another name"
+        )
 
 
 def _not_a_query(kind: str) -> EngineRefused:

@@ -1,6 +1,7 @@
 """Lineage of SQL queries: which output columns are group keys, aggregates or row-level,
 and a rewrite that lets the lab count each output row's contributors itself."""
 
+from jobs.lineage.analyze import analyze
 from jobs.lineage.model import (
     COLUMN_KINDS,
     ENTITIES_COLUMN,
@@ -19,4 +20,5 @@ __all__ = [
     "ColumnKind",
     "ColumnLineage",
     "QueryLineage",
+    "analyze",
 ]

@@ -54,6 +54,9 @@ class QueryLineage:
     """When `aggregate`: the query that also returns ROWS_COLUMN (and ENTITIES_COLUMN when
     `entities_counted`) as its last columns; None otherwise."""
     entities_counted: bool = False
+    """ENTITIES_COLUMN is there: some keyed input feeds the query. Each output row then
+    carries the least distinct-key count of the keyed inputs behind it (a lower bound when
+    it comes through an aggregate of aggregates), or its rows where no keyed input feeds it."""
     notes: tuple[str, ...] = ()
     """Things a human reviewer should look at (min/max pick one record's value, ...)."""
 

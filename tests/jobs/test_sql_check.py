@@ -45,6 +45,25 @@ def test_queries_that_pass(sql: str, reads: set[str], counts: tuple[int, ...] | 
     assert checked.count_positions == counts
 
 
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT count(*) AS __lab_rows FROM loans",
+        'SELECT 1 AS "__LAB_ENTITIES"',
+        "SELECT * FROM loans AS __lab_t",
+        "WITH __lab_c AS (SELECT 1) SELECT * FROM __lab_c",
+        "SELECT a FROM (SELECT 1) t(__lab_x, a)",
+    ],
+)
+def test_names_the_lab_adds_are_reserved(sql: str) -> None:
+    with pytest.raises(EngineRefused, match="__lab_ are reserved"):
+        check_query(sql, TABLES)
+
+
+def test_reserved_prefix_in_data_is_fine() -> None:
+    assert check_query("SELECT '__lab_rows' AS label", TABLES).tables == frozenset()
+
+
 def test_table_names_compare_case_insensitively() -> None:
     assert check_query("SELECT * FROM MERCHANTS", ["merchants"]).tables == {"merchants"}
     assert check_query("SELECT * FROM merchants", ["Merchants"]).tables == {"merchants"}
