@@ -19,6 +19,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from connectors.errors import ConnectorError
+from jobs.errors import JobError
 from lab.context import Lab
 from lab.errors import LabError
 from lab.work.models import FAILED, SUCCEEDED, WorkItem
@@ -64,11 +66,16 @@ class WorkContext:
 Handler = Callable[[Lab, WorkContext], Outcome]
 
 
+# Errors whose `message` is written to be shown to the one who submitted the work. Only
+# the lab's own hierarchies qualify: a third-party exception may also carry a `message`
+# (a database driver's, say), and it can hold rows, paths or connection strings.
+SHOWABLE: tuple[type[Exception], ...] = (LabError, JobError, ConnectorError)
+
+
 def safe_message(exc: BaseException) -> str:
     """What a submitter may read about a failure: our own errors' messages, else the type."""
-    message = getattr(exc, "message", None)
-    if isinstance(exc, LabError) or isinstance(message, str):
-        return str(message or exc)
+    if isinstance(exc, SHOWABLE):
+        return str(getattr(exc, "message", "") or exc)
     return f"internal error ({type(exc).__name__}); an admin can find it in the worker log"
 
 
