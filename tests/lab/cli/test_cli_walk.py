@@ -212,3 +212,12 @@ def test_showing_an_import_of_another_zone_finds_nothing(walk: Walk) -> None:
     assert code == 1 and "no import" in out, out
     code, out = walk.run("a-eng", ["jobs", "list", "--tenant", "acme"])
     assert code == 0 and walk.items[("acme", "production", "job")] not in out
+
+
+def test_an_engineer_reads_the_zones_through_the_cli_as_through_the_api(walk: Walk) -> None:
+    """The CLI once asked about zones on the platform, where an engineer's role does not
+    hold, while the API asked in the engineer's own tenant: the same user, two answers."""
+    assert walk.world.get("a-eng", "/v1/zones").status_code == 200
+    for argv in (["zones", "list"], ["zones", "show", "sandbox"], ["zones", "history", "sandbox"]):
+        code, out = walk.run("a-eng", argv)
+        assert code == 0, f"{argv}: {out}"
