@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lab.actions import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.authz.request import Decision
+from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.errors import Unauthenticated
 from lab.identity.tokens import authenticate
@@ -52,7 +53,7 @@ def current_principal(
             lab.auditor.record(
                 session,
                 actor="anonymous",
-                action="auth.token",
+                action=AuditAction.AUTH_TOKEN,
                 resource="platform/tokens",
                 outcome="rejected",
                 request_id=request_id(request),

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lab.auditing import Auditor
 from lab.authz.engine import PolicyEngine
 from lab.authz.request import AccessRequest, Decision
+from lab.catalogue.actions import AuditAction
 from lab.errors import Forbidden, NotFound
 
 PLATFORM = "*"
@@ -65,7 +66,7 @@ class Chokepoint:
             self.auditor.record(
                 session,
                 actor=principal.user,
-                action=f"access.{action}",
+                action=AuditAction.access(action),
                 resource=request.obj,
                 tenant=tenant,
                 zone=zone,

@@ -37,7 +37,7 @@ def submit(
         spec=spec,
         result={},
         state=QUEUED,
-        status="queued",
+        status=WorkStatus.QUEUED.value,
         created_at=utcnow(),
     )
     session.add(item)
@@ -104,7 +104,7 @@ def claim(
             return None
         now = utcnow()
         candidate.state = RUNNING
-        candidate.status = "running"
+        candidate.status = WorkStatus.RUNNING.value
         candidate.worker = worker
         candidate.attempts += 1
         candidate.started_at = now
@@ -157,7 +157,7 @@ def finish(
     if item is None or item.worker != worker or item.state != RUNNING:
         return False
     if item.cancel_requested and state == FAILED:
-        state, status = CANCELLED, "cancelled"
+        state, status = CANCELLED, WorkStatus.CANCELLED.value
     item.state = state
     item.status = status[:60]
     item.message = message[:2000]
@@ -199,9 +199,9 @@ def expire_leases(
     for item in stale:
         lost = f"worker {item.worker} stopped heartbeating; lease expired"
         if requeue and item.attempts < max_attempts:
-            item.state, item.status, item.message = QUEUED, "requeued", lost
+            item.state, item.status, item.message = QUEUED, WorkStatus.REQUEUED.value, lost
         else:
-            item.state, item.status, item.message = FAILED, "lease-expired", lost
+            item.state, item.status, item.message = FAILED, WorkStatus.LEASE_EXPIRED.value, lost
             item.finished_at = moment
         item.worker, item.lease_until = None, None
     session.flush()
