@@ -56,27 +56,6 @@ def parse_import_spec(text: str) -> ImportSpec:
         raise InvalidInput(exc.message, field="spec") from None
 
 
-def _authorize(
-    lab: Lab,
-    principal: Principal,
-    action: AccessAction,
-    resource: str,
-    *,
-    tenant: str,
-    zone: str,
-    request_id: str | None,
-) -> None:
-    lab.chokepoint.authorize(
-        principal,
-        action=action,
-        resource=resource,
-        tenant=tenant,
-        zone=zone,
-        request_id=request_id,
-        hide_unknown=True,
-    )
-
-
 def submit_import(
     lab: Lab,
     principal: Principal,
@@ -90,8 +69,7 @@ def submit_import(
     local_files: bool = False,
 ) -> WorkItem:
     """Queue an import, if the principal may import into the zone's datasets."""
-    _authorize(
-        lab,
+    lab.chokepoint.authorize_named(
         principal,
         AccessAction.IMPORT,
         "datasets",
@@ -116,8 +94,7 @@ def list_imports(
     lab: Lab, principal: Principal, *, tenant: str, zone: str, request_id: str | None = None
 ) -> list[WorkItem]:
     """The tenant's imports into `zone`, newest first; never another zone's."""
-    _authorize(
-        lab,
+    lab.chokepoint.authorize_named(
         principal,
         AccessAction.READ,
         "imports",
@@ -139,8 +116,7 @@ def show_import(
     request_id: str | None = None,
 ) -> WorkItem:
     """One import with its report: authorized for its zone before anything is read."""
-    _authorize(
-        lab,
+    lab.chokepoint.authorize_named(
         principal,
         AccessAction.READ,
         f"imports/{import_id}",

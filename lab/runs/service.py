@@ -32,29 +32,6 @@ KIND = "job"
 POLL_SECONDS = 0.3
 
 
-def _authorize(
-    lab: Lab,
-    principal: Principal,
-    action: AccessAction,
-    resource: str,
-    *,
-    tenant: str,
-    zone: str,
-    request_id: str | None,
-) -> None:
-    # `hide_unknown`: the caller named the tenant and the job, so a denial for someone
-    # with no standing there must look exactly like a missing job.
-    lab.chokepoint.authorize(
-        principal,
-        action=action,
-        resource=resource,
-        tenant=tenant,
-        zone=zone,
-        request_id=request_id,
-        hide_unknown=True,
-    )
-
-
 def _job(lab: Lab, job_id: str, *, tenant: str, zone: str) -> WorkItem:
     with lab.read() as session:
         return get_item(session, job_id, tenant=tenant, kind=KIND, zone=zone)
@@ -71,8 +48,7 @@ def submit_job(
     bundle: bytes | None = None,
 ) -> WorkItem:
     """Queue a job in `zone` for `tenant`; its spec, inputs and bundle are checked first."""
-    _authorize(
-        lab,
+    lab.chokepoint.authorize_named(
         principal,
         AccessAction.SUBMIT,
         "jobs",
@@ -89,8 +65,8 @@ def list_jobs(
     lab: Lab, principal: Principal, *, tenant: str, zone: str, request_id: str | None = None
 ) -> list[WorkItem]:
     """The tenant's jobs in `zone`, newest first; never another zone's."""
-    _authorize(
-        lab, principal, AccessAction.READ, "jobs", tenant=tenant, zone=zone, request_id=request_id
+    lab.chokepoint.authorize_named(
+        principal, AccessAction.READ, "jobs", tenant=tenant, zone=zone, request_id=request_id
     )
     with lab.read() as session:
         return list_items(session, tenant=tenant, kind=KIND, zone=zone)
@@ -106,8 +82,7 @@ def job_status(
     request_id: str | None = None,
 ) -> WorkItem:
     """One job: its state, status and outputs with the gate's findings."""
-    _authorize(
-        lab,
+    lab.chokepoint.authorize_named(
         principal,
         AccessAction.READ,
         f"jobs/{job_id}",
@@ -151,8 +126,7 @@ def cancel_job(
 
     Its own verb, `cancel`: stopping someone's work is not the same right as sending code
     to the data, and a policy may grant one without the other."""
-    _authorize(
-        lab,
+    lab.chokepoint.authorize_named(
         principal,
         AccessAction.CANCEL,
         f"jobs/{job_id}",
@@ -187,8 +161,7 @@ def job_log(
 
     In production the log is kept with the data owner, and `read_job_log` asks the
     chokepoint again for the owner's tenant."""
-    _authorize(
-        lab,
+    lab.chokepoint.authorize_named(
         principal,
         AccessAction.READ,
         f"jobs/{job_id}/logs",
