@@ -61,7 +61,7 @@ from tests.lab.factories import make_lab, make_settings
 from lab.identity.tenants import create_tenant
 from lab.authz.chokepoint import Principal
 from lab.actions import Actor
-from lab.imports.service import submit_import
+from lab.imports.service import queue_import
 from lab.work.worker import Worker
 from lab.work.handlers import HANDLERS
 from lab.work.queue import get_item
@@ -70,7 +70,7 @@ with lab.transaction() as s:
     create_tenant(s, "acme", "Acme")
 def run(path, name):
     spec = json.dumps({{"source": {{"kind": "csv", "path": path}}}})
-    item = submit_import(lab, Principal("bench", "acme"), Actor("bench"), tenant="acme",
+    item = queue_import(lab, Principal("bench", "acme"), Actor("bench"), tenant="acme",
                          zone="sandbox", name=name, spec_text=spec, local_files=True)
     start = time.perf_counter()
     Worker(lab, HANDLERS).run_once(only=item.id)

@@ -35,7 +35,7 @@ from lab.actions import Actor  # noqa: E402
 from lab.authz.chokepoint import Principal  # noqa: E402
 from lab.datasets.service import write_dataset  # noqa: E402
 from lab.identity.tenants import create_tenant  # noqa: E402
-from lab.runs.submit import submit_job  # noqa: E402
+from lab.runs.service import submit_job  # noqa: E402
 from lab.work.handlers import HANDLERS  # noqa: E402
 from lab.work.models import ENDED  # noqa: E402
 from lab.work.queue import get_item  # noqa: E402

@@ -36,7 +36,7 @@ class Auditor:
     ) -> Event:
         draft = EventDraft(
             actor=actor,
-            action=action,
+            action=str(action),  # a catalogue member is stored as its plain string
             resource=resource,
             tenant=None if tenant in (None, "*") else tenant,
             zone=zone,

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Engine
@@ -20,6 +19,7 @@ from lab.arrow_memory import use_jemalloc
 from lab.auditing import Auditor
 from lab.authz.chokepoint import Chokepoint
 from lab.authz.engine import PolicyEngine
+from lab.catalogue.actions import AuditAction
 from lab.db import migrate
 from lab.db.engine import make_engine
 from lab.keys.keyring import audit_signing_key
@@ -27,24 +27,7 @@ from lab.keys.master import load_master_key
 from lab.settings import Settings
 from lab.storage import DatasetStore
 from lab.zones.files import load_zone_files
-from lab.zones.registry import sync_from_files
-from lab.zones.rules import ZoneRules
-
-
-def _record_zone_files(
-    session: Session, auditor: Auditor, zones: dict[str, ZoneRules], folder: Path
-) -> None:
-    """Zone files whose rules changed since they were last read become new, audited versions."""
-    sources = {name: str(folder / f"{name}.yaml") for name in zones}
-    for version in sync_from_files(session, zones, sources, actor="system:startup"):
-        auditor.record(
-            session,
-            actor="system:startup",
-            action="zone.rules.update",
-            resource=f"platform/zones/{version.zone}",
-            zone=version.zone,
-            details={"version": version.version, "source": version.source},
-        )
+from lab.zones.service import record_zone_files
 
 
 @dataclass
@@ -85,7 +68,7 @@ class Lab:
         )
         auditor = Auditor(audit_log)
         with sessions.begin() as session:
-            _record_zone_files(session, auditor, zone_files, settings.zones_dir)
+            record_zone_files(session, auditor, zone_files, settings.zones_dir)
         policy = PolicyEngine(
             read_engine,
             refresh_seconds=settings.policy_refresh_seconds,
@@ -121,7 +104,7 @@ class Lab:
                 self.auditor.record(
                     session,
                     actor="system:startup",
-                    action="storage.recover",
+                    action=AuditAction.STORAGE_RECOVER,
                     resource=f"{found.zone}/dataset-versions/{found.version_id}",
                     tenant=found.tenant,
                     zone=found.zone,

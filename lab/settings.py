@@ -103,7 +103,3 @@ class Settings(BaseSettings):
     @property
     def master_key_file(self) -> Path:
         return self.home / "keys" / "master.key"
-
-    @property
-    def signing_key_file(self) -> Path:
-        return self.home / "keys" / "audit-signing.key"

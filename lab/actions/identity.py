@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from lab.actions import Actor
 from lab.authz import admin as policy_admin
 from lab.authz.chokepoint import PLATFORM
+from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.identity.models import Tenant, Token, User
 from lab.identity.tenants import create_tenant
@@ -22,7 +23,7 @@ def add_tenant(lab: Lab, session: Session, actor: Actor, slug: str, name: str) -
     lab.auditor.change(
         session,
         actor,
-        "tenant.create",
+        AuditAction.TENANT_CREATE,
         f"platform/tenants/{tenant.slug}",
         tenant=tenant.slug,
     )
@@ -47,7 +48,7 @@ def add_user(
     lab.auditor.change(
         session,
         actor,
-        "user.create",
+        AuditAction.USER_CREATE,
         f"platform/users/{user.name}",
         tenant=tenant,
         details={"roles": sorted(roles)},
@@ -60,7 +61,7 @@ def remove_user(lab: Lab, session: Session, actor: Actor, name: str) -> User:
     lab.auditor.change(
         session,
         actor,
-        "user.disable",
+        AuditAction.USER_DISABLE,
         f"platform/users/{user.name}",
         tenant=user.tenant_slug,
     )
@@ -75,7 +76,7 @@ def add_token(
     lab.auditor.change(
         session,
         actor,
-        "token.issue",
+        AuditAction.TOKEN_ISSUE,
         f"platform/users/{user.name}/tokens/{issued.token.id}",
         tenant=user.tenant_slug,
         details={"token_id": issued.token.id, "expires_at": issued.token.expires_at.isoformat()},
@@ -88,7 +89,7 @@ def drop_token(lab: Lab, session: Session, actor: Actor, user: User, token_id: s
     lab.auditor.change(
         session,
         actor,
-        "token.revoke",
+        AuditAction.TOKEN_REVOKE,
         f"platform/users/{user.name}/tokens/{token_id}",
         tenant=user.tenant_slug,
         details={"token_id": token_id},

@@ -54,3 +54,27 @@ def change_assignment(
     else:
         change = policy_admin.unassign_role(session, actor.name, item)
     return _audit(lab, session, actor, change, tenant)
+
+
+def apply_rule_change(
+    lab: Lab, actor: Actor, rule: policy_admin.Rule, *, add: bool
+) -> policy_admin.PolicyChange:
+    """`change_rule` in a transaction of its own, then this process reloads the policy.
+
+    The reload must come after the commit (the engine reads committed rules), which is why
+    this function, and not its caller, owns the transaction: the API route used to commit
+    the request's session itself, behind the back of the unit of work that owns it."""
+    with lab.transaction() as session:
+        change = change_rule(lab, session, actor, rule, add=add)
+    lab.policy.refresh(force=True)
+    return change
+
+
+def apply_assignment_change(
+    lab: Lab, actor: Actor, subject: str, role: str, tenant: str, *, add: bool
+) -> policy_admin.PolicyChange:
+    """`change_assignment` in a transaction of its own, then the policy is reloaded."""
+    with lab.transaction() as session:
+        change = change_assignment(lab, session, actor, subject, role, tenant, add=add)
+    lab.policy.refresh(force=True)
+    return change

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lab.actions import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.authz.request import Decision
+from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.errors import Unauthenticated
 from lab.identity.tokens import authenticate
@@ -52,7 +53,7 @@ def current_principal(
             lab.auditor.record(
                 session,
                 actor="anonymous",
-                action="auth.token",
+                action=AuditAction.AUTH_TOKEN,
                 resource="platform/tokens",
                 outcome="rejected",
                 request_id=request_id(request),
@@ -131,3 +132,35 @@ def require(
     marker: Callable[..., Access] = _authorize
     marker.__dict__["lab_authorization"] = (action, resource, zone, tenant)
     return Depends(_authorize)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated principal whose route leaves the authorization to its service."""
+
+    principal: Principal
+    request_id: str
+
+    def as_actor(self) -> Actor:
+        return Actor(self.principal.user, self.request_id)
+
+
+def service_authorizes(
+    action: str, resource: str, *, zone: str = "platform", tenant: TenantFrom = "platform"
+) -> Any:
+    """A dependency for routes whose feature service passes the chokepoint itself.
+
+    The service (`lab.runs.service`, `lab.imports.service`, ...) authorizes the action and
+    then looks the item up by zone, for the API and the CLI alike; authorizing here too
+    would write every decision twice. The route still carries the same marker as
+    `require`, naming what its service asks, so the route walk sees that it is protected
+    (and its denial tests prove that the service does ask)."""
+
+    def _authenticate(
+        request: Request, principal: Principal = Depends(current_principal)
+    ) -> Caller:
+        return Caller(principal, request_id(request))
+
+    marker: Callable[..., Caller] = _authenticate
+    marker.__dict__["lab_authorization"] = (action, resource, zone, tenant)
+    return Depends(_authenticate)

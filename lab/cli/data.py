@@ -11,12 +11,12 @@ from rich.table import Table
 
 from audit import EventFilter
 from lab.authz.chokepoint import PLATFORM
-from lab.cli.common import authorize, console, handles_errors, open_lab
+from lab.cli.common import authorize, console, handles_errors, open_lab, principal_of
 from lab.datasets.service import change_hold, list_versions, version_id_of
 from lab.retention.destroyer import destroy_version_now
 from lab.retention.offboarding import offboard_tenant
 from lab.zones.files import parse_zone_file
-from lab.zones.registry import history, update_rules, version_at, zone_names
+from lab.zones.service import change_zone_rules, list_zones, zone_history, zone_rules
 
 datasets = typer.Typer(no_args_is_help=True)
 zones = typer.Typer(no_args_is_help=True)
@@ -179,9 +179,8 @@ def offboard(
 def zones_list() -> None:
     """Zones and the version of their rules in force."""
     with open_lab() as lab:
-        authorize(lab, "read", "zones")
-        with lab.read() as session:
-            rows = [version_at(session, z) for z in zone_names(session)]
+        principal, _ = principal_of(lab)
+        rows = list_zones(lab, principal)
     table = Table("zone", "version", "since", "source", "by")
     for r in rows:
         table.add_row(
@@ -198,9 +197,8 @@ def zones_show(
 ) -> None:
     """A zone's rules, now or at a past time."""
     with open_lab() as lab:
-        authorize(lab, "read", f"zones/{zone}")
-        with lab.read() as session:
-            row = version_at(session, zone, at)
+        principal, _ = principal_of(lab)
+        row = zone_rules(lab, principal, zone, at=at)
     console.print(
         f"zone {row.zone} version {row.version} since {row.effective_from:%Y-%m-%d %H:%M:%S}"
     )
@@ -212,9 +210,8 @@ def zones_show(
 def zones_history(zone: str = typer.Argument(help="Zone name.")) -> None:
     """Every version of a zone's rules."""
     with open_lab() as lab:
-        authorize(lab, "read", f"zones/{zone}")
-        with lab.read() as session:
-            rows = history(session, zone)
+        principal, _ = principal_of(lab)
+        rows = zone_history(lab, principal, zone)
     table = Table("version", "since", "source", "by", "comment")
     for r in rows:
         table.add_row(
@@ -234,15 +231,8 @@ def zones_set(
     """Make a definition file the zone's rules in force (a new version)."""
     rules = parse_zone_file(file)
     with open_lab() as lab:
-        actor = authorize(lab, "update", f"zones/{rules.name}")
-        with lab.transaction() as session:
-            row = update_rules(session, actor.name, rules, comment)
-            lab.auditor.record(
-                session,
-                actor=actor.name,
-                action="zone.rules.update",
-                resource=f"platform/zones/{rules.name}",
-                zone=rules.name,
-                details={"version": row.version, "source": "cli"},
-            )
+        principal, actor = principal_of(lab)
+        row = change_zone_rules(
+            lab, principal, actor, rules.name, rules, comment=comment, source="cli"
+        )
     console.print(f"zone {rules.name} is at version {row.version}")

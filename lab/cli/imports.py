@@ -12,10 +12,9 @@ import yaml
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lab.cli.common import authorize, console, fail, handles_errors, open_lab, principal_of
-from lab.imports.service import run_import_item, submit_import
+from lab.cli.common import console, fail, handles_errors, open_lab, principal_of
+from lab.imports.service import list_imports, run_import_item, show_import, submit_import
 from lab.work.models import SUCCEEDED
-from lab.work.queue import get_item, list_items
 from lab.work.worker import Worker
 
 KINDS = {
@@ -105,8 +104,7 @@ def import_cmd(
     """Import data: find PII, desensitize it, check k-anonymity, store it encrypted."""
     text = _spec_text(source, spec)
     with open_lab() as lab:
-        actor = authorize(lab, "import", "datasets", tenant=tenant, zone=zone)
-        principal, _ = principal_of(lab)
+        principal, actor = principal_of(lab)
         item = submit_import(
             lab,
             principal,
@@ -133,24 +131,24 @@ def import_cmd(
 
             handler = functools.partial(run_import_item, on_rows=on_rows)
             Worker(lab, {"import": handler}).run_once(only=item.id)
-        with lab.read() as session:
-            done = get_item(session, item.id)
+        done = show_import(lab, principal, item.id, tenant=tenant, zone=zone)
     if done.state != SUCCEEDED:
         raise fail(f"import {done.id} {done.state} ({done.status}): {done.message}")
     _report(done.result)
 
 
 imports = typer.Typer(no_args_is_help=True)
+TENANT = typer.Option(..., "--tenant", help="The tenant the imports belong to.")
+ZONE = typer.Option("sandbox", "--zone", help="sandbox or production.")
 
 
 @imports.command("list")
 @handles_errors
-def imports_list(tenant: str = typer.Option(..., "--tenant")) -> None:
-    """Imports of a tenant, newest first."""
+def imports_list(tenant: str = TENANT, zone: str = ZONE) -> None:
+    """A tenant's imports into one zone, newest first."""
     with open_lab() as lab:
-        authorize(lab, "read", "datasets", tenant=tenant, zone="sandbox")
-        with lab.read() as session:
-            items = list_items(session, tenant=tenant, kind="import")
+        principal, _ = principal_of(lab)
+        items = list_imports(lab, principal, tenant=tenant, zone=zone)
     table = Table("id", "dataset", "zone", "state", "rows", "message")
     for i in items:
         table.add_row(i.id, i.name, i.zone, i.state, str(i.progress), i.message)
@@ -160,13 +158,12 @@ def imports_list(tenant: str = typer.Option(..., "--tenant")) -> None:
 @imports.command("show")
 @handles_errors
 def imports_show(
-    import_id: str = typer.Argument(help="Import id."), tenant: str = typer.Option(..., "--tenant")
+    import_id: str = typer.Argument(help="Import id."), tenant: str = TENANT, zone: str = ZONE
 ) -> None:
     """An import's state and report (what was found, with evidence; what was done)."""
     with open_lab() as lab:
-        with lab.read() as session:
-            item = get_item(session, import_id, tenant=tenant)
-        authorize(lab, "read", "datasets", tenant=tenant, zone=item.zone)
+        principal, _ = principal_of(lab)
+        item = show_import(lab, principal, import_id, tenant=tenant, zone=zone)
     console.print(f"import {item.id}: {item.state} ({item.status}) {item.message}")
     if item.result.get("report"):
         _report(item.result)

@@ -12,12 +12,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from lab.authz.chokepoint import Principal
 from lab.cli.common import authorize, console, fail, handles_errors, open_lab, principal_of
 from lab.context import Lab
-from lab.runs.logs import read_job_log
-from lab.runs.submit import submit_job
-from lab.work.models import ENDED, WorkItem
-from lab.work.queue import cancel, get_item, list_items
+from lab.runs.service import cancel_job, follow_job, job_log, job_status, list_jobs, submit_job
+from lab.work.models import WorkItem
+from lab.work.queue import get_item
 
 app = typer.Typer(no_args_is_help=True)
 TENANT = typer.Option(..., "--tenant", help="The tenant the job runs for (yours).")
@@ -37,7 +37,8 @@ def _bundle(path: Path | None) -> bytes | None:
     return buffer.getvalue()
 
 
-def _item(lab: Lab, job_id: str, tenant: str, zone: str | None = None) -> WorkItem:
+def _item(lab: Lab, job_id: str, tenant: str, zone: str) -> WorkItem:
+    """For `outputs`, which reads through the release service once that lands."""
     with lab.read() as session:
         return get_item(session, job_id, tenant=tenant, kind="job", zone=zone)
 
@@ -53,7 +54,9 @@ def _show(item: WorkItem) -> None:
             console.print(f"    - {finding['rule']}: {finding['message']}", soft_wrap=True)
 
 
-def _follow(lab: Lab, job_id: str, tenant: str, run_here: bool) -> WorkItem:
+def _follow(
+    lab: Lab, principal: Principal, job_id: str, tenant: str, zone: str, run_here: bool
+) -> WorkItem:
     stop = threading.Event()
     if run_here:
         from lab.work.pool import WorkerPool
@@ -61,16 +64,12 @@ def _follow(lab: Lab, job_id: str, tenant: str, run_here: bool) -> WorkItem:
         pool = WorkerPool(lab, 1)
         pool.stop = stop
         pool.start()
-    seen = ""
+
+    def changed(item: WorkItem) -> None:
+        console.print(f"{time.strftime('%H:%M:%S')} {item.state} ({item.status})")
+
     try:
-        while True:
-            item = _item(lab, job_id, tenant)
-            if item.status != seen:
-                seen = item.status
-                console.print(f"{time.strftime('%H:%M:%S')} {item.state} ({item.status})")
-            if item.state in ENDED:
-                return item
-            time.sleep(0.3)
+        return follow_job(lab, principal, job_id, tenant=tenant, zone=zone, on_status=changed)
     finally:
         stop.set()
 
@@ -89,8 +88,7 @@ def submit(
 ) -> None:
     """Submit a job; it runs on a worker (or here, with --run-here)."""
     with open_lab() as lab:
-        actor = authorize(lab, "submit", "jobs", tenant=tenant, zone=zone)
-        principal, _ = principal_of(lab)
+        principal, actor = principal_of(lab)
         item = submit_job(
             lab,
             principal,
@@ -102,7 +100,7 @@ def submit(
         )
         console.print(f"job [bold]{item.id}[/] queued")
         if follow or run_here:
-            _show(_follow(lab, item.id, tenant, run_here))
+            _show(_follow(lab, principal, item.id, tenant, zone, run_here))
 
 
 @app.command("status")
@@ -112,8 +110,8 @@ def status(
 ) -> None:
     """A job's state, status and outputs with the gate's findings."""
     with open_lab() as lab:
-        authorize(lab, "read", f"jobs/{job_id}", tenant=tenant, zone=zone)
-        _show(_item(lab, job_id, tenant, zone))
+        principal, _ = principal_of(lab)
+        _show(job_status(lab, principal, job_id, tenant=tenant, zone=zone))
 
 
 @app.command("logs")
@@ -123,10 +121,9 @@ def logs(
 ) -> None:
     """A job's log (capped, secrets redacted)."""
     with open_lab() as lab:
-        authorize(lab, "read", f"jobs/{job_id}/logs", tenant=tenant, zone=zone)
         principal, _ = principal_of(lab)
-        text = read_job_log(lab, principal, _item(lab, job_id, tenant, zone))
-        typer.echo(text or "(no log)")
+        text = job_log(lab, principal, job_id, tenant=tenant, zone=zone)
+    typer.echo(text or "(no log)")
 
 
 @app.command("outputs")
@@ -158,19 +155,9 @@ def cancel_cmd(
 ) -> None:
     """Cancel a queued job, or ask a running one to stop."""
     with open_lab() as lab:
-        actor = authorize(lab, "submit", f"jobs/{job_id}", tenant=tenant, zone=zone)
-        with lab.transaction() as session:
-            cancel(session, job_id, tenant=tenant)
-            lab.auditor.change(
-                session,
-                actor,
-                "job.cancel",
-                f"{zone}/jobs/{job_id}",
-                tenant=tenant,
-                zone=zone,
-                details={"job": job_id},
-            )
-        console.print(f"job {job_id}: cancellation requested")
+        principal, actor = principal_of(lab)
+        item = cancel_job(lab, principal, actor, job_id, tenant=tenant, zone=zone)
+    console.print(f"job {job_id}: cancellation requested ({item.state})")
 
 
 @app.command("list")
@@ -178,9 +165,8 @@ def cancel_cmd(
 def list_cmd(tenant: str = TENANT, zone: str = ZONE) -> None:
     """The tenant's jobs, newest first."""
     with open_lab() as lab:
-        authorize(lab, "read", "jobs", tenant=tenant, zone=zone)
-        with lab.read() as session:
-            items = [i for i in list_items(session, tenant=tenant, kind="job") if i.zone == zone]
+        principal, _ = principal_of(lab)
+        items = list_jobs(lab, principal, tenant=tenant, zone=zone)
     table = Table("id", "name", "by", "state", "status", "submitted")
     for i in items:
         table.add_row(i.id, i.name, i.submitter, i.state, i.status, f"{i.created_at:%m-%d %H:%M}")

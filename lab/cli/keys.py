@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from lab.catalogue.actions import AuditAction
 from lab.cli.common import authorize, console, fail, handles_errors, open_lab
 from lab.keys.keyring import rotate_master_key
 from lab.keys.master import (
@@ -50,7 +51,7 @@ def rotate() -> None:
             lab.auditor.record(
                 session,
                 actor=actor.name,
-                action="keys.rotate",
+                action=AuditAction.KEYS_ROTATE,
                 resource="platform/keys/master",
                 details={"rewrapped": count},
             )

@@ -9,6 +9,7 @@ import typer
 from rich.panel import Panel
 
 from lab.authz import admin as policy_admin
+from lab.catalogue.actions import AuditAction
 from lab.cli.common import console, fail, handles_errors, open_lab
 from lab.errors import ConfigurationError
 from lab.identity.models import User
@@ -58,7 +59,7 @@ def init(
         lab.auditor.record(
             session,
             actor="system:init",
-            action="lab.init",
+            action=AuditAction.LAB_INIT,
             resource="platform/lab",
             details={"admin": admin, "seed_rules": added, "token_id": issued.token.id},
         )

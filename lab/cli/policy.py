@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from lab.actions.policy import change_assignment, change_rule
+from lab.actions.policy import apply_assignment_change, apply_rule_change
 from lab.authz import admin as policy_admin
 from lab.authz.chokepoint import PLATFORM
 from lab.authz.request import AccessRequest
@@ -33,8 +33,7 @@ def _rule_change(role: str, tenant: str, obj: str, action: str, deny: bool, add:
     with open_lab() as lab:
         actor = authorize(lab, "create" if add else "delete", "policy/rules")
         rule = policy_admin.Rule(role, tenant, obj, action, "deny" if deny else "allow")
-        with lab.transaction() as session:
-            change = change_rule(lab, session, actor, rule, add=add)
+        change = apply_rule_change(lab, actor, rule, add=add)
         console.print(f"policy version {change.version}: {change.op} {rule}")
 
 
@@ -67,8 +66,7 @@ def remove(
 def _assignment_change(subject: str, role: str, tenant: str, add: bool) -> None:
     with open_lab() as lab:
         actor = authorize(lab, "create" if add else "delete", "policy/assignments", tenant=tenant)
-        with lab.transaction() as session:
-            change = change_assignment(lab, session, actor, subject, role, tenant, add=add)
+        change = apply_assignment_change(lab, actor, subject, role, tenant, add=add)
         console.print(
             f"policy version {change.version}: {change.op} {role} to {subject} in {tenant}"
         )

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lab.actions import Actor
+from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.db.base import utcnow
 from lab.errors import NotFound
@@ -54,7 +55,7 @@ def write_dataset(
         lab.auditor.change(
             session,
             actor,
-            "dataset.write",
+            AuditAction.DATASET_WRITE,
             f"{zone}/datasets/{name}/versions/{info.version}",
             tenant=tenant,
             zone=zone,
@@ -112,7 +113,7 @@ def change_hold(
     lab.auditor.change(
         session,
         actor,
-        "hold.place" if held else "hold.release",
+        AuditAction.HOLD_PLACE if held else AuditAction.HOLD_RELEASE,
         f"{info.zone}/datasets/{info.name}/versions/{info.version}",
         tenant=info.tenant,
         zone=info.zone,

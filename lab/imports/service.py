@@ -3,6 +3,12 @@
 An import is a work item like a job. Its upload waits in the item's private workspace,
 which is destroyed when the import ends, however it ends; a failed import writes no
 dataset version (the storage commits a version only once completely written).
+
+`submit_import`, `list_imports` and `show_import` are the one front door of each action
+for the API and the CLI: each passes the chokepoint first, then looks items up by id,
+tenant, kind and zone, so an allowance in one zone never shows an item of another (the
+CLI's copies once listed every zone after authorizing the sandbox, and read an import
+before authorizing it).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from connectors.sources import open_source
 from connectors.spec import ImportSpec
 from lab.actions import Actor
 from lab.authz.chokepoint import Principal
+from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
 from lab.datasets.service import write_dataset
 from lab.errors import InvalidInput
@@ -28,13 +35,16 @@ from lab.imports.keys import pseudonym_key, surrogate_key
 from lab.storage import VersionInfo
 from lab.storage.layout import check_dataset_name
 from lab.work.models import WorkItem
-from lab.work.queue import submit
+from lab.work.queue import get_item, list_items, submit
+from lab.work.statuses import WorkStatus
 from lab.work.worker import Outcome, WorkContext, WorkFailed
 from lab.zones.registry import rules_at
 
 FILE_KINDS = frozenset({"csv", "parquet", "jsonl"})
 API_KINDS = FILE_KINDS | {"synthetic"}
 UPLOAD_DIR = "upload"
+KIND = "import"
+MAX_SPEC_BYTES = 256 * 1024
 
 
 def parse_import_spec(text: str) -> ImportSpec:
@@ -58,8 +68,84 @@ def submit_import(
     upload: tuple[str, BinaryIO] | None = None,
     local_files: bool = False,
 ) -> WorkItem:
-    """Queue an import. Through the API, file sources come only as uploads (a path on the
-    lab's machine is refused) and SQL sources not at all; the local CLI may name files."""
+    """Queue an import, if the principal may import into the zone's datasets."""
+    lab.chokepoint.authorize_named(
+        principal,
+        AccessAction.IMPORT,
+        "datasets",
+        tenant=tenant,
+        zone=zone,
+        request_id=actor.request_id,
+    )
+    return queue_import(
+        lab,
+        principal,
+        actor,
+        tenant=tenant,
+        zone=zone,
+        name=name,
+        spec_text=spec_text,
+        upload=upload,
+        local_files=local_files,
+    )
+
+
+def list_imports(
+    lab: Lab, principal: Principal, *, tenant: str, zone: str, request_id: str | None = None
+) -> list[WorkItem]:
+    """The tenant's imports into `zone`, newest first; never another zone's."""
+    lab.chokepoint.authorize_named(
+        principal,
+        AccessAction.READ,
+        "imports",
+        tenant=tenant,
+        zone=zone,
+        request_id=request_id,
+    )
+    with lab.read() as session:
+        return list_items(session, tenant=tenant, kind=KIND, zone=zone)
+
+
+def show_import(
+    lab: Lab,
+    principal: Principal,
+    import_id: str,
+    *,
+    tenant: str,
+    zone: str,
+    request_id: str | None = None,
+) -> WorkItem:
+    """One import with its report: authorized for its zone before anything is read."""
+    lab.chokepoint.authorize_named(
+        principal,
+        AccessAction.READ,
+        f"imports/{import_id}",
+        tenant=tenant,
+        zone=zone,
+        request_id=request_id,
+    )
+    with lab.read() as session:
+        return get_item(session, import_id, tenant=tenant, kind=KIND, zone=zone)
+
+
+def queue_import(
+    lab: Lab,
+    principal: Principal,
+    actor: Actor,
+    *,
+    tenant: str,
+    zone: str,
+    name: str,
+    spec_text: str,
+    upload: tuple[str, BinaryIO] | None = None,
+    local_files: bool = False,
+) -> WorkItem:
+    """Queue an import for a caller already allowed to (`submit_import` checks that).
+
+    Through the API, file sources come only as uploads (a path on the lab's machine is
+    refused) and SQL sources not at all; the local CLI may name files."""
+    if len(spec_text) > MAX_SPEC_BYTES:
+        raise InvalidInput("the import spec is larger than 256 KiB", field="spec")
     spec = parse_import_spec(spec_text)
     check_dataset_name(name)
     kind = spec.source.kind
@@ -75,7 +161,7 @@ def submit_import(
     with lab.transaction() as session:
         item = submit(
             session,
-            kind="import",
+            kind=KIND,
             tenant=tenant,
             zone=zone,
             name=name,
@@ -97,7 +183,7 @@ def submit_import(
         lab.auditor.change(
             session,
             actor,
-            "import.submit",
+            AuditAction.IMPORT_SUBMIT,
             f"{zone}/imports/{item.id}",
             tenant=tenant,
             zone=zone,
@@ -202,7 +288,7 @@ def execute_import(
         lab.auditor.change(
             session,
             Actor(item.submitter),
-            "import.finish",
+            AuditAction.IMPORT_FINISH,
             f"{item.zone}/datasets/{item.name}/versions/{info.version}",
             tenant=item.tenant,
             zone=item.zone,
@@ -240,12 +326,14 @@ def run_import_item(
         if on_rows is not None:
             on_rows(rows)
         if ctx.cancelled():
-            raise WorkFailed("cancelled", f"cancelled after {rows} rows; nothing was written")
+            raise WorkFailed(
+                WorkStatus.CANCELLED, f"cancelled after {rows} rows; nothing was written"
+            )
 
     try:
         result = execute_import(lab, ctx.item, ctx.workspace, progress)
     except ConnectorError as exc:
-        raise WorkFailed("invalid-input", exc.message) from None
+        raise WorkFailed(WorkStatus.INVALID_INPUT, exc.message) from None
     report = result["report"]
     message = f"{report['rows_in']} rows read, {report['rows_out']} written"
-    return Outcome("succeeded", message, result)
+    return Outcome(WorkStatus.SUCCEEDED, message, result)

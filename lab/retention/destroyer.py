@@ -88,6 +88,18 @@ def _held_and_due(lab: Lab, now: datetime) -> list[tuple[str, str, str, str]]:
         return [tuple(row) for row in session.execute(query)]  # type: ignore[misc]
 
 
+def _place_of(lab: Lab, version_id: str) -> tuple[str | None, str | None, str]:
+    """The tenant, zone and dataset name of a version, for its audit event."""
+    query = (
+        sa.select(Dataset.tenant, Dataset.zone, Dataset.name)
+        .join(DatasetVersion, DatasetVersion.dataset_id == Dataset.id)
+        .where(DatasetVersion.id == version_id)
+    )
+    with lab.read() as session:
+        row = session.execute(query).first()
+    return (row[0], row[1], row[2]) if row is not None else (None, None, "")
+
+
 class Destroyer:
     """One scheduler's view: what is due, what is held, and what it already reported."""
 
@@ -100,28 +112,9 @@ class Destroyer:
     def run_once(self, now: datetime | None = None) -> RunReport:
         """Destroy everything due; audit held items once and failures every time."""
         moment = now or utcnow()
-        report = RunReport()
         with self.lab.read() as session:
             due = due_for_destruction(session, moment)
-        for version_id in due:
-            try:
-                done = destroy_version_now(
-                    self.lab,
-                    version_id,
-                    actor=self.ACTOR,
-                    why="retention period over",
-                    rule="zone retention or requested destroy-at",
-                )
-            except Conflict as exc:  # held or being written since it was listed
-                report.failed[version_id] = exc.message
-                continue
-            except Exception as exc:
-                log.exception("destroying dataset version %s failed", version_id)
-                report.failed[version_id] = type(exc).__name__
-                self._audit(FAILED, version_id, {"error": type(exc).__name__})
-                continue
-            if done is not None:
-                report.destroyed.append(version_id)
+        report = self.destroy(due)
         _free_blocks(self.lab)  # finishes any emptying a crash interrupted
         for version_id, tenant, zone, name in _held_and_due(self.lab, moment):
             report.held.append(version_id)
@@ -134,6 +127,37 @@ class Destroyer:
                     tenant=tenant,
                     zone=zone,
                 )
+        return report
+
+    def destroy(self, version_ids: list[str]) -> RunReport:
+        """Destroy versions listed as due. Between the listing and the destruction a hold
+        may be placed, or a write begun: that refusal (`Conflict`) is a skipped destruction,
+        audited as one, for a skipped destruction that leaves no trace cannot be told from
+        one that was never tried."""
+        report = RunReport()
+        for version_id in version_ids:
+            try:
+                done = destroy_version_now(
+                    self.lab,
+                    version_id,
+                    actor=self.ACTOR,
+                    why="retention period over",
+                    rule="zone retention or requested destroy-at",
+                )
+            except Conflict as exc:  # held or being written since it was listed
+                report.failed[version_id] = exc.message
+                self._reported_holds.add(version_id)  # the hold, if it is one, is told here
+                tenant, zone, name = _place_of(self.lab, version_id)
+                details = {"why": exc.message, "dataset": name}
+                self._audit(SKIPPED, version_id, details, tenant=tenant, zone=zone)
+                continue
+            except Exception as exc:
+                log.exception("destroying dataset version %s failed", version_id)
+                report.failed[version_id] = type(exc).__name__
+                self._audit(FAILED, version_id, {"error": type(exc).__name__})
+                continue
+            if done is not None:
+                report.destroyed.append(version_id)
         return report
 
     def _audit(

@@ -15,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from audit import Event
 from lab.auditing import Auditor
+from lab.catalogue.actions import AuditAction
 from lab.storage import DestructionResult
 
-RECEIPT = "destruction.receipt"
-SKIPPED = "destruction.skipped"
-FAILED = "destruction.failed"
-SUMMARY = "destruction.summary"
+RECEIPT = AuditAction.DESTRUCTION_RECEIPT
+SKIPPED = AuditAction.DESTRUCTION_SKIPPED
+FAILED = AuditAction.DESTRUCTION_FAILED
+SUMMARY = AuditAction.DESTRUCTION_SUMMARY
 LISTED_FILES = 40
 
 

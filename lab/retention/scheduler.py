@@ -12,6 +12,7 @@ from datetime import datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.db.base import utcnow
 from lab.retention.destroyer import Destroyer, RunReport
@@ -38,7 +39,7 @@ class Housekeeper:
                     self.lab.auditor.record(
                         session,
                         actor=Destroyer.ACTOR,
-                        action="scheduler.run",
+                        action=AuditAction.SCHEDULER_RUN,
                         resource="platform/scheduler",
                         outcome="error",
                         details={"job": JOB_ID, "error": type(exc).__name__},

@@ -1,5 +1,9 @@
-"""Submitting a job: the spec is checked against the zone, its inputs authorized for the
-submitter, its code bundle kept with the queued item."""
+"""Queueing a job: the spec is checked against the zone, its inputs authorized for the
+submitter, its code bundle kept with the queued item.
+
+The caller was already allowed to submit in the zone: `lab.runs.service.submit_job`, the
+one front door for the API and the CLI, passes the chokepoint first and then comes here.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from jobs.errors import SpecInvalid
 from jobs.spec import JobSpec, check_against
 from lab.actions import Actor
 from lab.authz.chokepoint import Principal
+from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.errors import InvalidInput
 from lab.runs.inputs import resolve_inputs
@@ -26,7 +31,7 @@ def parse_spec(text: str) -> JobSpec:
         raise InvalidInput(exc.message, field="spec") from None
 
 
-def submit_job(
+def queue_job(
     lab: Lab,
     principal: Principal,
     actor: Actor,
@@ -72,7 +77,7 @@ def submit_job(
         lab.auditor.change(
             session,
             actor,
-            "job.submit",
+            AuditAction.JOB_SUBMIT,
             f"{zone}/jobs/{item.id}",
             tenant=tenant,
             zone=zone,

@@ -9,12 +9,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lab.db.base import Base, UTCDateTime, utcnow
+from lab.work.statuses import WorkState
 
-QUEUED: Final = "queued"
-RUNNING: Final = "running"
-SUCCEEDED: Final = "succeeded"
-FAILED: Final = "failed"
-CANCELLED: Final = "cancelled"
+# Plain strings (the database columns hold these), named by the catalogue `WorkState`.
+QUEUED: Final = WorkState.QUEUED.value
+RUNNING: Final = WorkState.RUNNING.value
+SUCCEEDED: Final = WorkState.SUCCEEDED.value
+FAILED: Final = WorkState.FAILED.value
+CANCELLED: Final = WorkState.CANCELLED.value
 STATES: Final = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 ENDED: Final = frozenset({SUCCEEDED, FAILED, CANCELLED})
 

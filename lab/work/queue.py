@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lab.db.base import utcnow
 from lab.errors import Conflict, NotFound
 from lab.work.models import CANCELLED, ENDED, FAILED, QUEUED, RUNNING, WorkItem
+from lab.work.statuses import WorkStatus
 
 
 def submit(
@@ -36,7 +37,7 @@ def submit(
         spec=spec,
         result={},
         state=QUEUED,
-        status="queued",
+        status=WorkStatus.QUEUED.value,
         created_at=utcnow(),
     )
     session.add(item)
@@ -61,11 +62,21 @@ def get_item(
 
 
 def list_items(
-    session: Session, *, tenant: str, kind: str | None = None, limit: int = 100
+    session: Session,
+    *,
+    tenant: str,
+    kind: str | None = None,
+    zone: str | None = None,
+    limit: int = 100,
 ) -> list[WorkItem]:
+    """The tenant's newest items (of that kind and zone, where given). The zone is a
+    condition of the query, not a filter after it: the newest 100 of every zone could
+    otherwise hide all of one zone's items."""
     query = sa.select(WorkItem).where(WorkItem.tenant == tenant)
     if kind is not None:
         query = query.where(WorkItem.kind == kind)
+    if zone is not None:
+        query = query.where(WorkItem.zone == zone)
     return list(session.scalars(query.order_by(WorkItem.created_at.desc()).limit(limit)))
 
 
@@ -93,7 +104,7 @@ def claim(
             return None
         now = utcnow()
         candidate.state = RUNNING
-        candidate.status = "running"
+        candidate.status = WorkStatus.RUNNING.value
         candidate.worker = worker
         candidate.attempts += 1
         candidate.started_at = now
@@ -146,7 +157,7 @@ def finish(
     if item is None or item.worker != worker or item.state != RUNNING:
         return False
     if item.cancel_requested and state == FAILED:
-        state, status = CANCELLED, "cancelled"
+        state, status = CANCELLED, WorkStatus.CANCELLED.value
     item.state = state
     item.status = status[:60]
     item.message = message[:2000]
@@ -157,14 +168,18 @@ def finish(
     return True
 
 
-def cancel(session: Session, item_id: str, *, tenant: str) -> WorkItem:
-    """Cancel a queued item at once; ask a running one to stop (its worker sees it)."""
-    item = get_item(session, item_id, tenant=tenant)
+def cancel(session: Session, item_id: str, *, tenant: str, kind: str, zone: str) -> WorkItem:
+    """Cancel a queued item at once; ask a running one to stop (its worker sees it).
+
+    Tenant, kind and zone are all required: the caller was authorized for one zone and one
+    kind of thing, and an item of another zone or kind must be as absent as a missing one
+    (a sandbox engineer naming a production job's id finds nothing to cancel)."""
+    item = get_item(session, item_id, tenant=tenant, kind=kind, zone=zone)
     if item.state in ENDED:
-        raise Conflict(f"work item {item_id!r} already {item.state}")
+        raise Conflict(f"{kind} {item_id!r} already {item.state}")
     item.cancel_requested = True
     if item.state == QUEUED:
-        item.state, item.status, item.finished_at = CANCELLED, "cancelled", utcnow()
+        item.state, item.status, item.finished_at = CANCELLED, WorkStatus.CANCELLED.value, utcnow()
     session.flush()
     return item
 
@@ -184,9 +199,9 @@ def expire_leases(
     for item in stale:
         lost = f"worker {item.worker} stopped heartbeating; lease expired"
         if requeue and item.attempts < max_attempts:
-            item.state, item.status, item.message = QUEUED, "requeued", lost
+            item.state, item.status, item.message = QUEUED, WorkStatus.REQUEUED.value, lost
         else:
-            item.state, item.status, item.message = FAILED, "lease-expired", lost
+            item.state, item.status, item.message = FAILED, WorkStatus.LEASE_EXPIRED.value, lost
             item.finished_at = moment
         item.worker, item.lease_until = None, None
     session.flush()

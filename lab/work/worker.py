@@ -19,10 +19,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from connectors.errors import ConnectorError
+from jobs.errors import JobError
+from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.errors import LabError
 from lab.work.models import FAILED, SUCCEEDED, WorkItem
 from lab.work.queue import claim, expire_leases, finish, heartbeat
+from lab.work.statuses import WorkStatus
 
 log = logging.getLogger("lab.worker")
 
@@ -64,11 +68,16 @@ class WorkContext:
 Handler = Callable[[Lab, WorkContext], Outcome]
 
 
+# Errors whose `message` is written to be shown to the one who submitted the work. Only
+# the lab's own hierarchies qualify: a third-party exception may also carry a `message`
+# (a database driver's, say), and it can hold rows, paths or connection strings.
+SHOWABLE: tuple[type[Exception], ...] = (LabError, JobError, ConnectorError)
+
+
 def safe_message(exc: BaseException) -> str:
     """What a submitter may read about a failure: our own errors' messages, else the type."""
-    message = getattr(exc, "message", None)
-    if isinstance(exc, LabError) or isinstance(message, str):
-        return str(message or exc)
+    if isinstance(exc, SHOWABLE):
+        return str(getattr(exc, "message", "") or exc)
     return f"internal error ({type(exc).__name__}); an admin can find it in the worker log"
 
 
@@ -121,7 +130,7 @@ class Worker:
             expired = expire_leases(session, requeue=self.lab.settings.requeue_expired_work)
             for item in expired:
                 destroy_workspace(workspace_root(self.lab) / item.id)
-                self._audit(session, item, "work.lease_expired", item.state, item.message)
+                self._audit(session, item, AuditAction.WORK_LEASE_EXPIRED, item.state, item.message)
 
     def _run(self, item: WorkItem) -> None:
         workspace = workspace_root(self.lab) / item.id
@@ -130,7 +139,7 @@ class Worker:
         beating = threading.Event()
         beat = threading.Thread(target=self._beat, args=(context, beating), daemon=True)
         beat.start()
-        state, outcome = FAILED, Outcome("error", "")
+        state, outcome = FAILED, Outcome(WorkStatus.ERROR, "")
         try:
             outcome = self.handlers[item.kind](self.lab, context)
             state = SUCCEEDED
@@ -138,7 +147,7 @@ class Worker:
             outcome = Outcome(exc.status, exc.message, exc.result)
         except Exception as exc:
             log.exception("work item %s failed", item.id)
-            outcome = Outcome("error", safe_message(exc))
+            outcome = Outcome(WorkStatus.ERROR, safe_message(exc))
         finally:
             beating.set()
             beat.join(5)
@@ -154,7 +163,7 @@ class Worker:
                 result=outcome.result,
             )
             if owned:
-                self._audit(session, item, "work.finish", state, outcome.status)
+                self._audit(session, item, AuditAction.WORK_FINISH, state, outcome.status)
 
     def _beat(self, context: WorkContext, stop: threading.Event) -> None:
         interval = max(self.lease.total_seconds() / 3, 0.05)

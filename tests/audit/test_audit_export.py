@@ -7,12 +7,12 @@ import io
 import json
 from pathlib import Path
 
-from audit_helpers import KEY, draft, fill, make_log
 from sqlalchemy.engine import Engine
 
 from audit import Checkpoint, read_jsonl, verify_events, write_csv, write_jsonl
 from audit.canonical import canonical_json
 from audit.export import CSV_COLUMNS
+from tests.audit.audit_helpers import KEY, draft, fill, make_log
 
 
 def test_jsonl_round_trip_and_offline_verification(db_engine: Engine, tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from audit_helpers import KEY, START, draft
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit import Checkpoint, Event, EventDraft, key_id_of
@@ -21,6 +20,7 @@ from audit.canonical import (
     hash_row,
     parse_time,
 )
+from tests.audit.audit_helpers import KEY, START, draft
 
 
 @pytest.mark.parametrize(

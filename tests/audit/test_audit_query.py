@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from audit_helpers import START, StepClock, draft, make_log
 from sqlalchemy.engine import Engine
 
 from audit import AuditLog, Event, EventFilter
+from tests.audit.audit_helpers import START, StepClock, draft, make_log
 
 # (tenant, actor, action, decision) of events 1..10; the clock steps one second per reading.
 SPEC = [

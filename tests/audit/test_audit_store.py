@@ -8,12 +8,12 @@ from itertools import pairwise
 
 import pytest
 import sqlalchemy as sa
-from audit_helpers import KEY, StepClock, append_worker, draft, fill, make_log, rows
 from sqlalchemy.engine import Engine
 
 from audit import GENESIS_HASH, AuditLog, Event, EventFilter, verify
 from audit.canonical import hash_row
 from audit.schema import events_table
+from tests.audit.audit_helpers import KEY, StepClock, append_worker, draft, fill, make_log, rows
 
 
 def test_empty_log(db_engine: Engine) -> None:

@@ -10,7 +10,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from audit_helpers import (
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy.engine import Connection, Engine
+
+from audit import Checkpoint, verify
+from audit.schema import checkpoints_table
+from tests.audit.audit_helpers import (
     KEY,
     delete_checkpoints,
     delete_events,
@@ -26,11 +31,6 @@ from audit_helpers import (
     shift_seqs,
     swap_contents,
 )
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy.engine import Connection, Engine
-
-from audit import Checkpoint, verify
-from audit.schema import checkpoints_table
 
 Tamper = Callable[[Connection], None]
 

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from lab.api.deps import Access, db, get_lab, require
+from lab.api.deps import Access, Caller, db, get_lab, require, service_authorizes
 from lab.context import Lab
 from lab.errors import NotFound
-from lab.runs.logs import read_job_log
-from lab.runs.submit import submit_job
+from lab.runs.service import cancel_job, job_log, job_status, list_jobs, submit_job
+from lab.runs.submit import MAX_BUNDLE_BYTES
 from lab.work.models import WorkItem
-from lab.work.queue import cancel, get_item, list_items
+from lab.work.queue import get_item
 
 router = APIRouter(prefix="/v1/tenants/{tenant}/zones/{zone}/jobs", tags=["jobs"])
 MAX_SPEC_BYTES = 256 * 1024
@@ -60,6 +60,7 @@ class JobOut(BaseModel):
 
 
 def _job(session: Session, tenant: str, zone: str, job_id: str) -> WorkItem:
+    """For the outputs route, which reads through the release service once that lands."""
     return get_item(session, job_id, tenant=tenant, kind="job", zone=zone)
 
 
@@ -69,15 +70,16 @@ async def jobs_submit(
     zone: str,
     spec: UploadFile = File(description="The job spec (YAML or JSON)."),
     bundle: UploadFile | None = File(None, description="Code bundle (zip) for python/spark."),
-    access: Access = require("submit", "jobs", zone="{zone}", tenant="path"),
+    caller: Caller = service_authorizes("submit", "jobs", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> JobOut:
     text = (await spec.read(MAX_SPEC_BYTES + 1)).decode("utf-8", errors="replace")
-    code = await bundle.read() if bundle is not None else None
+    # One byte over the cap is enough for the service to refuse it; never read more.
+    code = await bundle.read(MAX_BUNDLE_BYTES + 1) if bundle is not None else None
     item = submit_job(
         lab,
-        access.principal,
-        access.as_actor(),
+        caller.principal,
+        caller.as_actor(),
         tenant=tenant,
         zone=zone,
         spec_text=text,
@@ -90,11 +92,11 @@ async def jobs_submit(
 def jobs_list(
     tenant: str,
     zone: str,
-    access: Access = require("read", "jobs", zone="{zone}", tenant="path"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "jobs", zone="{zone}", tenant="path"),
+    lab: Lab = Depends(get_lab),
 ) -> list[JobOut]:
-    items = list_items(session, tenant=tenant, kind="job")
-    return [JobOut.of(i) for i in items if i.zone == zone]
+    items = list_jobs(lab, caller.principal, tenant=tenant, zone=zone, request_id=caller.request_id)
+    return [JobOut.of(i) for i in items]
 
 
 @router.get("/{job_id}", response_model=JobOut)
@@ -102,10 +104,13 @@ def jobs_status(
     tenant: str,
     zone: str,
     job_id: str,
-    access: Access = require("read", "jobs/{job_id}", zone="{zone}", tenant="path"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "jobs/{job_id}", zone="{zone}", tenant="path"),
+    lab: Lab = Depends(get_lab),
 ) -> JobOut:
-    return JobOut.of(_job(session, tenant, zone, job_id))
+    item = job_status(
+        lab, caller.principal, job_id, tenant=tenant, zone=zone, request_id=caller.request_id
+    )
+    return JobOut.of(item)
 
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
@@ -113,21 +118,10 @@ def jobs_cancel(
     tenant: str,
     zone: str,
     job_id: str,
-    access: Access = require("submit", "jobs/{job_id}", zone="{zone}", tenant="path"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("cancel", "jobs/{job_id}", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> JobOut:
-    _job(session, tenant, zone, job_id)
-    item = cancel(session, job_id, tenant=tenant)
-    lab.auditor.change(
-        session,
-        access.as_actor(),
-        "job.cancel",
-        f"{zone}/jobs/{job_id}",
-        tenant=tenant,
-        zone=zone,
-        details={"job": job_id},
-    )
+    item = cancel_job(lab, caller.principal, caller.as_actor(), job_id, tenant=tenant, zone=zone)
     return JobOut.of(item)
 
 
@@ -136,13 +130,14 @@ def jobs_logs(
     tenant: str,
     zone: str,
     job_id: str,
-    access: Access = require("read", "jobs/{job_id}/logs", zone="{zone}", tenant="path"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "jobs/{job_id}/logs", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:
     """The job's log (capped, secrets redacted). Production logs stay with the data owner."""
-    item = _job(session, tenant, zone, job_id)
-    return {"job": job_id, "log": read_job_log(lab, access.principal, item, access.request_id)}
+    text = job_log(
+        lab, caller.principal, job_id, tenant=tenant, zone=zone, request_id=caller.request_id
+    )
+    return {"job": job_id, "log": text}
 
 
 @router.get("/{job_id}/outputs/{output}")

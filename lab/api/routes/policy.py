@@ -1,8 +1,8 @@
 """Policy administration: rules, role assignments, their history, and a dry-run.
 
-Each change is versioned by `lab.authz.admin` and audited here in the same transaction.
-After the commit this process reloads at once; other processes within
-`policy_refresh_seconds`.
+Each change is versioned by `lab.authz.admin` and audited by `lab.actions.policy` in a
+transaction of its own; after the commit this process reloads at once, other processes
+within `policy_refresh_seconds`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from lab.actions.policy import change_assignment, change_rule
+from lab.actions.policy import apply_assignment_change, apply_rule_change
 from lab.api.deps import Access, db, get_lab, require
 from lab.authz import admin as policy_admin
 from lab.authz.chokepoint import PLATFORM
@@ -69,9 +69,7 @@ class DryRunOut(BaseModel):
     policy_version: int
 
 
-def _committed(lab: Lab, session: Session, change: policy_admin.PolicyChange) -> ChangeOut:
-    session.commit()
-    lab.policy.refresh(force=True)
+def _out(change: policy_admin.PolicyChange) -> ChangeOut:
     return ChangeOut(**change.__dict__)
 
 
@@ -88,22 +86,18 @@ def rules_list(
 def rules_add(
     body: RuleBody,
     access: Access = require("create", "policy/rules"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> ChangeOut:
-    change = change_rule(lab, session, access.as_actor(), body.rule(), add=True)
-    return _committed(lab, session, change)
+    return _out(apply_rule_change(lab, access.as_actor(), body.rule(), add=True))
 
 
 @router.delete("/policy/rules", response_model=ChangeOut)
 def rules_remove(
     body: RuleBody,
     access: Access = require("delete", "policy/rules"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> ChangeOut:
-    change = change_rule(lab, session, access.as_actor(), body.rule(), add=False)
-    return _committed(lab, session, change)
+    return _out(apply_rule_change(lab, access.as_actor(), body.rule(), add=False))
 
 
 @router.get("/policy/assignments", response_model=list[AssignmentOut])
@@ -116,13 +110,11 @@ def assignments_list(
     return [AssignmentOut(**a.__dict__) for a in found]
 
 
-def _assign(
-    lab: Lab, session: Session, access: Access, body: AssignmentBody, tenant: str, add: bool
-) -> ChangeOut:
-    change = change_assignment(
-        lab, session, access.as_actor(), body.subject, body.role, tenant, add=add
+def _assign(lab: Lab, access: Access, body: AssignmentBody, tenant: str, add: bool) -> ChangeOut:
+    change = apply_assignment_change(
+        lab, access.as_actor(), body.subject, body.role, tenant, add=add
     )
-    return _committed(lab, session, change)
+    return _out(change)
 
 
 @router.get("/tenants/{tenant}/roles", response_model=list[AssignmentOut])
@@ -140,10 +132,9 @@ def tenant_roles_assign(
     tenant: str,
     body: AssignmentBody,
     access: Access = require("create", "policy/assignments", tenant="path"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> ChangeOut:
-    return _assign(lab, session, access, body, tenant, add=True)
+    return _assign(lab, access, body, tenant, add=True)
 
 
 @router.delete("/tenants/{tenant}/roles", response_model=ChangeOut)
@@ -151,30 +142,27 @@ def tenant_roles_unassign(
     tenant: str,
     body: AssignmentBody,
     access: Access = require("delete", "policy/assignments", tenant="path"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> ChangeOut:
-    return _assign(lab, session, access, body, tenant, add=False)
+    return _assign(lab, access, body, tenant, add=False)
 
 
 @router.post("/platform/roles", response_model=ChangeOut, status_code=201)
 def platform_roles_assign(
     body: AssignmentBody,
     access: Access = require("create", "policy/assignments"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> ChangeOut:
-    return _assign(lab, session, access, body, PLATFORM, add=True)
+    return _assign(lab, access, body, PLATFORM, add=True)
 
 
 @router.delete("/platform/roles", response_model=ChangeOut)
 def platform_roles_unassign(
     body: AssignmentBody,
     access: Access = require("delete", "policy/assignments"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> ChangeOut:
-    return _assign(lab, session, access, body, PLATFORM, add=False)
+    return _assign(lab, access, body, PLATFORM, add=False)
 
 
 @router.get("/policy/history", response_model=list[ChangeOut])

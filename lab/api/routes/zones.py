@@ -7,14 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session
 
-from lab.api.deps import Access, db, get_lab, require
+from lab.api.deps import Caller, get_lab, service_authorizes
 from lab.context import Lab
-from lab.errors import InvalidInput
 from lab.zones.models import ZoneVersion
-from lab.zones.registry import history, update_rules, version_at, zone_names
 from lab.zones.rules import ZoneRules
+from lab.zones.service import change_zone_rules, list_zones, zone_history, zone_rules
 
 router = APIRouter(prefix="/v1/zones", tags=["zones"])
 
@@ -48,49 +46,49 @@ class ZoneUpdate(BaseModel):
 
 @router.get("", response_model=list[ZoneVersionOut])
 def zones_list(
-    access: Access = require("read", "zones", tenant="self"), session: Session = Depends(db)
+    caller: Caller = service_authorizes("read", "zones", tenant="self"),
+    lab: Lab = Depends(get_lab),
 ) -> list[ZoneVersionOut]:
-    return [ZoneVersionOut.of(version_at(session, z)) for z in zone_names(session)]
+    rows = list_zones(lab, caller.principal, request_id=caller.request_id)
+    return [ZoneVersionOut.of(row) for row in rows]
 
 
 @router.get("/{zone}", response_model=ZoneVersionOut)
 def zones_get(
     zone: str,
     at: datetime | None = Query(None, description="The rules that held at this time (UTC)."),
-    access: Access = require("read", "zones/{zone}", tenant="self"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "zones/{zone}", tenant="self"),
+    lab: Lab = Depends(get_lab),
 ) -> ZoneVersionOut:
-    return ZoneVersionOut.of(version_at(session, zone, at))
+    row = zone_rules(lab, caller.principal, zone, at=at, request_id=caller.request_id)
+    return ZoneVersionOut.of(row)
 
 
 @router.get("/{zone}/history", response_model=list[ZoneVersionOut])
 def zones_history(
     zone: str,
-    access: Access = require("read", "zones/{zone}", tenant="self"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "zones/{zone}", tenant="self"),
+    lab: Lab = Depends(get_lab),
 ) -> list[ZoneVersionOut]:
-    return [ZoneVersionOut.of(v) for v in history(session, zone)]
+    rows = zone_history(lab, caller.principal, zone, request_id=caller.request_id)
+    return [ZoneVersionOut.of(v) for v in rows]
 
 
 @router.put("/{zone}", response_model=ZoneVersionOut)
 def zones_update(
     zone: str,
     body: ZoneUpdate,
-    access: Access = require("update", "zones/{zone}"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("update", "zones/{zone}"),
     lab: Lab = Depends(get_lab),
 ) -> ZoneVersionOut:
     """Replace a zone's rules (a new version; the old ones stay answerable by time)."""
-    if body.rules.name != zone:
-        raise InvalidInput(f"rules.name is {body.rules.name!r} but the path names {zone!r}")
-    row = update_rules(session, access.actor, body.rules, body.comment)
-    lab.auditor.record(
-        session,
-        actor=access.actor,
-        action="zone.rules.update",
-        resource=f"platform/zones/{zone}",
-        zone=zone,
-        request_id=access.request_id,
-        details={"version": row.version, "source": "api"},
+    row = change_zone_rules(
+        lab,
+        caller.principal,
+        caller.as_actor(),
+        zone,
+        body.rules,
+        comment=body.comment,
+        source="api",
     )
     return ZoneVersionOut.of(row)

@@ -72,6 +72,15 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
 }
 
+# Multipart routes: their form fields and files. Their services authorize before reading a
+# byte of the spec, so any content will do; without them the request would be a 422.
+JOBS = "/v1/tenants/{tenant}/zones/{zone}/jobs"
+IMPORTS = "/v1/tenants/{tenant}/zones/{zone}/imports"
+SAMPLE_FORMS: dict[tuple[str, str], tuple[dict[str, str], dict[str, tuple[str, bytes]]]] = {
+    ("POST", JOBS): ({}, {"spec": ("job.yaml", b"name: probe\n")}),
+    ("POST", IMPORTS): ({"dataset": "merchants"}, {"spec": ("import.yaml", b"source: {}\n")}),
+}
+
 # Routes whose tenant comes from the query string: asking with ?tenant=globex.
 QUERY_TENANT = frozenset({"/v1/audit/events", "/v1/audit/export", "/v1/receipts"})
 
@@ -85,6 +94,14 @@ class Call:
 
     def __str__(self) -> str:
         return f"{self.method} {self.template}"
+
+    def send(self, client: Any, headers: dict[str, str] | None = None) -> Any:
+        """Make the call: a JSON body, or the form of a multipart route."""
+        form = SAMPLE_FORMS.get((self.method, self.template))
+        if form is not None:
+            data, files = form
+            return client.request(self.method, self.url, data=data, files=files, headers=headers)
+        return client.request(self.method, self.url, json=self.body, headers=headers)
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:

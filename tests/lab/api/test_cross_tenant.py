@@ -37,9 +37,7 @@ def test_every_tenant_scoped_route_hides_the_other_tenant(world: World) -> None:
     for who in ("a-owner", "a-eng", "a-viewer"):
         for call in scoped:
             before = _deny_events(world, who, "globex")
-            response = world.client.request(
-                call.method, call.url, json=call.body, headers=world.headers(who)
-            )
+            response = call.send(world.client, world.headers(who))
             assert response.status_code == 404, f"{who} {call}: {response.status_code}"
             assert response.json()["error"]["message"] == "not found"
             assert _deny_events(world, who, "globex") == before + 1, f"{who} {call}"

@@ -49,7 +49,7 @@ def test_health_is_open_and_says_nothing_of_tenants(world: World) -> None:
 
 def test_every_route_refuses_a_request_without_token(world: World) -> None:
     for call in calls(world.client.app):  # type: ignore[arg-type]
-        response = world.client.request(call.method, call.url, json=call.body)
+        response = call.send(world.client)
         assert response.status_code == 401, str(call)
         assert response.json()["error"]["code"] == "unauthenticated"
         assert response.headers["www-authenticate"] == "Bearer"
@@ -71,9 +71,7 @@ def test_a_user_without_roles_is_denied_everywhere_and_each_denial_audited(
     world.user("nobody")  # platform user, no role at all
     for call in calls(world.client.app):  # type: ignore[arg-type]
         denied_before = _count_events(world, actor="nobody", decision="deny")
-        response = world.client.request(
-            call.method, call.url, json=call.body, headers=world.headers("nobody")
-        )
+        response = call.send(world.client, world.headers("nobody"))
         assert response.status_code in (403, 404), f"{call}: {response.status_code}"
         assert _count_events(world, actor="nobody", decision="deny") == denied_before + 1
 

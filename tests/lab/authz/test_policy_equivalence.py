@@ -54,7 +54,7 @@ PATTERNS = [
     "sandbox/ds-*",
     "sandbox/|x",
 ]
-ACTIONS = ["read", "create", "update", "delete", "submit", "approve", "export"]
+ACTIONS = ["read", "create", "update", "delete", "submit", "cancel", "approve", "export"]
 ZONES = ["sandbox", "production", "platform", "sandboxes", "sandbox\n", "x", "x\n"]
 RESOURCES = [
     "",

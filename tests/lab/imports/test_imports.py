@@ -197,7 +197,7 @@ def test_a_cancelled_import_stops_and_leaves_no_dataset(world: World) -> None:
             break
         time.sleep(0.05)
     with world.lab.transaction() as session:
-        cancel(session, import_id, tenant="acme")
+        cancel(session, import_id, tenant="acme", kind="import", zone="sandbox")
     thread.join(120)
     record = world.get("a-eng", f"{imports_url()}/{import_id}").json()
     assert record["state"] == "cancelled", record

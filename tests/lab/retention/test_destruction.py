@@ -12,6 +12,7 @@ from lab.db.base import utcnow
 from lab.errors import InvalidInput
 from lab.retention.destroyer import Destroyer
 from lab.retention.scheduler import Housekeeper
+from lab.storage import due_for_destruction
 from lab.storage.models import DESTROYED, DatasetVersion
 from tests.lab.factories import World, make_lab
 from tests.lab.retention.helpers import (
@@ -71,6 +72,26 @@ def test_a_legal_hold_skips_destruction_audits_it_once_and_release_lets_it_go(
     report = keeper.run_once(now=utcnow() + LATER)
     assert report is not None and report.destroyed == [info.id]
     assert [e["action"] for e in events(world.lab, "hold.place")] == ["hold.place"]
+
+
+def test_a_hold_placed_after_the_listing_is_a_skipped_destruction_audited_once(
+    world: World,
+) -> None:
+    info = write_sample(world.lab, destroy_at=utcnow() + timedelta(hours=1))
+    destroyer = Destroyer(world.lab)
+    with world.lab.read() as session:
+        due = due_for_destruction(session, utcnow() + LATER)
+    assert due == [info.id]
+    url = f"/v1/tenants/acme/zones/sandbox/datasets/merchants/versions/{info.version}/hold"
+    assert world.call("PUT", "carol", url, json={"reason": "case 8"}).status_code == 200
+    report = destroyer.destroy(due)  # the hold came between the listing and the destruction
+    assert report.destroyed == [] and "legal hold" in report.failed[info.id]
+    [skipped] = events(world.lab, "destruction.skipped")
+    assert skipped["tenant"] == "acme" and skipped["zone"] == "sandbox"
+    assert skipped["outcome"] == "skipped" and "legal hold" in skipped["details"]
+    assert all(p.exists() for p in files_of(world.lab, info))
+    assert destroyer.run_once(now=utcnow() + LATER).held == [info.id]
+    assert len(events(world.lab, "destruction.skipped")) == 1
 
 
 def test_two_schedulers_destroy_each_item_once(world: World) -> None:

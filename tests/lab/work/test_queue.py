@@ -86,7 +86,7 @@ def test_a_killed_worker_leaves_its_item_failed_once_the_lease_expires(world: Wo
 def test_cancel_a_queued_item_and_a_running_one(world: World) -> None:
     queued, running = enqueue(world, "hang", 2)
     with world.lab.transaction() as session:
-        cancel(session, queued, tenant="acme")
+        cancel(session, queued, tenant="acme", kind="hang", zone="sandbox")
     assert state_of(world, queued)[0] == CANCELLED
     worker = Worker(world.lab, HANDLERS, lease=timedelta(seconds=0.3))
     thread = threading.Thread(target=worker.run_once)
@@ -95,7 +95,7 @@ def test_cancel_a_queued_item_and_a_running_one(world: World) -> None:
     while state_of(world, running)[0] != RUNNING and time.monotonic() < deadline:
         time.sleep(0.05)
     with world.lab.transaction() as session:
-        cancel(session, running, tenant="acme")
+        cancel(session, running, tenant="acme", kind="hang", zone="sandbox")
     thread.join(30)
     assert state_of(world, running)[:2] == (CANCELLED, "cancelled")
 

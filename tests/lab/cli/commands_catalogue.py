@@ -1,0 +1,134 @@
+"""Every `lab` command with sample arguments, used to walk the whole CLI in tests.
+
+The mirror of `tests/lab/api/routes_catalogue.py`. The commands are enumerated from typer
+itself (the click group typer builds), so a new command without an entry here fails
+`test_every_command_is_walked_or_excused`: nobody can add a command that skips the walk.
+
+Each probe names, besides its arguments, the object the chokepoint must be asked about
+(`<zone>/<resource>`, exactly as the audit event records it) and how far the command
+reaches:
+
+- `platform`: things of no tenant (the tenant list, the whole policy, the audit chain);
+- `tenant`: a tenant's things outside the zones (its users, tokens, roles, audit events);
+- `zone`: a tenant's things inside a zone (datasets, imports, jobs).
+
+Templates name `{tenant}`, `{zone}`, `{job}`, `{import}`, `{user}`, `{spec}`, `{zonefile}`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import typer
+
+Reach = Literal["platform", "tenant", "zone"]
+TENANT_REACH: frozenset[Reach] = frozenset({"tenant", "zone"})
+
+
+@dataclass(frozen=True)
+class Probe:
+    args: tuple[str, ...]
+    resource: str  # the audited object, `<zone>/<resource>`
+    reach: Reach
+
+    def argv(self, path: tuple[str, ...], values: dict[str, str]) -> list[str]:
+        return [*path, *(a.format(**values) for a in self.args)]
+
+    def expected(self, values: dict[str, str]) -> str:
+        return self.resource.format(**values)
+
+
+T, Z = ("--tenant", "{tenant}"), ("--zone", "{zone}")
+VERSION = ("merchants", "1")
+
+PROBES: dict[tuple[str, ...], Probe] = {
+    # identity
+    ("tenants", "create"): Probe(("newco", "--name", "New Co"), "platform/tenants", "platform"),
+    ("tenants", "list"): Probe((), "platform/tenants", "platform"),
+    ("tenants", "offboard"): Probe(("{tenant}", "--yes"), "platform/tenants/{tenant}", "tenant"),
+    ("users", "create"): Probe(("newbie", *T, "--role", "viewer"), "platform/users", "tenant"),
+    ("users", "list"): Probe(T, "platform/users", "tenant"),
+    ("users", "disable"): Probe(("{user}",), "platform/users/{user}", "tenant"),
+    ("tokens", "issue"): Probe(("{user}",), "platform/users/{user}/tokens", "tenant"),
+    ("tokens", "list"): Probe(("{user}",), "platform/users/{user}/tokens", "tenant"),
+    ("tokens", "revoke"): Probe(
+        ("{user}", "0000000000000000"), "platform/users/{user}/tokens/0000000000000000", "tenant"
+    ),
+    # policy
+    ("policy", "rules"): Probe((), "platform/policy/rules", "platform"),
+    ("policy", "add"): Probe(
+        ("viewer", "sandbox/x/*", "read"), "platform/policy/rules", "platform"
+    ),
+    ("policy", "remove"): Probe(
+        ("viewer", "sandbox/x/*", "read"), "platform/policy/rules", "platform"
+    ),
+    ("policy", "assign"): Probe(("{user}", "viewer", *T), "platform/policy/assignments", "tenant"),
+    ("policy", "unassign"): Probe(
+        ("{user}", "viewer", *T), "platform/policy/assignments", "tenant"
+    ),
+    ("policy", "assignments"): Probe((), "platform/policy/assignments", "platform"),
+    ("policy", "history"): Probe((), "platform/policy/history", "platform"),
+    ("policy", "check"): Probe(("{user}", "read", "datasets"), "platform/policy/rules", "platform"),
+    # audit
+    ("audit", "verify"): Probe((), "platform/audit", "platform"),
+    ("audit", "events"): Probe(T, "platform/audit/events", "tenant"),
+    ("audit", "export"): Probe(T, "platform/audit/events", "tenant"),
+    ("audit", "public-key"): Probe((), "platform/audit/public-key", "platform"),
+    ("audit", "checkpoint"): Probe((), "platform/audit", "platform"),
+    ("receipts",): Probe(T, "platform/audit/receipts", "tenant"),
+    # zones
+    ("zones", "list"): Probe((), "platform/zones", "platform"),
+    ("zones", "show"): Probe(("sandbox",), "platform/zones/sandbox", "platform"),
+    ("zones", "history"): Probe(("sandbox",), "platform/zones/sandbox", "platform"),
+    ("zones", "set"): Probe(("{zonefile}",), "platform/zones/sandbox", "platform"),
+    # datasets
+    ("datasets", "list"): Probe((*T, *Z), "{zone}/datasets", "zone"),
+    ("datasets", "destroy"): Probe(
+        (*VERSION, "--reason", "r", *T, *Z), "{zone}/datasets/merchants/versions/1", "zone"
+    ),
+    ("datasets", "hold"): Probe(
+        (*VERSION, "--reason", "r", *T, *Z), "{zone}/datasets/merchants/versions/1", "zone"
+    ),
+    ("datasets", "release"): Probe(
+        (*VERSION, "--reason", "r", *T, *Z), "{zone}/datasets/merchants/versions/1", "zone"
+    ),
+    # imports
+    ("import",): Probe(("synthetic:10", "--dataset", "probe", *T, *Z), "{zone}/datasets", "zone"),
+    ("imports", "list"): Probe((*T, *Z), "{zone}/imports", "zone"),
+    ("imports", "show"): Probe(("{import}", *T, *Z), "{zone}/imports/{import}", "zone"),
+    # jobs
+    ("jobs", "submit"): Probe(("{spec}", *T, *Z), "{zone}/jobs", "zone"),
+    ("jobs", "list"): Probe((*T, *Z), "{zone}/jobs", "zone"),
+    ("jobs", "status"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}", "zone"),
+    ("jobs", "logs"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}/logs", "zone"),
+    ("jobs", "outputs"): Probe(("{job}", "result", *T, *Z), "{zone}/jobs/{job}/outputs", "zone"),
+    ("jobs", "cancel"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}", "zone"),
+}
+
+# Local operator commands: they run the lab or hold its master key, on the lab's machine,
+# before (or beside) any principal exists. Filesystem access to the lab home is their
+# authorization; none of them names a tenant's or a zone's thing.
+OUT_OF_SCOPE: dict[tuple[str, ...], str] = {
+    ("init",): "creates the lab home, master key and first admin: nobody to authorize yet",
+    ("serve",): "runs the API; every request then passes the route walk's chokepoint",
+    ("migrate",): "upgrades the metastore schema: the operator's, with the database URL",
+    ("scheduler",): "runs destruction on schedule as system:scheduler, audited per item",
+    ("worker",): "runs queued items; each was authorized when it was submitted",
+    ("keys", "generate"): "prints random bytes; opens no lab",
+    ("keys", "rotate"): "needs the master key itself: an operator on the lab's machine",
+}
+
+
+def cli_commands(app: typer.Typer) -> set[tuple[str, ...]]:
+    """The path of every leaf command, from the click group that typer builds."""
+    found: set[tuple[str, ...]] = set()
+    stack: list[tuple[tuple[str, ...], Any]] = [((), typer.main.get_command(app))]
+    while stack:
+        path, command = stack.pop()
+        subcommands = getattr(command, "commands", None)  # a group (typer may vendor click)
+        if subcommands is not None:
+            stack.extend(((*path, name), sub) for name, sub in subcommands.items())
+        else:
+            found.add(path)
+    return found

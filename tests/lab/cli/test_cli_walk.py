@@ -1,0 +1,223 @@
+"""Every `lab` command that touches a tenant's or a zone's things passes the chokepoint.
+
+The CLI's counterpart of `tests/lab/api/test_route_protection.py`: each command of
+`commands_catalogue` is run with LAB_TOKEN of someone who must be refused, on SQLite and
+PostgreSQL, and must fail with exactly one deny event naming the right object. Before this
+walk existed, `lab jobs cancel` authorized one zone and cancelled in another, and `lab
+imports list` authorized the sandbox and listed every zone; the probes for both are here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from audit.schema import events_table
+from lab.cli.main import app
+from lab.settings import Settings
+from lab.work.models import CANCELLED, QUEUED
+from lab.work.queue import get_item, submit
+from tests.lab.cli.commands_catalogue import (
+    OUT_OF_SCOPE,
+    PROBES,
+    TENANT_REACH,
+    Probe,
+    cli_commands,
+)
+from tests.lab.factories import World, standard_world
+
+runner = CliRunner()
+SPEC = (
+    "name: probe\nzone: {zone}\nengine: sql\ninputs: {{sales: {{dataset: sales}}}}\n"
+    'code: {{query: "SELECT 1 AS x"}}\n'
+    "outputs: {{out: {{sensitivity: moderately_sensitive, kind: table}}}}\n"
+)
+
+
+@dataclass
+class Walk:
+    """The standard world, a user with no role, and queued items to aim at."""
+
+    world: World
+    files: Path
+    items: dict[tuple[str, str, str], str]  # (tenant, zone, kind) -> item id
+
+    def run(self, who: str, argv: list[str]) -> tuple[int, str]:
+        settings = self.world.lab.settings
+        assert settings.master_key is not None
+        env = {
+            "LAB_HOME": str(settings.home),
+            "LAB_DATABASE_URL": settings.metastore_url,
+            "LAB_MASTER_KEY": settings.master_key.get_secret_value(),
+            "LAB_POLICY_REFRESH_SECONDS": "0",
+            "LAB_TOKEN": self.world.tokens[who],
+            "COLUMNS": "200",
+        }
+        result = runner.invoke(app, argv, env=env)
+        return result.exit_code, result.output
+
+    def values(self, tenant: str, zone: str) -> dict[str, str]:
+        spec = self.files / f"job-{zone}.yaml"
+        spec.write_text(SPEC.format(zone=zone))
+        return {
+            "tenant": tenant,
+            "zone": zone,
+            "user": "g-eng" if tenant == "globex" else "a-viewer",
+            "job": self.items[(tenant, zone, "job")],
+            "import": self.items[(tenant, zone, "import")],
+            "spec": str(spec),
+            "zonefile": str(Settings(_env_file=None).zones_dir / "sandbox.yaml"),  # type: ignore[call-arg]
+        }
+
+    def deny_events(self, who: str, after: int) -> list[sa.Row[tuple[str, str | None]]]:
+        query = (
+            sa.select(events_table.c.resource, events_table.c.tenant)
+            .where(events_table.c.actor == who, events_table.c.decision == "deny")
+            .where(events_table.c.seq > after)
+        )
+        with self.world.lab.engine.connect() as conn:
+            return list(conn.execute(query))
+
+    def last_seq(self) -> int:
+        with self.world.lab.engine.connect() as conn:
+            return int(conn.scalar(sa.select(sa.func.max(events_table.c.seq))) or 0)
+
+    def events(self, action: str) -> list[str]:
+        query = sa.select(events_table.c.resource).where(events_table.c.action == action)
+        with self.world.lab.engine.connect() as conn:
+            return list(conn.scalars(query))
+
+    def state(self, item_id: str) -> str:
+        with self.world.lab.read() as session:
+            return get_item(session, item_id).state
+
+    def probe(self, who: str, path: tuple[str, ...], values: dict[str, str]) -> str:
+        """Run one command as `who`; it must fail with one deny event for its object."""
+        probe: Probe = PROBES[path]
+        before = self.last_seq()
+        code, out = self.run(who, probe.argv(path, values))
+        label = f"{who}: lab {' '.join(path)}"
+        assert code != 0, f"{label} was allowed: {out}"
+        assert "Traceback" not in out, f"{label}: {out}"
+        denied = self.deny_events(who, before)
+        assert len(denied) == 1, f"{label}: {len(denied)} deny events; {out}"
+        resource, tenant = denied[0]
+        assert resource == probe.expected(values), label
+        expected_tenant = values["tenant"] if probe.reach in TENANT_REACH else None
+        assert tenant == expected_tenant, label
+        return out
+
+
+@pytest.fixture
+def walk(tmp_path: Path, metastore_url: str) -> Iterator[Walk]:
+    world = standard_world(tmp_path / "home", metastore_url)
+    world.user("nobody")  # platform user, no role at all
+    items: dict[tuple[str, str, str], str] = {}
+    with world.lab.transaction() as session:
+        for tenant in ("acme", "globex"):
+            for zone in ("sandbox", "production"):
+                for kind in ("job", "import"):
+                    items[(tenant, zone, kind)] = submit(
+                        session,
+                        kind=kind,
+                        tenant=tenant,
+                        zone=zone,
+                        name=f"{tenant}-{zone}-{kind}",
+                        submitter=f"{tenant[0]}-owner",
+                        spec={},
+                    ).id
+    files = tmp_path / "files"
+    files.mkdir()
+    yield Walk(world, files, items)
+    world.close()
+
+
+def test_every_command_is_walked_or_excused() -> None:
+    commands = cli_commands(app)
+    assert len(commands) >= 40
+    assert set(PROBES).isdisjoint(OUT_OF_SCOPE)
+    assert sorted(commands - set(PROBES) - set(OUT_OF_SCOPE)) == [], "commands without a probe"
+    assert sorted((set(PROBES) | set(OUT_OF_SCOPE)) - commands) == [], "probes of no command"
+
+
+def test_a_user_without_roles_is_denied_every_command(walk: Walk) -> None:
+    values = walk.values("globex", "sandbox")
+    for path in PROBES:
+        walk.probe("nobody", path, values)
+
+
+def test_a_member_of_another_tenant_is_denied_as_if_nothing_were_there(walk: Walk) -> None:
+    values = walk.values("globex", "sandbox")
+    for path, probe in PROBES.items():
+        if probe.reach in TENANT_REACH:
+            out = walk.probe("a-owner", path, values)
+            assert "not found" in out, f"lab {' '.join(path)}: {out}"
+    assert walk.state(values["job"]) == QUEUED
+
+
+def test_a_sandbox_engineer_is_denied_every_production_item(walk: Walk) -> None:
+    values = walk.values("acme", "production")
+    for path, probe in PROBES.items():
+        if probe.reach == "zone":
+            out = walk.probe("a-eng", path, values)
+            assert "not allowed" in out, f"lab {' '.join(path)}: {out}"
+    assert walk.state(values["job"]) == QUEUED
+
+
+def test_cancelling_a_production_item_through_the_sandbox_finds_nothing(walk: Walk) -> None:
+    """The drift the walk was written for: sandbox rights, a production job's id."""
+    for kind in ("job", "import"):
+        target = walk.items[("acme", "production", kind)]
+        argv = ["jobs", "cancel", target, "--tenant", "acme", "--zone", "sandbox"]
+        code, out = walk.run("a-eng", argv)
+        assert code == 1 and "no job" in out, out
+        assert walk.state(target) == QUEUED
+    assert walk.events("job.cancel") == []
+
+
+def test_cancelling_a_sandbox_import_through_jobs_finds_nothing(walk: Walk) -> None:
+    target = walk.items[("acme", "sandbox", "import")]
+    code, out = walk.run("a-eng", ["jobs", "cancel", target, "--tenant", "acme"])
+    assert code == 1 and "no job" in out, out
+    assert walk.state(target) == QUEUED
+
+
+def test_an_engineer_cancels_a_sandbox_job_as_its_own_audited_action(walk: Walk) -> None:
+    target = walk.items[("acme", "sandbox", "job")]
+    code, out = walk.run("a-eng", ["jobs", "cancel", target, "--tenant", "acme"])
+    assert code == 0, out
+    assert walk.state(target) == CANCELLED
+    assert walk.events("job.cancel") == [f"sandbox/jobs/{target}"]
+    assert f"sandbox/jobs/{target}" in walk.events("access.cancel")
+
+
+def test_listing_imports_shows_the_authorized_zone_only(walk: Walk) -> None:
+    sandbox = walk.items[("acme", "sandbox", "import")]
+    production = walk.items[("acme", "production", "import")]
+    code, out = walk.run("a-eng", ["imports", "list", "--tenant", "acme"])
+    assert code == 0, out
+    assert sandbox in out and production not in out
+    code, out = walk.run("a-owner", ["imports", "list", "--tenant", "acme", "--zone", "production"])
+    assert code == 0 and production in out and sandbox not in out, out
+
+
+def test_showing_an_import_of_another_zone_finds_nothing(walk: Walk) -> None:
+    production = walk.items[("acme", "production", "import")]
+    code, out = walk.run("a-eng", ["imports", "show", production, "--tenant", "acme"])
+    assert code == 1 and "no import" in out, out
+    code, out = walk.run("a-eng", ["jobs", "list", "--tenant", "acme"])
+    assert code == 0 and walk.items[("acme", "production", "job")] not in out
+
+
+def test_an_engineer_reads_the_zones_through_the_cli_as_through_the_api(walk: Walk) -> None:
+    """The CLI once asked about zones on the platform, where an engineer's role does not
+    hold, while the API asked in the engineer's own tenant: the same user, two answers."""
+    assert walk.world.get("a-eng", "/v1/zones").status_code == 200
+    for argv in (["zones", "list"], ["zones", "show", "sandbox"], ["zones", "history", "sandbox"]):
+        code, out = walk.run("a-eng", argv)
+        assert code == 0, f"{argv}: {out}"
