@@ -48,8 +48,12 @@ def _show(item: WorkItem) -> None:
         f"job [bold]{item.id}[/] {item.name}: {item.state} ({item.status}) {item.message}"
     )
     for name, out in item.result.get("outputs", {}).items():
-        verdict = "released" if out.get("released") else "kept in the zone"
-        console.print(f"  output {name}: {verdict}, {len(out.get('findings', []))} finding(s)")
+        verdict = out.get("disposition") or ("released" if out.get("released") else "kept")
+        why = f" ({out['reason']})" if out.get("reason") else ""
+        console.print(
+            f"  output {name}: {verdict}{why}, {len(out.get('findings', []))} finding(s)",
+            soft_wrap=True,
+        )
         for finding in out.get("findings", []):
             console.print(f"    - {finding['rule']}: {finding['message']}", soft_wrap=True)
 

@@ -160,3 +160,29 @@ def events(world: World, action: str, **where: str) -> list[dict[str, Any]]:
     with world.lab.engine.connect() as conn:
         rows = conn.execute(query.order_by(events_table.c.seq)).mappings().all()
     return [{**row, "details": json.loads(row["details"])} for row in rows]
+
+
+def release_via_review(
+    world: World,
+    base: str,
+    job_id: str,
+    outputs: list[str],
+    *,
+    requester: str = "a-eng",
+    reviewers: tuple[str, ...] = ("carol",),
+) -> dict[str, Any]:
+    """Ask for outputs of a job through the API and approve them until they are released:
+    for tests of engines and the gate that then fetch what a partner would get.
+    `base` is `/v1/tenants/<tenant>/zones/<zone>`."""
+    zone = base.rstrip("/").rsplit("/", 1)[-1]
+    body = {"job_id": job_id, "outputs": outputs, "purpose": "test"}
+    made = world.post(requester, f"{base}/releases", json=body)
+    assert made.status_code == 201, made.text
+    request: dict[str, Any] = made.json()
+    for reviewer in reviewers:
+        url = f"/v1/zones/{zone}/releases/{request['id']}/review"
+        decided = world.post(reviewer, url, json={"decision": "approve", "comment": "test"})
+        assert decided.status_code == 200, decided.text
+        request = decided.json()
+    assert request["state"] == "released", request
+    return request

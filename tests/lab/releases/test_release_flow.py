@@ -12,7 +12,13 @@ import pytest
 
 from lab.authz import admin as policy_admin
 from tests.lab.factories import World
-from tests.lab.releases.jobs import BY_CITY, events, finished_job, png_bytes
+from tests.lab.releases.jobs import (
+    BY_CITY,
+    events,
+    finished_job,
+    png_bytes,
+    release_via_review,
+)
 
 ACME = "/v1/tenants/acme/zones/sandbox"
 QUEUE = "/v1/zones/sandbox/releases"
@@ -215,8 +221,7 @@ def test_reviewers_see_content_findings_and_code_and_the_queue(world: World, che
 
 def test_another_tenant_neither_sees_nor_fetches(world: World) -> None:
     job = finished_job(world)
-    request = ask(world, "a-eng", job, "by_city").json()
-    decide(world, "carol", request["id"], "approve")
+    request = release_via_review(world, ACME, job, ["by_city"])
     assert world.get("a-eng", f"{ACME}/jobs/{job}/outputs/by_city").status_code == 200
     globex = "/v1/tenants/globex/zones/sandbox"
     for url in (
