@@ -161,6 +161,15 @@ def return_cmd(release_id: str = RELEASE_ID, zone: str = ZONE, comment: str = CO
     _decide(release_id, zone, "return", comment)
 
 
+@app.command("publish")
+@handles_errors
+def publish_cmd(release_id: str = RELEASE_ID, zone: str = ZONE) -> None:
+    """Reviewers: finish publishing an approved request the lab could not publish at once."""
+    with open_lab() as lab:
+        principal, actor = principal_of(lab)
+        _print(service.publish_release(lab, principal, actor, release_id, zone=zone))
+
+
 @app.command("withdraw")
 @handles_errors
 def withdraw(release_id: str = RELEASE_ID, zone: str = ZONE) -> None:

@@ -20,6 +20,8 @@ from lab.work.queue import get_item
 
 
 def finished_job(session: Session, *, tenant: str, zone: str, job_id: str) -> WorkItem:
+    """The job, locked: two requests for the same outputs are decided one after the other."""
+    session.get(WorkItem, job_id, with_for_update=True)
     item = get_item(session, job_id, tenant=tenant, kind="job", zone=zone)
     if item.state != SUCCEEDED:
         raise Conflict(f"job {job_id} is {item.state}: only a finished job's outputs can leave")

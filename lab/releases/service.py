@@ -49,6 +49,7 @@ __all__ = [
     "auto_release",
     "get_release",
     "list_releases",
+    "publish_release",
     "read_released_output",
     "release_content",
     "request_release",
@@ -235,6 +236,21 @@ def review_release(
         state = request.state
     if state == APPROVED:
         publish(lab, release_id, request_id=actor.request_id)
+    return _out(lab, release_id)
+
+
+def publish_release(
+    lab: Lab, principal: Principal, actor: Actor, release_id: str, *, zone: str
+) -> ReleaseOut:
+    """Publish again a request that was approved but whose publication did not finish
+    (the lab stopped in between): reviewers may, the outputs stay what was approved."""
+    asked = _authorized(lab, principal, "review", release_id, zone, None, actor.request_id)
+    if asked.state != APPROVED:
+        raise Conflict(
+            f"release request {release_id} is {asked.state}; only an approved, "
+            "unpublished request is published again"
+        )
+    publish(lab, release_id, request_id=actor.request_id)
     return _out(lab, release_id)
 
 

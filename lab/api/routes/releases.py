@@ -187,3 +187,19 @@ def releases_review(
         decision=body.decision,
         comment=body.comment,
     )
+
+
+@router.post(
+    QUEUE + "/{release_id}/publish",
+    response_model=ReleaseOut,
+    responses=errors(401, 403, 404, 409),
+)
+def releases_publish(
+    zone: str,
+    release_id: str,
+    access: Access = require("review", "releases/{release_id}", zone="{zone}"),
+    lab: Lab = Depends(get_lab),
+) -> ReleaseOut:
+    """Finish the publication of an approved request that the lab could not publish at
+    once (it stopped in between): the approved outputs are written and hashed."""
+    return service.publish_release(lab, access.principal, access.as_actor(), release_id, zone=zone)

@@ -105,7 +105,17 @@ def test_withdraw_return_and_foreign_tenants_from_the_cli(world: World) -> None:
 
 
 def test_every_releases_command_explains_itself() -> None:
-    for command in ("request", "list", "show", "approve", "reject", "return", "withdraw", "fetch"):
+    for command in (
+        "request",
+        "list",
+        "show",
+        "approve",
+        "reject",
+        "return",
+        "withdraw",
+        "publish",
+        "fetch",
+    ):
         result = runner.invoke(app, ["releases", command, "--help"])
         assert result.exit_code == 0, command
         assert "Usage" in result.output and len(result.output) > 200

@@ -11,6 +11,7 @@ import pyarrow.csv as pa_csv
 import pytest
 
 from lab.authz import admin as policy_admin
+from lab.releases.models import ReleaseRequest
 from tests.lab.factories import World
 from tests.lab.releases.jobs import (
     BY_CITY,
@@ -247,3 +248,20 @@ def test_a_user_with_no_role_is_denied_and_the_denial_audited(world: World) -> N
     assert len(denied) == before + 1
     assert world.get("nobody", f"{ACME}/jobs/{job}/outputs/by_city").status_code in (403, 404)
     assert events(world, "access.read", actor="nobody", decision="deny")
+
+
+def test_an_approved_request_whose_publication_stopped_is_published_again(world: World) -> None:
+    job = finished_job(world)
+    request = ask(world, "a-eng", job, "by_city").json()
+    with world.lab.transaction() as session:  # the lab stopped between approval and publish
+        row = session.get(ReleaseRequest, request["id"])
+        assert row is not None
+        row.state = "approved"
+    fetch = f"{ACME}/jobs/{job}/outputs/by_city?format=csv"
+    waiting = world.get("a-eng", fetch)
+    assert waiting.status_code == 409 and "approved" in waiting.json()["error"]["message"]
+    publish = f"{QUEUE}/{request['id']}/publish"
+    assert world.post("a-eng", publish).status_code == 403
+    assert world.post("carol", publish).json()["state"] == "released"
+    assert world.get("a-eng", fetch).content == expected_csv()
+    assert world.post("carol", publish).status_code == 409
