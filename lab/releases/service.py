@@ -111,9 +111,8 @@ def request_release(
         )
         session.add(request)
         session.flush()
-        trail.record_step(
-            lab, session, actor, "release.request", request, details={"purpose": purpose}
-        )
+        details = {"purpose": purpose, "resubmits": resubmits}
+        trail.record_step(lab, session, actor, "release.request", request, details=details)
         return ReleaseOut.of(request, [])
 
 
