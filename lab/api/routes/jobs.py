@@ -158,11 +158,14 @@ def jobs_logs(
             "content type. `X-Content-SHA256` is the hash recorded at release.",
             "content": {"application/json": {}, "text/csv": {}, "image/png": {}},
         },
+        401: {"description": "No bearer token, or one that is unknown, expired or revoked."},
+        403: {"description": "The policy does not let the caller read this job's outputs."},
         404: {"description": "No such job or output, or not one the caller may know of."},
         409: {
             "description": "The output was not released: it leaves the zone only through a "
             "release request and its review."
         },
+        422: {"description": "`format` is neither json nor csv."},
     },
 )
 def jobs_output(

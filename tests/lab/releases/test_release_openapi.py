@@ -15,5 +15,5 @@ def test_release_routes_document_their_client_errors(sqlite_world: World) -> Non
             assert {"401", "403", "404"} <= codes, f"{method} {path}"
             assert operation.get("description") or operation.get("summary"), f"{method} {path}"
     outputs = paths["/v1/tenants/{tenant}/zones/{zone}/jobs/{job_id}/outputs/{output}"]["get"]
-    assert {"404", "409"} <= set(outputs["responses"])
+    assert {"401", "403", "404", "409", "422"} <= set(outputs["responses"])
     assert "image/png" in outputs["responses"]["200"]["content"]
