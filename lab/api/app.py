@@ -19,6 +19,7 @@ from lab.api.routes import (
     jobs,
     me,
     policy,
+    releases,
     tenants,
     tokens,
     users,
@@ -74,6 +75,7 @@ def create_app(lab: Lab) -> FastAPI:
         zones,
         datasets,
         jobs,
+        releases,
         imports,
     ):
         app.include_router(module.router)

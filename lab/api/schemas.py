@@ -33,7 +33,7 @@ class UserIn(BaseModel):
     roles: list[str] = Field(
         default_factory=list,
         description="Roles to grant at once: in the tenant (owner, engineer, viewer), "
-        "or platform-wide for staff (admin, compliance).",
+        "or platform-wide for staff (admin, compliance, output_checker).",
     )
 
 

@@ -13,7 +13,7 @@ import re
 from lab.authz.request import PLATFORM
 from lab.errors import InvalidInput
 
-PLATFORM_ROLES = frozenset({"admin", "compliance"})
+PLATFORM_ROLES = frozenset({"admin", "compliance", "output_checker"})
 """Assigned in domain `*`; they hold in every tenant and at platform level."""
 TENANT_ROLES = frozenset({"owner", "engineer", "viewer"})
 """Assigned per tenant; they hold in that tenant only."""

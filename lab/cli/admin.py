@@ -56,7 +56,10 @@ def users_create(
     name: str = typer.Argument(help="Login name, e.g. alice."),
     tenant: str | None = typer.Option(None, help="Tenant slug; omit for platform staff."),
     role: list[str] = typer.Option(
-        [], "--role", help="Role to grant (repeatable): owner, engineer, viewer; admin, compliance."
+        [],
+        "--role",
+        help="Role to grant (repeatable): owner, engineer, viewer; admin, compliance, "
+        "output_checker.",
     ),
     display_name: str = typer.Option("", help="Full name."),
 ) -> None:

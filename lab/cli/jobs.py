@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import threading
 import time
 import zipfile
@@ -13,8 +12,10 @@ import typer
 from rich.table import Table
 
 from lab.authz.chokepoint import Principal
-from lab.cli.common import authorize, console, fail, handles_errors, open_lab, principal_of
+from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.releases import emit
 from lab.context import Lab
+from lab.releases.service import read_released_output
 from lab.runs.service import cancel_job, follow_job, job_log, job_status, list_jobs, submit_job
 from lab.work.models import WorkItem
 from lab.work.queue import get_item
@@ -48,8 +49,12 @@ def _show(item: WorkItem) -> None:
         f"job [bold]{item.id}[/] {item.name}: {item.state} ({item.status}) {item.message}"
     )
     for name, out in item.result.get("outputs", {}).items():
-        verdict = "released" if out.get("released") else "kept in the zone"
-        console.print(f"  output {name}: {verdict}, {len(out.get('findings', []))} finding(s)")
+        verdict = out.get("disposition") or ("released" if out.get("released") else "kept")
+        why = f" ({out['reason']})" if out.get("reason") else ""
+        console.print(
+            f"  output {name}: {verdict}{why}, {len(out.get('findings', []))} finding(s)",
+            soft_wrap=True,
+        )
         for finding in out.get("findings", []):
             console.print(f"    - {finding['rule']}: {finding['message']}", soft_wrap=True)
 
@@ -131,21 +136,21 @@ def logs(
 def outputs(
     job_id: str = typer.Argument(help="Job id."),
     name: str = typer.Argument(help="Output name."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Write the released bytes here (a table as its CSV)."
+    ),
     tenant: str = TENANT,
     zone: str = ZONE,
 ) -> None:
-    """A released output's rows as JSON lines (after suppression and rounding)."""
+    """A released output: its exact bytes to --out, or a table's rows as JSON lines.
+
+    Only what a release request released can be fetched (see `lab releases`)."""
     with open_lab() as lab:
-        authorize(lab, "read", f"jobs/{job_id}/outputs", tenant=tenant, zone=zone)
-        entry = _item(lab, job_id, tenant, zone).result.get("outputs", {}).get(name)
-        if entry is None:
-            raise fail(f"job {job_id} has no output {name!r}")
-        if not entry.get("released"):
-            raise fail(f"output {name!r} was kept in the zone: see `lab jobs status {job_id}`")
-        with lab.read() as session:
-            table = lab.store.read_table(session, entry["version_id"])
-        for row in table.to_pylist():
-            typer.echo(json.dumps(row, ensure_ascii=False, default=str))
+        principal, _ = principal_of(lab)
+        released = read_released_output(
+            lab, principal, tenant=tenant, zone=zone, job_id=job_id, output=name
+        )
+    emit(released, out)
 
 
 @app.command("cancel")

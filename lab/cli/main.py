@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import admin, audit, data, imports, jobs, keys, lifecycle, policy
+from lab.cli import admin, audit, data, imports, jobs, keys, lifecycle, policy, releases
 from lab.cli.common import handles_errors
 
 app = typer.Typer(
@@ -31,6 +31,11 @@ app.add_typer(
 app.add_typer(data.zones, name="zones", help="Zone rules: now, at a past time, history.")
 app.add_typer(keys.app, name="keys", help="Master key: generate, rotate.")
 app.add_typer(jobs.app, name="jobs", help="Code sent to the data: submit, follow, outputs.")
+app.add_typer(
+    releases.app,
+    name="releases",
+    help="The airlock: ask for outputs to leave a zone, review, fetch what was released.",
+)
 app.command("import")(imports.import_cmd)
 app.add_typer(imports.imports, name="imports", help="Past imports and their reports.")
 app.command("receipts")(handles_errors(data.receipts))

@@ -76,7 +76,9 @@ def _assignment_change(subject: str, role: str, tenant: str, add: bool) -> None:
 @handles_errors
 def assign(
     subject: str = typer.Argument(help="User name."),
-    role: str = typer.Argument(help="owner, engineer, viewer (tenant) or admin, compliance."),
+    role: str = typer.Argument(
+        help="owner, engineer, viewer (tenant) or admin, compliance, output_checker."
+    ),
     tenant: str = typer.Option(PLATFORM, help=TENANT_HELP),
 ) -> None:
     """Grant a role to a user."""

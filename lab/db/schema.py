@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import lab.authz.models as authz_models
 import lab.identity.models
 import lab.keys.keyring
+import lab.releases.models
 import lab.storage.models
 import lab.work.models
 import lab.zones.models  # noqa: F401  (the imports register the ORM tables)

@@ -1,17 +1,20 @@
-"""Jobs: submit code to the data, follow it, read its log and its checked outputs."""
+"""Jobs: submit code to the data, follow it, read its log and its released outputs."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from lab.api.deps import Access, Caller, db, get_lab, require, service_authorizes
+from lab.api.deps import Access, Caller, get_lab, require, service_authorizes
 from lab.context import Lab
-from lab.errors import NotFound
+from lab.releases.content import csv_rows
+from lab.releases.service import read_released_output
 from lab.runs.service import cancel_job, job_log, job_status, list_jobs, submit_job
 from lab.runs.submit import MAX_BUNDLE_BYTES
 from lab.work.models import WorkItem
@@ -140,30 +143,61 @@ def jobs_logs(
     return {"job": job_id, "log": text}
 
 
-@router.get("/{job_id}/outputs/{output}")
+@router.get(
+    "/{job_id}/outputs/{output}",
+    response_model=None,
+    responses={
+        200: {
+            "description": "The released output: a table as JSON rows (or, with "
+            "`?format=csv`, the exact CSV that was released); a file as its bytes, with its "
+            "content type. `X-Content-SHA256` is the hash recorded at release.",
+            "content": {"application/json": {}, "text/csv": {}, "image/png": {}},
+        },
+        401: {"description": "No bearer token, or one that is unknown, expired or revoked."},
+        403: {"description": "The policy does not let the caller read this job's outputs."},
+        404: {"description": "No such job or output, or not one the caller may know of."},
+        409: {
+            "description": "The output was not released: it leaves the zone only through a "
+            "release request and its review."
+        },
+        422: {"description": "`format` is neither json nor csv."},
+    },
+)
 def jobs_output(
     tenant: str,
     zone: str,
     job_id: str,
     output: str,
+    format: Literal["json", "csv"] = Query(
+        "json", description="For tables: json (rows) or csv (the released bytes)."
+    ),
     access: Access = require("read", "jobs/{job_id}/outputs", zone="{zone}", tenant="path"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
-) -> dict[str, Any]:
-    """A released output's rows (after suppression and rounding), with the gate's findings.
-
-    Outputs the gate kept in the zone are described, not shown."""
-    item = _job(session, tenant, zone, job_id)
-    entry = item.result.get("outputs", {}).get(output)
-    if entry is None:
-        raise NotFound(f"job {job_id!r} has no output {output!r}")
-    if not entry.get("released"):
-        return {"output": output, "released": False, "findings": entry.get("findings", [])}
-    table = lab.store.read_table(session, entry["version_id"])
-    return {
-        "output": output,
-        "released": True,
-        "findings": entry.get("findings", []),
-        "columns": table.column_names,
-        "rows": table.to_pylist(),
+) -> Response:
+    """A released output, exactly as it left the zone (through `read_released_output`)."""
+    released = read_released_output(
+        lab,
+        access.principal,
+        tenant=tenant,
+        zone=zone,
+        job_id=job_id,
+        output=output,
+        request_id=access.request_id,
+    )
+    headers = {
+        "X-Content-SHA256": released.sha256,
+        "X-Release-Id": released.release_id,
     }
+    if released.table and format == "json":
+        columns, rows = csv_rows(released.content)
+        body = {
+            "output": output,
+            "release": released.release_id,
+            "sha256": released.sha256,
+            "columns": columns,
+            "rows": rows,
+        }
+        return JSONResponse(body, headers=headers)
+    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", released.file_name)
+    headers["Content-Disposition"] = f'attachment; filename="{safe_name}"'
+    return Response(released.content, media_type=released.content_type, headers=headers)

@@ -26,6 +26,7 @@ FOREIGN = {
     "job_id": "0000000000000000",
     "import_id": "0000000000000000",
     "output": "result",
+    "release_id": "0000000000000000",
 }
 VERSION = "/v1/tenants/{tenant}/zones/{zone}/datasets/{name}/versions/{version}"
 SANDBOX_RULES = yaml.safe_load(
@@ -63,6 +64,15 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("DELETE", "/v1/tenants/{tenant}/roles"): {"subject": "g-eng", "role": "viewer"},
     ("POST", "/v1/platform/roles"): {"subject": "carol", "role": "admin"},
     ("DELETE", "/v1/platform/roles"): {"subject": "carol", "role": "admin"},
+    ("POST", "/v1/tenants/{tenant}/zones/{zone}/releases"): {
+        "job_id": "0000000000000000",
+        "outputs": ["result"],
+        "purpose": "test",
+    },
+    ("POST", "/v1/zones/{zone}/releases/{release_id}/review"): {
+        "decision": "approve",
+        "comment": "test",
+    },
     ("POST", "/v1/policy/dry-run"): {
         "subject": "a-eng",
         "tenant": "acme",

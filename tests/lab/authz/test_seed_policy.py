@@ -2,7 +2,8 @@
 
 Who holds what in these tests:
   alice engineer@acme, bob viewer@acme, olga owner@acme, gina engineer@globex,
-  carol compliance (platform), root admin (platform), system:cli admin (seed),
+  carol compliance (platform), otto output_checker (platform), root admin (platform),
+  system:cli admin (seed),
   dana owner@acme and compliance (platform), mallory nothing.
 """
 
@@ -30,6 +31,7 @@ ASSIGNMENTS = [
     ("olga", "owner", "acme"),
     ("gina", "engineer", "globex"),
     ("carol", "compliance", "*"),
+    ("otto", "output_checker", "*"),
     ("root", "admin", "*"),
     ("dana", "owner", "acme"),
     ("dana", "compliance", "*"),
@@ -91,7 +93,8 @@ CASES = [
     ("olga", "acme", "production", "jobs/j-9", "cancel", A, "owner"),
     ("olga", "acme", "sandbox", "jobs/j-1", "cancel", A, "owner"),
     ("olga", "acme", "production", "datasets/ds-9/rows", "read", A, "owner"),
-    ("olga", "acme", "production", "releases/r-1", "approve", A, "owner"),
+    ("olga", "acme", "production", "releases", "release", A, "owner"),
+    ("olga", "acme", "production", "releases/r-1", "review", D, None),
     ("olga", "acme", "sandbox", "promotions/pr-1", "approve", D, None),
     ("olga", "acme", "sandbox", "datasets/ds-1", "hold", D, None),
     ("olga", "acme", "platform", "users", "create", A, "owner"),
@@ -110,7 +113,9 @@ CASES = [
     ("carol", "globex", "production", "datasets/ds-9/rows", "read", D, "compliance"),
     ("carol", "acme", "sandbox", "datasets/ds-1/rows", "export", D, "compliance"),
     ("carol", "acme", "sandbox", "promotions/pr-1", "approve", A, "compliance"),
-    ("carol", "globex", "production", "releases/r-2", "approve", A, "compliance"),
+    ("carol", "globex", "production", "releases/r-2", "review", A, "compliance"),
+    ("carol", "acme", "sandbox", "releases/r-1/content", "review", A, "compliance"),
+    ("carol", "acme", "sandbox", "releases", "release", D, None),
     ("carol", "acme", "sandbox", "datasets/ds-1", "hold", A, "compliance"),
     ("carol", "acme", "sandbox", "datasets/ds-1", "delete", D, None),
     ("carol", "acme", "sandbox", "jobs", "submit", D, None),
@@ -125,6 +130,19 @@ CASES = [
     ("carol", "*", "platform", "tenants", "create", D, None),
     ("carol", "*", "platform", "policy/rules", "create", D, None),
     ("carol", "acme", "platform", "users/alice/tokens", "create", D, None),
+    # output checker: reads metadata and decides releases in both zones, nothing else
+    ("otto", "acme", "sandbox", "releases/r-1", "read", A, "output_checker"),
+    ("otto", "globex", "production", "releases/r-2", "review", A, "output_checker"),
+    ("otto", "acme", "sandbox", "releases/r-1/content", "review", A, "output_checker"),
+    ("otto", "acme", "sandbox", "jobs/42", "read", A, "output_checker"),
+    ("otto", "acme", "sandbox", "datasets/ds-1/rows", "read", D, "output_checker"),
+    ("otto", "acme", "production", "jobs/42/outputs/o-1/rows", "read", D, "output_checker"),
+    ("otto", "acme", "sandbox", "releases", "release", D, None),
+    ("otto", "acme", "sandbox", "promotions/pr-1", "approve", D, None),
+    ("otto", "acme", "sandbox", "datasets/ds-1", "hold", D, None),
+    ("otto", "*", "platform", "audit/events", "read", D, None),
+    ("otto", "*", "platform", "users", "read", D, None),
+    ("alice", "acme", "sandbox", "releases/r-1", "review", D, None),
     # admin: the whole platform, the audit trail read-only, no partner data
     ("root", "*", "platform", "tenants", "create", A, "admin"),
     ("root", "*", "platform", "policy/rules", "create", A, "admin"),

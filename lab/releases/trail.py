@@ -1,0 +1,65 @@
+"""The airlock's audit events: one shape for every step of a release request.
+
+Each event names the request as its resource (`<zone>/releases/<id>`) and carries the job,
+the outputs and the state after the step, so the trail of one request reads on its own.
+Free text (a purpose, a comment) is cut to 300 characters: the trail records decisions,
+not documents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from lab.actions import Actor
+from lab.context import Lab
+from lab.errors import Conflict, Forbidden
+from lab.releases.models import PENDING, ReleaseRequest
+
+
+def record_step(
+    lab: Lab,
+    session: Session,
+    actor: Actor,
+    action: str,
+    request: ReleaseRequest,
+    *,
+    details: Mapping[str, Any] | None = None,
+    outcome: str = "ok",
+) -> None:
+    extra = {k: (v[:300] if isinstance(v, str) else v) for k, v in (details or {}).items()}
+    lab.auditor.change(
+        session,
+        actor,
+        action,
+        f"{request.zone}/releases/{request.id}",
+        tenant=request.tenant,
+        zone=request.zone,
+        outcome=outcome,
+        details={
+            "release": request.id,
+            "job": request.job_id,
+            "outputs": list(request.outputs),
+            "state": request.state,
+            "required_approvals": request.required_approvals,
+            **extra,
+        },
+    )
+
+
+def refuse(lab: Lab, actor: Actor, request: ReleaseRequest, decision: str, why: str) -> None:
+    """Audit a refused decision in a transaction of its own (the caller's rolls back), then
+    refuse it: an author trying to approve their own request is worth a record."""
+    with lab.transaction() as session:
+        record_step(
+            lab,
+            session,
+            actor,
+            "release.review",
+            request,
+            details={"decision": decision, "refused": why},
+            outcome="refused",
+        )
+    raise (Conflict if request.state != PENDING else Forbidden)(why)
