@@ -119,13 +119,19 @@ def status(
 @app.command("logs")
 @handles_errors
 def logs(
-    job_id: str = typer.Argument(help="Job id."), tenant: str = TENANT, zone: str = ZONE
+    job_id: str = typer.Argument(help="Job id."),
+    tenant: str = TENANT,
+    zone: str = ZONE,
+    full: bool = typer.Option(
+        False, "--full", help="The log as the job wrote it (reviewers: action `review`)."
+    ),
 ) -> None:
-    """A job's log (capped, secrets redacted)."""
+    """A job's log (capped, secrets redacted; the inputs' values and personal data redacted
+    unless a reviewer asks for the full log)."""
     with open_lab() as lab:
         authorize(lab, "read", f"jobs/{job_id}/logs", tenant=tenant, zone=zone)
         principal, _ = principal_of(lab)
-        text = read_job_log(lab, principal, _item(lab, job_id, tenant, zone))
+        text = read_job_log(lab, principal, _item(lab, job_id, tenant, zone), full=full)
         typer.echo(text or "(no log)")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -136,13 +136,21 @@ def jobs_logs(
     tenant: str,
     zone: str,
     job_id: str,
+    full: bool = Query(
+        False,
+        description="The log as the job wrote it, for reviewers (action `review`); "
+        "without it, the log with the inputs' values and personal data redacted.",
+    ),
     access: Access = require("read", "jobs/{job_id}/logs", zone="{zone}", tenant="path"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:
-    """The job's log (capped, secrets redacted). Production logs stay with the data owner."""
-    item = _job(session, tenant, zone, job_id)
-    return {"job": job_id, "log": read_job_log(lab, access.principal, item, access.request_id)}
+    """The job's log (capped, secrets redacted; the inputs' values and personal data
+    redacted unless a reviewer asks for the full log). Production logs stay with the data
+    owner."""
+    with lab.read() as session:  # no transaction held open: the chokepoint writes its own
+        item = _job(session, tenant, zone, job_id)
+    text = read_job_log(lab, access.principal, item, access.request_id, full=full)
+    return {"job": job_id, "full": full, "log": text}
 
 
 @router.get("/{job_id}/outputs/{output}")
