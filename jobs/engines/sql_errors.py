@@ -98,7 +98,7 @@ def map_error(
         return LimitExceeded(
             f"the query needed more than the {spill_mb} MB of spill space it may use"
         )
-    if isinstance(exc, duckdb.OutOfMemoryException):
+    if isinstance(exc, duckdb.OutOfMemoryException) or text.startswith("Out of Memory Error:"):
         return LimitExceeded(f"the query needed more than the {memory_mb} MB of memory it may use")
     if phase == RUN:
         return EngineRefused(f"the query failed while it ran: {describe_run_error(exc, query)}")

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from jobs.engines.sql_errors import RUN, map_error
 from jobs.errors import EngineRefused, JobError
 from tests.jobs.sql_fixtures import run
 
@@ -223,3 +224,33 @@ def test_a_position_line_that_is_not_the_query_is_dropped(tmp_path: Path) -> Non
         run(sql, tmp_path, tables={"people": PEOPLE})
     assert "Full list" not in info.value.message
     assert "LINE" not in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (OSError("Conversion Error: Could not convert string 'Zhang San' to INT32"), "Conversion"),
+        (OSError("Invalid Input Error: missing ): Zhang San("), "Invalid Input Error: a function"),
+        (OSError("Made Up Error: Zhang San"), "Error: the query failed on the values it met"),
+        (OSError("Out of Memory Error: failed to allocate Zhang San"), "64 MB of memory"),
+        (duckdb.ConstraintException("Zhang San"), "Constraint Error: the query failed on the"),
+    ],
+    ids=["conversion", "invalid_input", "unknown", "out_of_memory", "other_duckdb_class"],
+)
+def test_errors_reaching_the_arrow_reader_are_known_by_their_class(
+    error: Exception, says: str
+) -> None:
+    """DuckDB's errors met while Arrow reads the result arrive as OSError with DuckDB's
+    text: the class is matched against the catalogue, never copied from the text."""
+    failure = map_error(
+        error,
+        phase=RUN,
+        query="SELECT 1",
+        known_names=(),
+        timed_out=False,
+        wall_seconds=1,
+        memory_mb=64,
+        spill_mb=256,
+    )
+    assert says in failure.message
+    assert "Zhang" not in failure.message
