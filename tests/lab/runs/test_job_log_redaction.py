@@ -17,9 +17,11 @@ import pyarrow as pa
 import pytest
 import yaml
 from faker import Faker
+from typer.testing import CliRunner
 
 from jobs.engines.python import sandbox_available
 from lab.actions import Actor
+from lab.cli.main import app
 from lab.datasets.service import write_dataset
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker
@@ -181,3 +183,33 @@ def test_a_full_log_of_a_job_without_one_is_still_decided_and_audited(
     url = f"{JOBS}/{job['id']}/logs"
     assert sqlite_world.get("a-eng", url, params={"full": "true"}).status_code == 403
     assert sqlite_world.get("carol", url, params={"full": "true"}).json()["log"] == ""
+
+
+@needs_sandbox
+def test_the_cli_shows_the_full_log_to_a_reviewer_only(sqlite_world: World) -> None:
+    table = write_people(sqlite_world)
+    job = run_job(sqlite_world, _spec("python", entrypoint="main.py"), _bundle(PRINTER))
+    settings = sqlite_world.lab.settings
+    assert settings.master_key is not None
+
+    def cli(who: str, *extra: str) -> tuple[int, str]:
+        env = {
+            "LAB_HOME": str(settings.home),
+            "LAB_MASTER_KEY": settings.master_key.get_secret_value(),
+            "LAB_TOKEN": sqlite_world.tokens[who],
+            "LAB_POLICY_REFRESH_SECONDS": "0",
+        }
+        args = ["jobs", "logs", job["id"], "--tenant", "acme", *extra]
+        result = CliRunner().invoke(app, args, env=env)
+        return result.exit_code, result.output
+
+    first = table.column("name")[0].as_py()
+    code, shown = cli("a-eng")
+    assert code == 0, shown
+    assert "[REDACTED]" in shown and first not in shown
+    code, full = cli("carol", "--full")
+    assert code == 0, full
+    assert f"KeyError: '{first}'" in full
+    code, refused = cli("a-eng", "--full")
+    assert code != 0 and first not in refused
+    assert "not allowed to review" in refused
