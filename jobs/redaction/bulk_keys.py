@@ -68,7 +68,8 @@ def ascii_keys(values: pa.Array) -> pa.Array:
     words = parts.filter(pc.greater_equal(pc.utf8_length(parts), MIN_WORD_TOKEN))
     short = pc.less_equal(spaces, MAX_VALUE_TOKENS - 1)
     whole = spaced.filter(pc.and_(short, pc.greater_equal(pc.utf8_length(spaced), MIN_VALUE_CHARS)))
-    return pa.concat_arrays([words.cast(pa.string()), whole.cast(pa.string())])
+    joined = pc.replace_substring(spaced.filter(pc.and_(short, several)), " ", "")
+    return pa.concat_arrays([a.cast(pa.string()) for a in (words, whole, joined)])
 
 
 def number_keys(texts: pa.Array) -> pa.Array:

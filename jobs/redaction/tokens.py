@@ -8,12 +8,13 @@ Splitting letters from digits and CJK from Latin means `M00042`, `客户李四�
 `ID:110101...` still show the value they hold as a token of their own.
 
 Keys: a value is indexed whole (its tokens joined by one space, so `Zhang  San`,
-`Zhang,San` and `zhang san` meet) and token by token where a token says enough on its own
-(CJK: two characters; letters and digits: three). Numbers are indexed whole only, when their
-text has four characters or more: every `1`, `12` or `250` of a log is not a value.
+`Zhang,San` and `zhang san` meet, and joined by nothing, for `ZhangSan`) and token by
+token where a token says enough on its own (CJK: two characters; letters and digits:
+three). Numbers are indexed whole only, when their text has four characters or more:
+every `1`, `12` or `250` of a log is not a value.
 
-Most values are ASCII (codes, numbers, Latin names): `ascii_keys` gives the same keys for a
-whole Arrow array at once, so indexing a million of them costs no Python loop.
+Most values are ASCII (codes, numbers, Latin names) or plain Han: `bulk_keys` gives the same
+keys for a whole Arrow array at once, so indexing a million of them costs no Python loop.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def value_keys(value: str) -> list[str]:
     whole = " ".join(parts)
     if len(parts) <= MAX_VALUE_TOKENS and len(whole) >= MIN_VALUE_CHARS:
         keys.append(whole)
+    if 1 < len(parts) <= MAX_VALUE_TOKENS:
+        keys.append("".join(parts))  # printed without its spaces: `ZhangSan`, `20240102`
     return list(dict.fromkeys(keys))
 
 

@@ -34,7 +34,7 @@ def index() -> ValueIndex:
 CASES: list[tuple[str, str, list[str], list[str]]] = [
     ("exact", "KeyError: 'Zhang San'", ["Zhang San"], ["KeyError: '"]),
     ("case_and_width", "ZHANG SAN and Ｚｈａｎｇ", ["ZHANG", "SAN", "Ｚｈａｎｇ"], [" and "]),
-    ("spacing", "li  si | Li,Si", ["li  si", "Li,Si"], [" | "]),
+    ("spacing", "li  si | Li,Si | ZhangSan", ["li  si", "Li,Si", "ZhangSan"], [" | "]),
     ("short_tokens_alone_stay", "Li went to Si", [], ["Li went to Si"]),
     ("cjk_inside_a_run", "客户李四光的贷款已逾期", ["李四光"], ["客户", "的贷款已逾期"]),
     (
