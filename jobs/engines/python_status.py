@@ -2,15 +2,19 @@
 
 bwrap's init reports a job killed by signal N as exit code 128 + N; the memory cgroup counts
 its OOM kills; `LAUNCH_FAILED` (125) or a `bwrap:` complaint means the sandbox never started.
+A failed job's message names the exception's class only (the lab redacts it as well).
 """
 
 from __future__ import annotations
 
+import re
 import signal
 from typing import Protocol
 
 from jobs.sandbox.process import LAUNCH_FAILED, Finished
 
+_EXCEPTION = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?::|$)")
+_MAX_CLASS_CHARS = 100
 _SIGNAL_REASONS: dict[int, str] = {
     signal.SIGXCPU: "CPU time limit of {cpu} s reached",
     signal.SIGXFSZ: "file size limit of {file} MiB reached",
@@ -30,12 +34,22 @@ class _Limits(Protocol):
     def max_file_mb(self) -> int: ...
 
 
-def _last_error(log: str) -> str:
-    """The last line of a traceback ('ValueError: ...'), if the log ends with one."""
-    lines = [line for line in log.strip().splitlines() if line.strip()]
-    if not lines or "Traceback (most recent call last):" not in log:
+def _exception_class(log: str) -> str:
+    """The class of the exception a traceback at the end of the log names ('KeyError'), never
+    its text: `KeyError('Zhang San')` would carry a value of the data into the message. The
+    class is read from the first unindented line after the last traceback's frames (an
+    exception's text may run over several lines); anything but a dotted Python name there
+    gives nothing. The full traceback stays in the log."""
+    header = "Traceback (most recent call last):"
+    at = log.rfind(header)
+    if at < 0:
         return ""
-    return lines[-1].strip()[:200]
+    for line in log[at + len(header) :].splitlines():
+        if not line.strip() or line[0].isspace():
+            continue  # frames and their source lines are indented
+        match = _EXCEPTION.match(line)
+        return match.group(1)[:_MAX_CLASS_CHARS] if match else ""
+    return ""
 
 
 def outcome(finished: Finished, limits: _Limits, log: str, *, oom_kills: int) -> tuple[str, str]:
@@ -62,5 +76,5 @@ def outcome(finished: Finished, limits: _Limits, log: str, *, oom_kills: int) ->
         else:
             reason = f"killed by signal {number}"
         return "killed", reason
-    error = _last_error(log)
+    error = _exception_class(log)
     return "failed", f"the job exited with code {code}" + (f": {error}" if error else "")

@@ -32,9 +32,9 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from jobs.engines.sql_check import CheckedQuery, check_query
-from jobs.engines.sql_errors import map_error
+from jobs.engines.sql_errors import BIND, RUN, Phase, map_error
 from jobs.engines.sql_lockdown import open_locked
-from jobs.errors import EngineRefused, LimitExceeded
+from jobs.errors import EngineRefused, JobError, LimitExceeded
 from jobs.lineage import ENTITIES_COLUMN, ROWS_COLUMN, QueryLineage
 from jobs.lineage.analyze import analyze
 from jobs.spec import Resources
@@ -154,25 +154,35 @@ def _execute(
     timer.daemon = True
     started = time.monotonic()
     timer.start()
-    try:
-        visible = con.sql(checked.text).columns if counted else None
-        reader = con.sql(counted or checked.text).to_arrow_reader(
-            min(BATCH_ROWS, limits.max_rows + 1)
-        )
-        schema = reader.schema
-        batches, rows, truncated = _fetch(reader, limits)
-    except (duckdb.Error, pa.ArrowException) as exc:
-        if not isinstance(exc, duckdb.Error):
-            exc = duckdb.Error(str(exc))
-        raise map_error(
+
+    def failure(exc: Exception, phase: Phase) -> JobError:
+        return map_error(
             exc,
+            phase=phase,
             query=checked.text,
             known_names=known_names,
             timed_out=timed_out.is_set(),
             wall_seconds=limits.wall_seconds,
             memory_mb=limits.memory_mb,
             spill_mb=limits.spill_limit_mb,
-        ) from exc
+        )
+
+    try:
+        # Binding reads no rows: its errors speak of the query and the schema. Everything
+        # after it may have read data, and its errors are described, never quoted.
+        try:
+            relation = con.sql(checked.text)
+            visible = relation.columns if counted else None
+            if counted:
+                relation = con.sql(counted)
+        except (duckdb.Error, pa.ArrowException) as exc:
+            raise failure(exc, BIND) from exc
+        reader = relation.to_arrow_reader(min(BATCH_ROWS, limits.max_rows + 1))
+        schema = reader.schema
+        batches, rows, truncated = _fetch(reader, limits)
+    except (duckdb.Error, pa.ArrowException, OSError) as exc:
+        # DuckDB's errors reach the Arrow reader's caller as OSError (with DuckDB's text)
+        raise failure(exc, RUN) from exc
     finally:
         timer.cancel()
         timer.join()

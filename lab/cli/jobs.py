@@ -122,12 +122,18 @@ def status(
 @app.command("logs")
 @handles_errors
 def logs(
-    job_id: str = typer.Argument(help="Job id."), tenant: str = TENANT, zone: str = ZONE
+    job_id: str = typer.Argument(help="Job id."),
+    tenant: str = TENANT,
+    zone: str = ZONE,
+    full: bool = typer.Option(
+        False, "--full", help="The log as the job wrote it (reviewers: action `review`)."
+    ),
 ) -> None:
-    """A job's log (capped, secrets redacted)."""
+    """A job's log (capped, secrets redacted; the inputs' values and personal data redacted
+    unless a reviewer asks for the full log)."""
     with open_lab() as lab:
         principal, _ = principal_of(lab)
-        text = job_log(lab, principal, job_id, tenant=tenant, zone=zone)
+        text = job_log(lab, principal, job_id, tenant=tenant, zone=zone, full=full)
     typer.echo(text or "(no log)")
 
 

@@ -9,11 +9,9 @@ from jobs.engines.python import sandbox_available
 from jobs.engines.spark import spark_available
 from jobs.errors import EngineRefused, JobError, LimitExceeded, SpecInvalid
 from jobs.spec import JobSpec
-from lab.actions import Actor
 from lab.authz.chokepoint import Principal
 from lab.context import Lab
 from lab.errors import LabError, NotFound
-from lab.runs.artifacts import store_files
 from lab.runs.engines import (
     EngineOutput,
     run_python_job,
@@ -21,9 +19,9 @@ from lab.runs.engines import (
     spark_master,
     undeclared,
 )
-from lab.runs.inputs import column_classes, resolve_inputs
+from lab.runs.inputs import ResolvedInput, column_classes, resolve_inputs
+from lab.runs.logs import keep_logs, partner_message
 from lab.runs.outputs import settle_output
-from lab.work.models import WorkItem
 from lab.work.worker import Outcome, WorkContext, WorkFailed
 from lab.zones.registry import rules_at, version_at
 
@@ -36,6 +34,7 @@ def _status(exc: JobError) -> str:
 
 def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
     item = ctx.item
+    inputs: dict[str, ResolvedInput] = {}
     try:
         spec = JobSpec.from_data(item.spec["job"])
         principal = Principal(item.submitter, item.tenant)
@@ -46,12 +45,12 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
         ctx.progress(0, "running")
         output = _run_engine(lab, ctx, spec, inputs, rules)
     except JobError as exc:
-        raise WorkFailed(_status(exc), exc.message) from None
+        raise WorkFailed(_status(exc), partner_message(lab, inputs, exc.message)) from None
     except NotFound as exc:
         raise WorkFailed("input-not-found", exc.message) from None
     except LabError as exc:
         raise WorkFailed("forbidden", exc.message) from None
-    log = _keep_log(lab, item, spec, output.log, owner)
+    log = keep_logs(lab, item, spec, output, inputs, owner)
     if output.status != "succeeded":
         raise WorkFailed(output.status, output.message, {"log": log})
     classes = column_classes(inputs)
@@ -104,25 +103,6 @@ def _run_engine(lab: Lab, ctx: WorkContext, spec: JobSpec, inputs: Any, rules: A
         raise EngineRefused(f"this worker refuses {spec.engine} jobs: {why_not}")
     bundle = base64.b64decode(ctx.item.spec.get("bundle") or b"")
     return run_python_job(lab, spec, inputs, rules, ctx.workspace, bundle)
-
-
-def _keep_log(
-    lab: Lab, item: WorkItem, spec: JobSpec, log: str, owner: str
-) -> dict[str, Any] | None:
-    """Logs may echo data: kept encrypted in the zone (in production, with the data owner)."""
-    if not log:
-        return None
-    stored = store_files(
-        lab,
-        Actor(item.submitter),
-        tenant=owner if spec.zone == "production" else item.tenant,
-        zone=spec.zone,
-        dataset=f"job-{item.id}-log",
-        files={"job.log": log.encode("utf-8")},
-        kind="job_output",
-        lineage={"job": item.id, "log": True},
-    )
-    return {"version_id": stored.id, "tenant": stored.tenant, "bytes": len(log)}
 
 
 def _zone_version(lab: Lab, zone: str) -> int:

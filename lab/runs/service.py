@@ -156,11 +156,13 @@ def job_log(
     tenant: str,
     zone: str,
     request_id: str | None = None,
+    full: bool = False,
 ) -> str:
-    """The job's log (capped, secrets redacted); '' when it wrote none.
+    """The job's log (capped, secrets and the inputs' values redacted); '' when it wrote none.
 
-    In production the log is kept with the data owner, and `read_job_log` asks the
-    chokepoint again for the owner's tenant."""
+    With `full`, the log as the job wrote it, for reviewers: `read_job_log` asks the
+    chokepoint for `review` too. In production the log is kept with the data owner, and
+    `read_job_log` asks the chokepoint again for the owner's tenant."""
     lab.chokepoint.authorize_named(
         principal,
         AccessAction.READ,
@@ -170,4 +172,4 @@ def job_log(
         request_id=request_id,
     )
     item = _job(lab, job_id, tenant=tenant, zone=zone)
-    return read_job_log(lab, principal, item, request_id)
+    return read_job_log(lab, principal, item, request_id, full=full)

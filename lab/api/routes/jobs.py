@@ -133,14 +133,27 @@ def jobs_logs(
     tenant: str,
     zone: str,
     job_id: str,
+    full: bool = Query(
+        False,
+        description="The log as the job wrote it, for reviewers (action `review`); "
+        "without it, the log with the inputs' values and personal data redacted.",
+    ),
     caller: Caller = service_authorizes("read", "jobs/{job_id}/logs", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:
-    """The job's log (capped, secrets redacted). Production logs stay with the data owner."""
+    """The job's log (capped, secrets redacted; the inputs' values and personal data
+    redacted unless a reviewer asks for the full log). Production logs stay with the data
+    owner."""
     text = job_log(
-        lab, caller.principal, job_id, tenant=tenant, zone=zone, request_id=caller.request_id
+        lab,
+        caller.principal,
+        job_id,
+        tenant=tenant,
+        zone=zone,
+        request_id=caller.request_id,
+        full=full,
     )
-    return {"job": job_id, "log": text}
+    return {"job": job_id, "full": full, "log": text}
 
 
 @router.get(

@@ -106,7 +106,8 @@ def test_inputs_and_bundle_inside_the_workspace_stay_read_only(job: JobDirs) -> 
         job.bundle, "main.py", inputs_dir=inputs, workspace=job.workspace, limits=QUICK
     )
     assert result.status == "failed"
-    assert "Read-only file system" in result.message
+    assert result.message == "the job exited with code 1: OSError"
+    assert "Read-only file system" in result.log
     assert (inputs / "t.csv").read_text() == "a\n1\n"
 
 
