@@ -21,7 +21,7 @@ from lab.runs.engines import (
     spark_master,
     undeclared,
 )
-from lab.runs.inputs import column_classes, resolve_inputs
+from lab.runs.inputs import column_classes, input_probe, resolve_inputs
 from lab.runs.outputs import settle_output
 from lab.work.models import WorkItem
 from lab.work.worker import Outcome, WorkContext, WorkFailed
@@ -55,6 +55,7 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
     if output.status != "succeeded":
         raise WorkFailed(output.status, output.message, {"log": log})
     classes = column_classes(inputs)
+    probe = input_probe(lab, inputs)
     outputs: dict[str, Any] = {}
     for name in spec.outputs:
         if ctx.cancelled():
@@ -77,7 +78,11 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
             table=table,
             file=file if table is None else None,
             count_columns=output.count_columns,
+            lineage=output.lineage,
+            contributors=output.contributors,
+            probe=probe,
         )
+    _release(lab, item, outputs)
     result: dict[str, Any] = {
         "engine": spec.engine,
         "inputs": {
@@ -93,6 +98,18 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
     missing = [n for n, o in outputs.items() if o.get("missing")]
     status = "outputs-missing" if missing else "succeeded"
     return Outcome(status, output.message, result)
+
+
+def _release(lab: Lab, item: WorkItem, outputs: dict[str, Any]) -> None:
+    """Record the automatic release of the outputs the gate let leave without review. The
+    release service belongs to its own package; `decide` only says `released` when it is
+    there, so without it this does nothing."""
+    names = [n for n, o in outputs.items() if o.get("disposition") == "released"]
+    if not names:
+        return
+    from lab.releases.service import auto_release  # type: ignore[import-not-found, unused-ignore]
+
+    auto_release(lab, item, names)
 
 
 def _run_engine(lab: Lab, ctx: WorkContext, spec: JobSpec, inputs: Any, rules: Any) -> EngineOutput:

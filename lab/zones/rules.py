@@ -46,7 +46,12 @@ class Egress(_Strict):
     row_level: Literal["none", "owner"] = Field(
         description="none: no row-level output leaves; owner: only to the data owner's datasets"
     )
-    aggregates: Literal["release_request", "none"] = "release_request"
+    aggregates: Literal["release_request", "auto", "none"] = Field(
+        default="release_request",
+        description="release_request: aggregates leave through a reviewed release request; "
+        "auto: SQL outputs proved aggregate leave without review (the rest still need one); "
+        "none: nothing leaves",
+    )
 
 
 class ZoneRules(_Strict):
