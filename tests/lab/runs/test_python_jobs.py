@@ -14,7 +14,7 @@ from jobs.engines.python import sandbox_available
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker
 from tests.lab.factories import World
-from tests.lab.retention.helpers import write_sample
+from tests.lab.retention.helpers import stored_rows, write_sample
 
 pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
 JOBS = "/v1/tenants/acme/zones/sandbox/jobs"
@@ -90,9 +90,15 @@ def test_a_python_job_trains_on_its_inputs_and_its_outputs_cross_the_gate(
     write_sample(sqlite_world.lab, rows=700)
     job = run(sqlite_world, TRAIN)
     assert job["state"] == "succeeded", job
-    assert job["outputs"]["by_city"]["released"] is True
-    assert job["outputs"]["metrics"]["released"] is False  # highly sensitive: stays in the zone
-    rows = sqlite_world.get("a-eng", f"{JOBS}/{job['id']}/outputs/by_city").json()["rows"]
+    by_city = job["outputs"]["by_city"]
+    # a Python output cannot be proved aggregate: it never leaves without review
+    assert (by_city["disposition"], by_city["lineage"], by_city["released"]) == (
+        "review",
+        "unproven",
+        False,
+    )
+    assert job["outputs"]["metrics"]["disposition"] == "kept"  # highly sensitive
+    rows = stored_rows(sqlite_world.lab, by_city["version_id"])
     assert sum(r["n"] for r in rows) == 700
     log = sqlite_world.get("a-eng", f"{JOBS}/{job['id']}/logs").json()["log"]
     assert "trained on 700 rows" in log
