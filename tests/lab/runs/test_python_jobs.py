@@ -47,6 +47,15 @@ labjob.write_table("by_city", __import__("pandas").DataFrame({"city": ["x"], "n"
 """
 
 
+RENAME = """
+import labjob
+df = labjob.read_pandas("merchants")
+out = df.rename(columns={"merchant_id": "label", "city": "place"})[["label", "place", "sales"]]
+out["label"] = out["label"].str.upper()
+labjob.write_table("by_city", out.head(300))
+"""
+
+
 def bundle(code: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -117,3 +126,21 @@ def test_a_python_job_sees_no_keys_no_metastore_no_network(sqlite_world: World) 
     log = sqlite_world.get("a-eng", f"{JOBS}/{job['id']}/logs").json()["log"]
     assert "READ" not in log and "CONNECTED" not in log
     assert log.count("blocked") == 3 and "no network" in log
+
+
+def test_a_python_job_writing_a_renamed_identifier_keeps_it_in_the_zone(
+    sqlite_world: World,
+) -> None:
+    """The same attack as `SELECT merchant_id AS label`, from Python: no lineage, but the
+    values are the input's identifiers, so the output is blocked and kept."""
+    write_sample(sqlite_world.lab, rows=500)
+    job = run(sqlite_world, RENAME)
+    assert job["state"] == "succeeded", job
+    out = job["outputs"]["by_city"]
+    assert (out["disposition"], out["lineage"], out["released"]) == ("kept", "unproven", False)
+    (finding,) = [f for f in out["findings"] if f["rule"] == "identifier_overlap"]
+    assert finding["column"] == "label"
+    assert (
+        "100% of its 300 distinct values are values of merchants.merchant_id"
+        in (finding["message"])
+    )
