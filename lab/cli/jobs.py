@@ -47,8 +47,10 @@ def _show(item: WorkItem) -> None:
         f"job [bold]{item.id}[/] {item.name}: {item.state} ({item.status}) {item.message}"
     )
     for name, out in item.result.get("outputs", {}).items():
-        verdict = "released" if out.get("released") else "kept in the zone"
+        verdict = out.get("disposition") or ("released" if out.get("released") else "kept")
         console.print(f"  output {name}: {verdict}, {len(out.get('findings', []))} finding(s)")
+        if out.get("reason"):
+            console.print(f"    {out['reason']}", soft_wrap=True)
         for finding in out.get("findings", []):
             console.print(f"    - {finding['rule']}: {finding['message']}", soft_wrap=True)
 

@@ -157,17 +157,25 @@ def jobs_output(
 ) -> dict[str, Any]:
     """A released output's rows (after suppression and rounding), with the gate's findings.
 
-    Outputs the gate kept in the zone are described, not shown."""
+    Outputs not released (kept in the zone, or waiting for review) are described, not shown:
+    their disposition, the reason for it and the gate's findings."""
     item = _job(session, tenant, zone, job_id)
     entry = item.result.get("outputs", {}).get(output)
     if entry is None:
         raise NotFound(f"job {job_id!r} has no output {output!r}")
     if not entry.get("released"):
-        return {"output": output, "released": False, "findings": entry.get("findings", [])}
+        return {
+            "output": output,
+            "released": False,
+            "disposition": entry.get("disposition", "kept"),
+            "reason": entry.get("reason", ""),
+            "findings": entry.get("findings", []),
+        }
     table = lab.store.read_table(session, entry["version_id"])
     return {
         "output": output,
         "released": True,
+        "disposition": "released",
         "findings": entry.get("findings", []),
         "columns": table.column_names,
         "rows": table.to_pylist(),

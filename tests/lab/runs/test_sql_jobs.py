@@ -125,9 +125,11 @@ def test_in_production_findings_hide_values_and_rows_stay_with_the_owner(world: 
     job = world.get("a-owner", f"{url}/{response.json()['id']}").json()
     findings = job["outputs"]["result"]["findings"]
     assert findings and all(f["value"] is None for f in findings)
+    assert job["outputs"]["result"]["disposition"] == "review"  # two approvals, not automatic
     rows = job_spec("SELECT * FROM merchants").replace("zone: sandbox", "zone: production")
     kept = submit(world, "a-owner", rows, url)
     Worker(world.lab, HANDLERS).run_once()
     out = world.get("a-owner", f"{url}/{kept.json()['id']}").json()["outputs"]["result"]
     assert out["released"] is False and out["tenant"] == "acme"
+    assert out["disposition"] == "kept"
     assert submit(world, "a-eng", aggregate, url).status_code == 403
