@@ -60,14 +60,20 @@ def resolve_inputs(
     return resolved
 
 
+STRICTNESS = ("plain", "sensitive", "quasi_identifier", "identifier")
+
+
+def strictest(*classes: str) -> str:
+    """The most protective of some classifications (an unknown one counts as sensitive)."""
+    return max(classes, key=lambda c: STRICTNESS.index(c) if c in STRICTNESS else 1)
+
+
 def column_classes(inputs: dict[str, ResolvedInput]) -> dict[str, str]:
     """Column name → the strictest class it has in any input (for the output gate)."""
-    order = ["plain", "sensitive", "quasi_identifier", "identifier"]
     classes: dict[str, str] = {}
     for item in inputs.values():
         for column, cls in item.classes.items():
-            known = classes.get(column, "plain")
-            classes[column] = max(known, cls, key=lambda c: order.index(c) if c in order else 1)
+            classes[column] = strictest(classes.get(column, "plain"), cls)
     return classes
 
 

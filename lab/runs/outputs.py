@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from jobs.gate import GateRules, check_output
+from jobs.gate import GateResult, GateRules, check_output
 from jobs.gate.probe import InputProbe
 from jobs.lineage import QueryLineage
 from jobs.spec import JobSpec
@@ -28,6 +28,7 @@ from lab.datasets.service import write_dataset
 from lab.retention.clock import Kind
 from lab.runs.artifacts import store_files
 from lab.runs.dispositions import decide
+from lab.runs.inputs import strictest
 from lab.work.models import WorkItem
 from lab.zones.rules import ZoneRules
 
@@ -58,6 +59,7 @@ def settle_output(
     `probe` gives the value checks the job's inputs. The caller releases the outputs whose
     disposition is `released` (once all are settled)."""
     declared = spec.outputs[name]
+    lineage = lineage if table is not None else None  # a file's content has no SQL lineage
     gate = check_output(
         name,
         declared.sensitivity,
@@ -66,7 +68,7 @@ def settle_output(
         column_classes=classes,
         rules=gate_rules(rules),
         count_columns=sorted(set(declared.count_columns or ()) | set(count_columns)) or None,
-        lineage=lineage if table is not None else None,
+        lineage=lineage,
         contributors=contributors if table is not None else None,
         probe=probe,
     )
@@ -75,7 +77,7 @@ def settle_output(
         sensitivity=declared.sensitivity,
         engine=spec.engine,
         rules=rules,
-        lineage=lineage if table is not None else None,
+        lineage=lineage,
     )
     leaves = decision.disposition != "kept"
     released = decision.disposition == "released"
@@ -98,6 +100,7 @@ def settle_output(
             name=dataset,
             batches=gate.table.to_batches(),
             schema=gate.table.schema,
+            classifications=_stored_classes(gate.table, classes, lineage, probe, gate),
             lineage=stored_lineage,
             kind="job_output",
         )
@@ -110,7 +113,7 @@ def settle_output(
             name=dataset,
             batches=table.to_batches(),
             schema=table.schema,
-            classifications=_classes_for(table, classes),
+            classifications=_stored_classes(table, classes, lineage, probe, gate),
             lineage=stored_lineage,
             kind="job_output",
         )
@@ -166,5 +169,36 @@ def settle_output(
     }
 
 
-def _classes_for(table: pa.Table, classes: dict[str, str]) -> dict[str, str]:
-    return {c: classes[c] for c in table.column_names if c in classes}
+IDENTIFYING_RULES = frozenset(
+    {"identifier_overlap", "pii_classifier", "identifier_values", "identifier_column"}
+)
+
+
+def _stored_classes(
+    table: pa.Table,
+    classes: dict[str, str],
+    lineage: QueryLineage | None,
+    probe: InputProbe | None,
+    gate: GateResult,
+) -> dict[str, str]:
+    """How the stored output's columns are classified, so that a later job reading it is
+    judged against what it really holds (a renamed identifier kept here must not come back
+    as a plain column): the strictest of the class its name has in the inputs, the classes
+    of the input columns its lineage carries (group keys and row-level columns), and
+    `identifier` for every column the gate found identifying by its values."""
+    names = table.column_names
+    found = {n: classes[n] for n in names if n in classes}
+    if lineage is not None and probe is not None:
+        for column in lineage.columns:
+            if column.kind == "aggregate" or column.position >= len(names):
+                continue
+            name = names[column.position]
+            for source in column.sources:
+                alias, _, field = source.partition(".")
+                cls = probe.classes.get(alias, {}).get(field, "plain")
+                cls = "identifier" if probe.identifies(source) else cls
+                found[name] = strictest(found.get(name, "plain"), cls)
+    for finding in gate.findings:
+        if finding.rule in IDENTIFYING_RULES and finding.column in names:
+            found[str(finding.column)] = "identifier"
+    return found

@@ -18,6 +18,7 @@ import pytest
 
 from jobs.engines.sql import SqlLimits, run_sql
 from lab.runs.dispositions import release_service_available
+from lab.storage import find_version
 from lab.zones.registry import rules_at, update_rules
 from tests.lab.factories import World
 from tests.lab.retention.helpers import events, stored_rows, write_sample
@@ -87,6 +88,26 @@ def test_renamed_identifiers_never_reach_what_would_leave(sqlite_world: World) -
     gated = events(sqlite_world.lab, "output.gate")
     assert len(gated) == len(RENAMINGS)
     assert all('"disposition":' in e["details"] for e in gated)
+
+
+def test_a_kept_output_keeps_its_identifiers_classified_so_it_cannot_launder_them(
+    sqlite_world: World,
+) -> None:
+    """Kept outputs are inputs of later jobs: a renamed identifier stored as a plain column
+    would come back out of a second job unrecognized."""
+    write_sample(sqlite_world.lab, rows=2_003)
+    first = output(sqlite_world, "SELECT merchant_id AS label, sales FROM merchants")
+    assert first["disposition"] == "kept"
+    with sqlite_world.lab.read() as session:
+        version = find_version(
+            session, tenant="acme", zone="sandbox", name=first["dataset"], version=None
+        )
+    assert {c["name"]: c["classification"] for c in version.columns}["label"] == "identifier"
+    query = "SELECT label AS tag, count(*) AS n FROM r GROUP BY tag"
+    job = run(sqlite_world, "a-eng", job_spec(query, r={"dataset": first["dataset"]}))
+    second = job["outputs"]["result"]
+    assert second["disposition"] != "released"
+    assert not cells(leaving(sqlite_world, second)) & MERCHANT_IDS
 
 
 @needs_lineage
