@@ -56,8 +56,10 @@ def check_output(
     """
     if (table is None) == (file is None):
         raise ValueError("check_output needs exactly one of table or file")
+    if file is not None:
+        lineage, contributors = None, None  # a file's content has no SQL lineage
     verdict: LineageVerdict = "unproven"
-    if lineage is not None and file is None:
+    if lineage is not None:
         verdict = "aggregate" if lineage.aggregate else "row_level"
     where = f"output {name}" if file is None else f"{file.name} (output {name})"
     if sensitivity not in SENSITIVITIES:
@@ -84,7 +86,7 @@ def check_output(
             "rows; it is checked like an output without lineage and needs review"
         )
         findings.append(Finding(name, "contributors", None, None, None, message, "review"))
-        verdict, lineage = "unproven", None
+        verdict, lineage, contributors = "unproven", None, None
     if file is not None:
         table = _check_file(FileContext(name, where, file, rules), findings)
         if table is None:

@@ -5,6 +5,7 @@ hand, as the SQL engine hands them over."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -254,3 +255,12 @@ def test_highly_sensitive_keeps_its_lineage_verdict() -> None:
         "s", "highly_sensitive", table=pa.table({"n": [50]}), rules=RULES, lineage=facts
     )
     assert not result.allowed and result.lineage == "aggregate"
+
+
+def test_a_file_output_is_unproven_whatever_lineage_comes_with_it(tmp_path: Path) -> None:
+    path = tmp_path / "by_city.csv"
+    path.write_text("city,n\na,3\nb,40\n")
+    facts = lineage(("city", "group_key", False), ("n", "aggregate", False))
+    result = check_output("by_city", "moderately_sensitive", file=path, rules=RULES, lineage=facts)
+    assert result.lineage == "unproven" and result.table is not None
+    assert result.table.column("n").to_pylist() == [None, 40]  # counts by name, the fallback
