@@ -81,9 +81,10 @@ def decide(
         )
     if not release_service_available():
         return Decision(
-            "review", "proved aggregate, but this lab has no release service to record an "
-            "automatic release: it leaves only through a release request"
-        )  # fmt: skip
+            "review",
+            "proved aggregate, but this lab has no release service to record an automatic "
+            "release: it leaves only through a release request",
+        )
     return Decision(
         "released",
         "proved aggregate by its SQL lineage, suppressed and rounded by the lab's own counts, "

@@ -103,12 +103,14 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
 def _release(lab: Lab, item: WorkItem, outputs: dict[str, Any]) -> None:
     """Record the automatic release of the outputs the gate let leave without review. The
     release service belongs to its own package; `decide` only says `released` when it is
-    there, so without it this does nothing."""
+    there, so without it this does nothing. The worker stores the item's result only when
+    the handler returns: the (detached) item is handed over carrying its output entries."""
     names = [n for n, o in outputs.items() if o.get("disposition") == "released"]
     if not names:
         return
     from lab.releases.service import auto_release  # type: ignore[import-not-found, unused-ignore]
 
+    item.result = {**(item.result or {}), "outputs": outputs}
     auto_release(lab, item, names)
 
 
