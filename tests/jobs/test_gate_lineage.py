@@ -167,9 +167,13 @@ def test_a_small_sub_count_cell_is_still_suppressed() -> None:
     assert result.table is not None and result.table.column("defaults").to_pylist() == [None]
 
 
-def test_text_that_embeds_a_count_is_not_rounded_but_asks_for_review() -> None:
-    table = pa.table({"city": ["a"], "t": ["n=42"]})
-    facts = lineage(("city", "group_key", False), ("t", "aggregate", True))
+@pytest.mark.parametrize("from_count", [True, False])
+def test_text_that_embeds_a_count_is_not_rounded_but_asks_for_review(from_count: bool) -> None:
+    """from_count describes numbers; an aggregate held as text is flagged either way."""
+    table = pa.table({"city": ["a"], "t": ["n=42"], "share": [0.5]})
+    facts = lineage(
+        ("city", "group_key", False), ("t", "aggregate", from_count), ("share", "aggregate", False)
+    )
     result = gate(table, lineage=facts, contributors=contributors([42]))
     assert result.allowed and result.needs_review
     (finding,) = [f for f in result.findings if f.rule == "count_in_text"]
