@@ -11,6 +11,7 @@
     max_suppressed_share: 0.05              # refuse rather than suppress more rows than this
     suppression_tolerance: 0.01             # suppress up to 1% before generalizing (default 0)
     free_text: scrub_or_drop                # | drop | keep_scrubbed
+    entity_key: merchant_id                 # the column that identifies a person or business
 
 Operators are named, never sent: an unknown operator or parameter is an error naming it.
 Columns are checked against the source's schema by `check_columns` (the spec alone does
@@ -123,6 +124,10 @@ class ImportSpec(_Strict):
     max_generalization_steps: int = Field(default=4, ge=0, le=16)
     suppression_tolerance: float = Field(default=0.0, ge=0, le=1)
     scan_rows: int = Field(default=500, ge=10, le=100_000)
+    entity_key: str | None = Field(default=None, min_length=1)
+    """The column that identifies a person or business (a merchant seen in 40 rows is one
+    entity): the lab counts distinct entities by it before letting an aggregate out, and
+    treats its values as identifiers in outputs. Kept in the dataset version's lineage."""
 
     @model_validator(mode="after")
     def _tolerance_within_limit(self) -> ImportSpec:
@@ -180,6 +185,8 @@ class ImportSpec(_Strict):
         named += [("quasi_identifiers", c) for c in self.quasi_identifiers or []]
         if self.sample and self.sample.stratify_by:
             named.append(("sample.stratify_by", self.sample.stratify_by))
+        if self.entity_key is not None:
+            named.append(("entity_key", self.entity_key))
         for field, column in named:
             if column not in known:
                 raise SpecError(f"{field}: the source has no column {column!r}", column=column)

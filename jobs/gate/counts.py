@@ -1,6 +1,10 @@
 """Which columns of an output hold counts, for min_cell_count and rounding.
 
-The rule:
+With lineage (a proved-aggregate SQL output): every numeric column the lineage says is
+derived from counts only (`from_count`), in any numeric type (`count(*)::DOUBLE`, a count
+times 1.0), plus the declared ones. Names play no part.
+
+Without lineage (Python and Spark outputs, files), the fallback rule:
 1. every column the caller declares (`count_columns`: from the job spec's output, and for SQL
    jobs the integer columns the outermost SELECT computes with COUNT/SUM-like aggregates,
    `SqlResult.count_columns`), when it holds numbers; and
@@ -19,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from jobs.gate.names import looks_like_count
+from jobs.lineage import QueryLineage
 
 
 def _numeric(kind: pa.DataType) -> bool:
@@ -39,6 +44,19 @@ def count_columns(table: pa.Table, declared: Sequence[str] | None) -> tuple[str,
         if declared_here or (looks_like_count(field.name) and _integral(field.type)):
             chosen.append(field.name)
     return tuple(chosen)
+
+
+def lineage_counts(
+    table: pa.Table, lineage: QueryLineage, declared: Sequence[str] | None
+) -> tuple[str, ...]:
+    """The numeric from_count columns (by position) and the declared numeric ones."""
+    positions = {c.position for c in lineage.columns if c.from_count}
+    wanted = set(declared or ())
+    return tuple(
+        field.name
+        for index, field in enumerate(table.schema)
+        if _numeric(field.type) and (index in positions or field.name in wanted)
+    )
 
 
 def as_counts(table: pa.Table, columns: Sequence[str]) -> pa.Table:

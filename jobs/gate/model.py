@@ -10,7 +10,15 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-Severity = Literal["block", "fixed"]
+from jobs.gate.probe import InputProbe
+from jobs.lineage import QueryLineage
+
+Severity = Literal["block", "fixed", "review"]
+"""block: the output may not leave; fixed: suppressed or rounded on the way out; review: a
+person must look at it (it keeps an output from leaving without review, never blocks it)."""
+LineageVerdict = Literal["aggregate", "row_level", "unproven"]
+"""aggregate: the SQL lineage proved every output row a counted group of input rows;
+row_level: the lineage did not; unproven: no lineage (Python and Spark outputs, files)."""
 SENSITIVITIES = ("highly_sensitive", "moderately_sensitive")
 
 
@@ -69,6 +77,16 @@ class GateResult:
     table: pa.Table | None
     """The table after suppression and rounding, when allowed (for csv and parquet files:
     their checked content, which is what may be released, not the original file)."""
+    lineage: LineageVerdict = "unproven"
+
+    @property
+    def proved_aggregate(self) -> bool:
+        return self.lineage == "aggregate"
+
+    @property
+    def needs_review(self) -> bool:
+        """A finding asks for a person's eyes: the output may not leave without review."""
+        return any(f.severity == "review" for f in self.findings)
 
 
 @dataclass(frozen=True)
@@ -88,6 +106,13 @@ class TableContext:
     column_classes: Mapping[str, str]
     declared_counts: tuple[str, ...] | None
     count_columns: tuple[str, ...]
+    lineage: QueryLineage | None = None
+    """Only for a proved-aggregate SQL output (row-level ones never reach the checks); its
+    columns line up with the table's by position."""
+    contributors: pa.Table | None = None
+    """Per output row, the input rows (`rows`) and maybe entities (`entities`) behind it."""
+    probe: InputProbe | None = None
+    """The job's inputs, to look the output's values up in (value checks)."""
 
     def finding(
         self,

@@ -50,11 +50,9 @@ def _show(item: WorkItem) -> None:
     )
     for name, out in item.result.get("outputs", {}).items():
         verdict = out.get("disposition") or ("released" if out.get("released") else "kept")
-        why = f" ({out['reason']})" if out.get("reason") else ""
-        console.print(
-            f"  output {name}: {verdict}{why}, {len(out.get('findings', []))} finding(s)",
-            soft_wrap=True,
-        )
+        console.print(f"  output {name}: {verdict}, {len(out.get('findings', []))} finding(s)")
+        if out.get("reason"):
+            console.print(f"    {out['reason']}", soft_wrap=True)
         for finding in out.get("findings", []):
             console.print(f"    - {finding['rule']}: {finding['message']}", soft_wrap=True)
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
-from connectors.errors import ConnectorError, SinglePassMissed
+from connectors.errors import ConnectorError, SinglePassMissed, SpecError
 from connectors.pipeline import Keys, plan_import, run_import
 from connectors.report import ColumnPlan, ImportPlan
 from connectors.sources import open_source
@@ -261,6 +261,14 @@ def execute_import(
         plan = _production_plan(plan)
     classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
     lineage = {"import": item.id, "source": plan.source, "plan": _plan_summary(plan)}
+    if spec.entity_key is not None:
+        if spec.entity_key not in classes:
+            raise SpecError(
+                f"entity_key: column {spec.entity_key!r} is dropped by the import; keep it "
+                "(a pseudonym counts entities as well as the raw value)",
+                column=spec.entity_key,
+            )
+        lineage["entity_key"] = spec.entity_key
 
     def write(single_pass: bool) -> tuple[VersionInfo, dict[str, Any]]:
         # `with`: a failed or cancelled write also stops the pipeline's read-ahead threads.

@@ -15,9 +15,10 @@ from jobs.engines.python import PythonLimits, run_python
 from jobs.engines.spark import DEFAULT_MASTER, run_spark
 from jobs.engines.sql import SqlLimits, run_sql
 from jobs.errors import EngineRefused
+from jobs.lineage import QueryLineage
 from jobs.spec import JobSpec
 from lab.context import Lab
-from lab.runs.inputs import ResolvedInput
+from lab.runs.inputs import ResolvedInput, entity_keys
 from lab.settings import Settings
 from lab.zones.rules import ZoneRules
 
@@ -41,6 +42,8 @@ class EngineOutput:
     status: str = "succeeded"
     message: str = ""
     confinement: str = ""  # sandboxed engines: the isolation and limits that were in force
+    lineage: QueryLineage | None = None  # SQL: what each output column is
+    contributors: pa.Table | None = None  # SQL, proved aggregate: the lab's own counts
 
 
 def run_sql_job(
@@ -57,12 +60,19 @@ def run_sql_job(
     projections = {a: i.columns for a, i in inputs.items() if i.columns}
     assert spec.code.query is not None
     result = run_sql(
-        spec.code.query, tables, limits=limits, temp_dir=scratch, allowed_columns=projections
+        spec.code.query,
+        tables,
+        limits=limits,
+        temp_dir=scratch,
+        allowed_columns=projections,
+        entity_keys=entity_keys(inputs),
     )
     [name] = spec.outputs
     return EngineOutput(
         tables={name: result.table},
         count_columns=result.count_columns,
+        lineage=result.lineage,
+        contributors=result.contributors,
         message=f"{result.rows} rows in {result.elapsed:.2f} s",
     )
 

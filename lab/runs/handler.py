@@ -12,6 +12,7 @@ from jobs.spec import JobSpec
 from lab.authz.chokepoint import Principal
 from lab.context import Lab
 from lab.errors import LabError, NotFound
+from lab.releases.service import auto_release
 from lab.runs.engines import (
     EngineOutput,
     run_python_job,
@@ -19,9 +20,10 @@ from lab.runs.engines import (
     spark_master,
     undeclared,
 )
-from lab.runs.inputs import ResolvedInput, column_classes, resolve_inputs
+from lab.runs.inputs import ResolvedInput, column_classes, input_probe, resolve_inputs
 from lab.runs.logs import keep_logs, partner_message
 from lab.runs.outputs import settle_output
+from lab.work.models import WorkItem
 from lab.work.worker import Outcome, WorkContext, WorkFailed
 from lab.zones.registry import rules_at, version_at
 
@@ -54,6 +56,7 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
     if output.status != "succeeded":
         raise WorkFailed(output.status, output.message, {"log": log})
     classes = column_classes(inputs)
+    probe = input_probe(lab, inputs)
     outputs: dict[str, Any] = {}
     for name in spec.outputs:
         if ctx.cancelled():
@@ -76,7 +79,11 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
             table=table,
             file=file if table is None else None,
             count_columns=output.count_columns,
+            lineage=output.lineage,
+            contributors=output.contributors,
+            probe=probe,
         )
+    _release(lab, item, outputs)
     result: dict[str, Any] = {
         "engine": spec.engine,
         "inputs": {
@@ -92,6 +99,15 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
     missing = [n for n, o in outputs.items() if o.get("missing")]
     status = "outputs-missing" if missing else "succeeded"
     return Outcome(status, output.message, result)
+
+
+def _release(lab: Lab, item: WorkItem, outputs: dict[str, Any]) -> None:
+    """Record the automatic release of the outputs the gate let leave without review. The
+    worker stores the item's result only when the handler returns, so the output entries
+    are handed over as they stand."""
+    names = [n for n, o in outputs.items() if o.get("disposition") == "released"]
+    if names:
+        auto_release(lab, item, names, entries=outputs)
 
 
 def _run_engine(lab: Lab, ctx: WorkContext, spec: JobSpec, inputs: Any, rules: Any) -> EngineOutput:

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyarrow as pa
+import pyarrow.dataset as pads
+
+from jobs.gate.probe import InputProbe
 from jobs.spec import JobSpec
 from lab.authz.chokepoint import Principal
 from lab.context import Lab
@@ -20,6 +24,15 @@ class ResolvedInput:
     @property
     def classes(self) -> dict[str, str]:
         return {c["name"]: c["classification"] for c in self.version.columns}
+
+    @property
+    def entity_key(self) -> str | None:
+        """The column that identifies a person or business (the import or writer named it),
+        if the job can see it."""
+        key = self.version.lineage.get("entity_key")
+        if not isinstance(key, str) or (self.columns is not None and key not in self.columns):
+            return None
+        return key
 
 
 def resolve_inputs(
@@ -47,12 +60,41 @@ def resolve_inputs(
     return resolved
 
 
+STRICTNESS = ("plain", "sensitive", "quasi_identifier", "identifier")
+
+
+def strictest(*classes: str) -> str:
+    """The most protective of some classifications (an unknown one counts as sensitive)."""
+    return max(classes, key=lambda c: STRICTNESS.index(c) if c in STRICTNESS else 1)
+
+
 def column_classes(inputs: dict[str, ResolvedInput]) -> dict[str, str]:
     """Column name → the strictest class it has in any input (for the output gate)."""
-    order = ["plain", "sensitive", "quasi_identifier", "identifier"]
     classes: dict[str, str] = {}
     for item in inputs.values():
         for column, cls in item.classes.items():
-            known = classes.get(column, "plain")
-            classes[column] = max(known, cls, key=lambda c: order.index(c) if c in order else 1)
+            classes[column] = strictest(classes.get(column, "plain"), cls)
     return classes
+
+
+def entity_keys(inputs: dict[str, ResolvedInput]) -> dict[str, str]:
+    """alias -> entity key, for the inputs that name one (the lab counts entities by it)."""
+    return {a: i.entity_key for a, i in inputs.items() if i.entity_key is not None}
+
+
+def input_probe(lab: Lab, inputs: dict[str, ResolvedInput]) -> InputProbe:
+    """The job's inputs as the gate's value checks see them: only the columns the job could
+    see, read lazily through decrypting datasets (nothing is loaded here)."""
+    datasets: dict[str, pads.Dataset] = {}
+    for alias, item in inputs.items():
+        with lab.read() as session:
+            data = lab.store.dataset(session, item.version.id)
+        if item.columns is not None:
+            kept = [f for f in data.schema if f.name in set(item.columns)]
+            data = data.replace_schema(pa.schema(kept))
+        datasets[alias] = data
+    return InputProbe(
+        datasets=datasets,
+        classes={a: i.classes for a, i in inputs.items()},
+        entity_keys=entity_keys(inputs),
+    )

@@ -102,6 +102,7 @@ def test_not_a_mapping_and_bad_syntax() -> None:
         ({"columns": {"ghost": {"operator": "drop"}}}, "ghost"),
         ({"quasi_identifiers": ["name", "ghost_qi"]}, "ghost_qi"),
         ({"sample": {"n": 5, "stratify_by": "region"}}, "region"),
+        ({"entity_key": "merchant_no"}, "merchant_no"),
     ],
 )
 def test_unknown_column_is_named(change: dict[str, Any], column: str) -> None:
@@ -116,3 +117,12 @@ def test_k_may_rise_above_the_zone_never_below() -> None:
     assert ImportSpec.parse({"source": SOURCE, "k": 20}).effective_k(5) == 20
     with pytest.raises(SpecError, match="below the zone's minimum"):
         ImportSpec.parse({"source": SOURCE, "k": 3}).effective_k(5)
+
+
+def test_a_spec_may_name_its_entity_key() -> None:
+    spec = ImportSpec.parse({"source": SOURCE, "entity_key": "mobile"})
+    assert spec.entity_key == "mobile"
+    spec.check_columns(["name", "mobile"])
+    assert ImportSpec.parse({"source": SOURCE}).entity_key is None
+    with pytest.raises(SpecError, match="entity_key"):
+        ImportSpec.parse({"source": SOURCE, "entity_key": ""})

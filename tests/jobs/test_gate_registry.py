@@ -14,9 +14,13 @@ from jobs.gate.registry import file_checks, table_check, table_checks
 def test_checks_run_in_a_fixed_order() -> None:
     assert [c.name for c in table_checks()] == [
         "max_rows",
+        "contributors",
+        "lineage_notes",
         "count_columns",
         "identifier_columns",
         "identifier_values",
+        "value_overlap",
+        "pii_classifier",
         "min_cell_count",
         "rounding",
     ]

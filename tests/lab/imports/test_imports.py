@@ -88,6 +88,24 @@ def test_an_uploaded_csv_is_desensitized_and_no_raw_pii_survives(world: World) -
     assert not (world.lab.settings.home / "work" / record["id"]).exists()
 
 
+def test_an_import_may_name_its_entity_key_and_it_must_survive_the_import(world: World) -> None:
+    data = as_csv(synthetic(300))
+    spec = {"source": {"kind": "csv"}, "entity_key": "merchant_id"}
+    record = run_worker(world, upload(world, "a-eng", data, spec).json()["id"])
+    assert record["state"] == "succeeded", record
+    with world.lab.read() as session:
+        [version] = list_versions(session, tenant="acme", zone="sandbox", name="merchants")
+    assert version.lineage["entity_key"] == "merchant_id"
+    dropped = {
+        "source": {"kind": "csv"},
+        "entity_key": "merchant_id",
+        "columns": {"merchant_id": {"operator": "drop"}},
+    }
+    failed = run_worker(world, upload(world, "a-eng", data, dropped, dataset="m2").json()["id"])
+    assert (failed["state"], failed["status"]) == ("failed", "invalid-input")
+    assert "entity_key" in failed["message"]
+
+
 def test_when_one_pass_is_not_enough_the_import_reads_twice_and_keeps_one_version(
     world: World,
 ) -> None:

@@ -27,7 +27,13 @@ def write_sample(
     name: str = "merchants",
     rows: int = 2_000,
     destroy_at: datetime | None = None,
+    entity_key: str | None = None,
 ) -> VersionInfo:
+    """The generated merchants; `entity_key` names the column that identifies a merchant
+    (stored in the version's lineage, as an import that names one does)."""
+    lineage: dict[str, Any] = {"connector": "synthetic"}
+    if entity_key is not None:
+        lineage["entity_key"] = entity_key
     return write_dataset(
         lab,
         Actor("a-owner"),
@@ -37,7 +43,7 @@ def write_sample(
         batches=merchant_batches(rows),
         schema=SCHEMA,
         classifications=LABELS,
-        lineage={"connector": "synthetic"},
+        lineage=lineage,
         destroy_at=destroy_at,
     )
 
@@ -48,6 +54,14 @@ def events(lab: Lab, action: str, **where: Any) -> list[dict[str, Any]]:
         query = query.where(events_table.c[column] == value)
     with lab.engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query.order_by(events_table.c.seq))]
+
+
+def stored_rows(lab: Lab, version_id: str) -> list[dict[str, Any]]:
+    """The rows of a dataset version as stored in the zone (for a job output in review: what
+    would leave)."""
+    with lab.read() as session:
+        rows: list[dict[str, Any]] = lab.store.read_table(session, version_id).to_pylist()
+    return rows
 
 
 def receipts_for(lab: Lab, version_id: str) -> list[dict[str, Any]]:

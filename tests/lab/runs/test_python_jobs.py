@@ -14,7 +14,7 @@ from jobs.engines.python import sandbox_available
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker
 from tests.lab.factories import World
-from tests.lab.retention.helpers import write_sample
+from tests.lab.retention.helpers import stored_rows, write_sample
 
 pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
 JOBS = "/v1/tenants/acme/zones/sandbox/jobs"
@@ -44,6 +44,15 @@ except OSError as exc:
     print("no network", type(exc).__name__)
 import labjob
 labjob.write_table("by_city", __import__("pandas").DataFrame({"city": ["x"], "n": [50]}))
+"""
+
+
+RENAME = """
+import labjob
+df = labjob.read_pandas("merchants")
+out = df.rename(columns={"merchant_id": "label", "city": "place"})[["label", "place", "sales"]]
+out["label"] = out["label"].str.upper()
+labjob.write_table("by_city", out.head(300))
 """
 
 
@@ -90,9 +99,15 @@ def test_a_python_job_trains_on_its_inputs_and_its_outputs_cross_the_gate(
     write_sample(sqlite_world.lab, rows=700)
     job = run(sqlite_world, TRAIN)
     assert job["state"] == "succeeded", job
-    assert job["outputs"]["by_city"]["released"] is True
-    assert job["outputs"]["metrics"]["released"] is False  # highly sensitive: stays in the zone
-    rows = sqlite_world.get("a-eng", f"{JOBS}/{job['id']}/outputs/by_city").json()["rows"]
+    by_city = job["outputs"]["by_city"]
+    # a Python output cannot be proved aggregate: it never leaves without review
+    assert (by_city["disposition"], by_city["lineage"], by_city["released"]) == (
+        "review",
+        "unproven",
+        False,
+    )
+    assert job["outputs"]["metrics"]["disposition"] == "kept"  # highly sensitive
+    rows = stored_rows(sqlite_world.lab, by_city["version_id"])
     assert sum(r["n"] for r in rows) == 700
     log = sqlite_world.get("a-eng", f"{JOBS}/{job['id']}/logs").json()["log"]
     assert "trained on 700 rows" in log
@@ -111,3 +126,21 @@ def test_a_python_job_sees_no_keys_no_metastore_no_network(sqlite_world: World) 
     log = sqlite_world.get("a-eng", f"{JOBS}/{job['id']}/logs").json()["log"]
     assert "READ" not in log and "CONNECTED" not in log
     assert log.count("blocked") == 3 and "no network" in log
+
+
+def test_a_python_job_writing_a_renamed_identifier_keeps_it_in_the_zone(
+    sqlite_world: World,
+) -> None:
+    """The same attack as `SELECT merchant_id AS label`, from Python: no lineage, but the
+    values are the input's identifiers, so the output is blocked and kept."""
+    write_sample(sqlite_world.lab, rows=500)
+    job = run(sqlite_world, RENAME)
+    assert job["state"] == "succeeded", job
+    out = job["outputs"]["by_city"]
+    assert (out["disposition"], out["lineage"], out["released"]) == ("kept", "unproven", False)
+    (finding,) = [f for f in out["findings"] if f["rule"] == "identifier_overlap"]
+    assert finding["column"] == "label"
+    assert (
+        "100% of its 300 distinct values are values of merchants.merchant_id"
+        in (finding["message"])
+    )

@@ -14,7 +14,7 @@ from jobs.engines.spark import spark_available
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker
 from tests.lab.factories import World, standard_world
-from tests.lab.retention.helpers import write_sample
+from tests.lab.retention.helpers import stored_rows, write_sample
 from tests.spark_cluster import Cluster
 
 pytestmark = [
@@ -70,7 +70,9 @@ def _aggregates_by_city(world: World) -> dict[str, Any]:
     assert Worker(world.lab, HANDLERS).run_once() == job_id
     job = world.get("a-eng", f"{JOBS}/{job_id}").json()
     assert job["state"] == "succeeded", job
-    rows = world.get("a-eng", f"{JOBS}/{job_id}/outputs/by_city").json()["rows"]
+    out = job["outputs"]["by_city"]
+    assert (out["disposition"], out["lineage"]) == ("review", "unproven")
+    rows = stored_rows(world.lab, out["version_id"])
     assert sorted(r["city"] for r in rows) == sorted(
         ["Hangzhou", "Shenzhen", "Chengdu", "Wuhan", "Xi'an", "Suzhou", "Nanjing"]
     )

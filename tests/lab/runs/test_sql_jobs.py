@@ -9,7 +9,7 @@ import yaml
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker
 from tests.lab.factories import World
-from tests.lab.retention.helpers import events, write_sample
+from tests.lab.retention.helpers import events, stored_rows, write_sample
 
 JOBS = "/v1/tenants/acme/zones/sandbox/jobs"
 
@@ -41,22 +41,27 @@ def run(world: World, who: str, spec: str) -> dict[str, Any]:
     return status
 
 
-def test_an_aggregate_is_released_with_small_cells_suppressed_and_counts_rounded(
+def test_an_aggregate_goes_to_review_with_small_cells_suppressed_and_counts_rounded(
     world: World,
 ) -> None:
+    """The sandbox releases aggregates through a release request: the output waits for
+    review, and the version it points at is what would leave (suppressed, rounded)."""
     write_sample(world.lab, rows=2003)  # 7 cities, ~286 each; one city gets 3 extra rows
     query = "SELECT city, count(*) AS n FROM merchants GROUP BY city UNION ALL SELECT 'tiny', 3"
     job = run(world, "a-eng", job_spec(query))
     assert job["state"] == "succeeded", job
     out = job["outputs"]["result"]
-    assert out["released"] is True
+    assert (out["disposition"], out["released"]) == ("review", False)
+    assert out["reason"]
     rules = {f["rule"] for f in out["findings"]}
     assert {"min_cell_count", "rounding"} <= rules
-    rows = world.get("a-eng", f"{JOBS}/{job['id']}/outputs/result").json()["rows"]
-    counts = {r["city"]: r["n"] for r in rows}
-    assert counts["tiny"] is None
+    shown = world.get("a-eng", f"{JOBS}/{job['id']}/outputs/result").json()
+    assert shown["released"] is False and "rows" not in shown  # not until a reviewer agrees
+    counts = {r["city"]: r["n"] for r in stored_rows(world.lab, out["version_id"])}
+    assert counts.get("tiny") is None  # suppressed: the cell, or the whole row by lineage
     assert all(n % 5 == 0 for c, n in counts.items() if c != "tiny")
-    assert len(events(world.lab, "output.gate")) == 1
+    (event,) = events(world.lab, "output.gate")
+    assert event["outcome"] == "review" and '"disposition":"review"' in event["details"]
     assert not (world.lab.settings.home / "work" / job["id"]).exists()
 
 
@@ -65,6 +70,7 @@ def test_identifier_columns_and_highly_sensitive_outputs_stay_in_the_zone(world:
     rows_out = run(world, "a-eng", job_spec("SELECT merchant_id, sales FROM merchants"))
     assert rows_out["state"] == "succeeded"
     assert rows_out["outputs"]["result"]["released"] is False
+    assert rows_out["outputs"]["result"]["disposition"] == "kept"
     assert any(f["column"] == "merchant_id" for f in rows_out["outputs"]["result"]["findings"])
     shown = world.get("a-eng", f"{JOBS}/{rows_out['id']}/outputs/result").json()
     assert shown["released"] is False and "rows" not in shown
@@ -119,9 +125,11 @@ def test_in_production_findings_hide_values_and_rows_stay_with_the_owner(world: 
     job = world.get("a-owner", f"{url}/{response.json()['id']}").json()
     findings = job["outputs"]["result"]["findings"]
     assert findings and all(f["value"] is None for f in findings)
+    assert job["outputs"]["result"]["disposition"] == "review"  # two approvals, not automatic
     rows = job_spec("SELECT * FROM merchants").replace("zone: sandbox", "zone: production")
     kept = submit(world, "a-owner", rows, url)
     Worker(world.lab, HANDLERS).run_once()
     out = world.get("a-owner", f"{url}/{kept.json()['id']}").json()["outputs"]["result"]
     assert out["released"] is False and out["tenant"] == "acme"
+    assert out["disposition"] == "kept"
     assert submit(world, "a-eng", aggregate, url).status_code == 403

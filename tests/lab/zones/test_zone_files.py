@@ -41,6 +41,13 @@ def test_shipped_zones_are_valid_and_hold_the_design_defaults() -> None:
     assert production.egress.row_level == "owner" and sandbox.egress.row_level == "none"
 
 
+@pytest.mark.parametrize("aggregates", ["release_request", "auto", "none"])
+def test_a_zone_says_how_aggregates_leave(tmp_path: Path, aggregates: str) -> None:
+    data = _set(shipped("sandbox"), "egress.aggregates", aggregates)
+    assert parse_zone_file(write_zone(tmp_path, "sandbox", data)).egress.aggregates == aggregates
+    assert load_zone_files(SHIPPED)["sandbox"].egress.aggregates == "release_request"
+
+
 def _set(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     node = data
     *parents, leaf = dotted.split(".")
@@ -66,6 +73,7 @@ _DELETE = object()
         ("engines", ["sql", "cobol"], "engines.1"),
         ("engines", ["sql", "sql"], "engines lists an engine twice"),
         ("egress.row_level", "everyone", "egress.row_level"),
+        ("egress.aggregates", "always", "egress.aggregates"),
         ("retention", _DELETE, "retention: Field required"),
         ("surprise", 1, "surprise: Extra inputs are not permitted"),
         ("name", "production", "must live in a file named production.yaml"),
