@@ -140,14 +140,15 @@ def test_only_a_proved_aggregate_leaves_without_review_where_the_zone_says_auto(
     assert row_level["disposition"] == "kept"
 
 
-def test_where_the_zone_says_auto_an_unproven_output_still_waits_for_review(
+def test_where_the_zone_says_auto_an_aggregate_a_person_must_look_at_still_waits(
     sqlite_world: World,
 ) -> None:
-    """Without lineage (or with an output the analysis cannot prove), auto is not enough."""
+    """max() picks one merchant's value: proved aggregate, but auto is not enough."""
     write_sample(sqlite_world.lab, rows=700)
     _auto(sqlite_world)
-    entry = output(sqlite_world, "SELECT city, count(*) AS n FROM merchants GROUP BY city")
-    if LINEAGE:
-        assert entry["disposition"] in ("released", "review")
-    else:
-        assert (entry["disposition"], entry["lineage"]) == ("review", "unproven")
+    entry = output(sqlite_world, "SELECT city, max(sales) AS top FROM merchants GROUP BY city")
+    assert (entry["lineage"], entry["disposition"], entry["released"]) == (
+        "aggregate",
+        "review",
+        False,
+    )
