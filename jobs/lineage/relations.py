@@ -1,7 +1,8 @@
 """Relations of a qualified query: what each SELECT, set operation, CTE and FROM source
 yields, whether the lab can count the contributors of its rows, and how (the rewrite steps).
 
-Supported counted shapes: a grouping over input rows (count(*) of the joined rows); a plain
+Supported counted shapes: a SELECT of constants alone (no input row behind it: zero);
+a grouping over input rows (count(*) of the joined rows); a plain
 SELECT over one counted source (passes the counts through); a grouping over one counted
 source (rows add up, entities are the most of the inner ones: a lower bound); UNION ALL of
 counted branches; UNION or DISTINCT over counted rows (duplicates merge, keeping the
@@ -202,6 +203,10 @@ class Analyzer:
             "distinct"
         ].args.get("on"):
             return refuse("DISTINCT ON keeps single rows")
+        if not sources and grouping is None and all(c.kind == "constant" for c in cols):
+            # the user's own constants: no input row behind them, so a count of zero
+            why = "constant rows: no input row behind them"
+            return Rel(names, cols, True, why, False, frozenset(), False, [Step("zero", select)])
         leaky = next((c for c in cols if c.kind == "row_level"), None)
         counted_sources = [rel for _, rel, _ in sources if rel.counted]
         if grouping is None and not counted_sources:

@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from jobs.lineage.model import ENTITIES_COLUMN, ROWS_COLUMN
 
-StepKind = Literal["count", "pass", "sum", "merge", "key", "regroup"]
+StepKind = Literal["count", "zero", "pass", "sum", "merge", "key", "regroup"]
 _ID = "lab_id"
 _TAGGED = (exp.Select, exp.SetOperation, exp.Subquery, exp.Table)
 MERGED_ALIAS = "__lab_merged"
@@ -32,6 +32,7 @@ class RewriteError(Exception):
 @dataclass(frozen=True)
 class Step:
     """count: add count(*) (and count(DISTINCT key) of `keys`) to a grouping over input rows;
+    zero: add counts of 0 to a SELECT of constants, which no input row is behind;
     pass: carry a counted source's hidden columns; sum: add them up over a counted source;
     merge: merge duplicate rows of a UNION or DISTINCT keeping the smallest count;
     regroup: SELECT DISTINCT over input rows becomes GROUP BY ALL (the same rows), so that
@@ -80,6 +81,9 @@ def apply(
         _exclude_keys(node, step.hidden)
         if step.kind == "count":
             _count(node, step, entities)
+        elif step.kind == "zero":
+            for name in hidden:
+                node.append("expressions", exp.alias_(exp.Literal.number(0), name))
         elif step.kind == "regroup":
             node.set("distinct", None)
             node.set("group", exp.Group(all=True))

@@ -37,6 +37,10 @@ CASES: dict[str, tuple[str, list[tuple[Any, ...]]]] = {
         [(5, 2), (1, 1), (40, 1)],
     ),
     "scalar": ("SELECT count(*)::DOUBLE AS n, 'n=' || count(*) AS label FROM txns", [(46, 4)]),
+    "constants_count_zero": (
+        "SELECT city, count(*) AS n FROM txns GROUP BY city UNION ALL SELECT 'tiny', 3 ORDER BY n",
+        [(1, 1), (0, 0), (5, 2), (40, 1)],
+    ),
     "join": (
         "SELECT m.sector, count(*) AS n FROM txns t JOIN merchants m USING (merchant_id) "
         "GROUP BY ALL ORDER BY 1",
