@@ -9,6 +9,7 @@ import yaml
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker
 from tests.lab.factories import World
+from tests.lab.releases.jobs import release_via_review
 from tests.lab.retention.helpers import events, stored_rows, write_sample
 
 JOBS = "/v1/tenants/acme/zones/sandbox/jobs"
@@ -55,11 +56,14 @@ def test_an_aggregate_goes_to_review_with_small_cells_suppressed_and_counts_roun
     assert out["reason"]
     rules = {f["rule"] for f in out["findings"]}
     assert {"min_cell_count", "rounding"} <= rules
-    shown = world.get("a-eng", f"{JOBS}/{job['id']}/outputs/result").json()
-    assert shown["released"] is False and "rows" not in shown  # not until a reviewer agrees
+    shown = world.get("a-eng", f"{JOBS}/{job['id']}/outputs/result")
+    assert shown.status_code == 409 and "rows" not in shown.json()  # not until reviewed
     counts = {r["city"]: r["n"] for r in stored_rows(world.lab, out["version_id"])}
-    assert counts.get("tiny") is None  # suppressed: the cell, or the whole row by lineage
-    assert all(n % 5 == 0 for c, n in counts.items() if c != "tiny")
+    assert "tiny" not in counts  # no input row behind it: removed by the lab's own count
+    assert len(counts) == 7 and all(n % 5 == 0 for n in counts.values())
+    release_via_review(world, JOBS.removesuffix("/jobs"), job["id"], ["result"])
+    fetched = world.get("a-eng", f"{JOBS}/{job['id']}/outputs/result").json()
+    assert {r["city"]: r["n"] for r in fetched["rows"]} == counts
     (event,) = events(world.lab, "output.gate")
     assert event["outcome"] == "review" and '"disposition":"review"' in event["details"]
     assert not (world.lab.settings.home / "work" / job["id"]).exists()
@@ -72,8 +76,8 @@ def test_identifier_columns_and_highly_sensitive_outputs_stay_in_the_zone(world:
     assert rows_out["outputs"]["result"]["released"] is False
     assert rows_out["outputs"]["result"]["disposition"] == "kept"
     assert any(f["column"] == "merchant_id" for f in rows_out["outputs"]["result"]["findings"])
-    shown = world.get("a-eng", f"{JOBS}/{rows_out['id']}/outputs/result").json()
-    assert shown["released"] is False and "rows" not in shown
+    shown = world.get("a-eng", f"{JOBS}/{rows_out['id']}/outputs/result")
+    assert shown.status_code == 409 and "rows" not in shown.json()
     kept = run(world, "a-eng", job_spec("SELECT * FROM merchants", sensitivity="highly_sensitive"))
     assert kept["outputs"]["result"]["released"] is False
     listed = world.get("a-eng", "/v1/tenants/acme/zones/sandbox/datasets").json()
