@@ -33,15 +33,18 @@ def read_released_output(
     request_id: str | None = None,
 ) -> ReleasedOutput:
     """The released bytes of `output` (the newest release of it); NotFound for a job or
-    output that is not there, Conflict for one that was not released."""
-    lab.chokepoint.authorize(
+    output that is not there, Conflict for one that was not released.
+
+    The chokepoint is asked about the job's outputs (`jobs/<id>/outputs`), the object the
+    API route and `lab jobs outputs` name; which output was fetched, and its hash, are in
+    the `release.fetch` event."""
+    lab.chokepoint.authorize_named(
         principal,
-        action="read",
-        resource=f"jobs/{job_id}/outputs/{output}",
-        zone=zone,
+        "read",
+        f"jobs/{job_id}/outputs",
         tenant=tenant,
+        zone=zone,
         request_id=request_id,
-        hide_unknown=True,
     )
     with lab.read() as session:
         item = get_item(session, job_id, tenant=tenant, kind="job", zone=zone)

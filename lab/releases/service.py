@@ -126,8 +126,6 @@ def list_releases(
     request_id: str | None = None,
 ) -> list[ReleaseOut]:
     """A tenant's requests, or (tenant None) every tenant's: the reviewers' queue."""
-    if state is not None and state not in STATES:
-        raise InvalidInput(f"state {state!r} is not one of {', '.join(STATES)}", field="state")
     lab.chokepoint.authorize(
         principal,
         action="read",
@@ -137,6 +135,8 @@ def list_releases(
         request_id=request_id,
         hide_unknown=tenant is not None,
     )
+    if state is not None and state not in STATES:
+        raise InvalidInput(f"state {state!r} is not one of {', '.join(STATES)}", field="state")
     query = sa.select(ReleaseRequest).where(ReleaseRequest.zone == zone)
     if tenant is not None:
         query = query.where(ReleaseRequest.tenant == tenant)
@@ -194,12 +194,12 @@ def review_release(
 ) -> ReleaseOut:
     """Approve, reject or return a pending request. When distinct approvals reach the
     number the request requires, the lab publishes it at once."""
+    asked = _authorized(lab, principal, "review", release_id, zone, None, actor.request_id)
     if decision not in DECISIONS:
         raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}", field="decision")
     comment = comment.strip()
     if not comment:
         raise InvalidInput("every decision needs a comment: say what was checked", field="comment")
-    asked = _authorized(lab, principal, "review", release_id, zone, None, actor.request_id)
     with lab.read() as session:
         problem = rules.why_not_reviewer(
             principal, asked, _reviews_of(session, [release_id]).get(release_id, [])
@@ -292,22 +292,29 @@ def _authorized(
     request_id: str | None,
     part: str | None = None,
 ) -> ReleaseRequest:
-    """The request, once the principal passed the chokepoint for it in its own tenant; a
-    request of another tenant (or zone) is not found, whoever asks."""
+    """The request, once the principal passed the chokepoint for it.
+
+    The chokepoint is asked before anything is answered, whether the request is there or
+    not, so every attempt is audited. It is asked in the request's own tenant; for a
+    request that is not there (or is another tenant's, or another zone's) in the tenant the
+    caller named, or the platform's when they named none. A denial for someone with no
+    standing is then the same `not found` whether the request exists or not; an allowed
+    caller learns that there is no such request."""
     with lab.read() as session:
-        request = session.get(ReleaseRequest, release_id)
-    if request is None or request.zone != zone or tenant not in (None, request.tenant):
-        raise NotFound(f"no release request {release_id!r}")
-    lab.chokepoint.authorize(
+        found = session.get(ReleaseRequest, release_id)
+    if found is not None and (found.zone != zone or tenant not in (None, found.tenant)):
+        found = None
+    lab.chokepoint.authorize_named(
         principal,
-        action=action,
-        resource=f"releases/{release_id}" + (f"/{part}" if part else ""),
+        action,
+        f"releases/{release_id}" + (f"/{part}" if part else ""),
+        tenant=found.tenant if found is not None else tenant or PLATFORM,
         zone=zone,
-        tenant=request.tenant,
         request_id=request_id,
-        hide_unknown=True,
     )
-    return request
+    if found is None:
+        raise NotFound(f"no release request {release_id!r}")
+    return found
 
 
 def _locked(session: Session, release_id: str) -> ReleaseRequest:

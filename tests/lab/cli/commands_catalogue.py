@@ -10,9 +10,17 @@ reaches:
 
 - `platform`: things of no tenant (the tenant list, the whole policy, the audit chain);
 - `tenant`: a tenant's things outside the zones (its users, tokens, roles, audit events);
-- `zone`: a tenant's things inside a zone (datasets, imports, jobs).
+- `zone`: a tenant's things inside a zone (datasets, imports, jobs, release requests);
+- `queue`: a zone's things of every tenant, the reviewers' queue of release requests. It is
+  asked about on the platform, so its denial names no tenant, and since it names no
+  tenant's thing it says `not allowed` to whoever has no platform role for it.
 
-Templates name `{tenant}`, `{zone}`, `{job}`, `{import}`, `{user}`, `{spec}`, `{zonefile}`.
+A command whose options change what it reaches (`releases list` with and without
+`--tenant`) has a probe in `PROBES` and the others in `MORE_PROBES`; `walked()` is both.
+
+Templates name `{tenant}`, `{zone}`, `{job}`, `{import}`, `{user}`, `{spec}`, `{zonefile}`,
+and `{release}`, a pending release request of the tenant in the zone, asking for the output
+`by_city` of the finished job `{release_job}` (whose `plot` waits for review too).
 """
 
 from __future__ import annotations
@@ -22,8 +30,9 @@ from typing import Any, Literal
 
 import typer
 
-Reach = Literal["platform", "tenant", "zone"]
-TENANT_REACH: frozenset[Reach] = frozenset({"tenant", "zone"})
+Reach = Literal["platform", "tenant", "zone", "queue"]
+TENANT_REACH: frozenset[Reach] = frozenset({"tenant", "zone"})  # the denial names the tenant
+ZONE_REACH: frozenset[Reach] = frozenset({"zone", "queue"})  # the object is in a zone
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class Probe:
 
 
 T, Z = ("--tenant", "{tenant}"), ("--zone", "{zone}")
+M = ("--comment", "checked")
 VERSION = ("merchants", "1")
 
 PROBES: dict[tuple[str, ...], Probe] = {
@@ -104,7 +114,32 @@ PROBES: dict[tuple[str, ...], Probe] = {
     ("jobs", "logs"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}/logs", "zone"),
     ("jobs", "outputs"): Probe(("{job}", "result", *T, *Z), "{zone}/jobs/{job}/outputs", "zone"),
     ("jobs", "cancel"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}", "zone"),
+    # releases: asking is `release` on the job, deciding `review` on the request
+    ("releases", "request"): Probe(
+        ("{release_job}", "plot", "--purpose", "p", *T, *Z), "{zone}/jobs/{release_job}", "zone"
+    ),
+    ("releases", "list"): Probe((*T, *Z), "{zone}/releases", "zone"),
+    ("releases", "show"): Probe(("{release}", *Z), "{zone}/releases/{release}", "zone"),
+    ("releases", "approve"): Probe(("{release}", *Z, *M), "{zone}/releases/{release}", "zone"),
+    ("releases", "reject"): Probe(("{release}", *Z, *M), "{zone}/releases/{release}", "zone"),
+    ("releases", "return"): Probe(("{release}", *Z, *M), "{zone}/releases/{release}", "zone"),
+    ("releases", "publish"): Probe(("{release}", *Z), "{zone}/releases/{release}", "zone"),
+    ("releases", "withdraw"): Probe(("{release}", *Z), "{zone}/releases/{release}", "zone"),
+    ("releases", "fetch"): Probe(
+        ("{release_job}", "by_city", *T, *Z), "{zone}/jobs/{release_job}/outputs", "zone"
+    ),
 }
+
+MORE_PROBES: tuple[tuple[tuple[str, ...], Probe], ...] = (
+    # without --tenant: the reviewers' queue, every tenant's requests in the zone
+    (("releases", "list"), Probe(Z, "{zone}/releases", "queue")),
+)
+
+
+def walked() -> list[tuple[tuple[str, ...], Probe]]:
+    """Every probe with its command's path: one per command, and the commands' others."""
+    return [*PROBES.items(), *MORE_PROBES]
+
 
 # Local operator commands: they run the lab or hold its master key, on the lab's machine,
 # before (or beside) any principal exists. Filesystem access to the lab home is their

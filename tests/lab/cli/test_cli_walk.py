@@ -18,18 +18,26 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from audit.schema import events_table
+from lab.actions import Actor
+from lab.authz.chokepoint import Principal
 from lab.cli.main import app
+from lab.releases.models import PENDING, ReleaseRequest
+from lab.releases.service import request_release
 from lab.settings import Settings
 from lab.work.models import CANCELLED, QUEUED
 from lab.work.queue import get_item, submit
 from tests.lab.cli.commands_catalogue import (
+    MORE_PROBES,
     OUT_OF_SCOPE,
     PROBES,
     TENANT_REACH,
+    ZONE_REACH,
     Probe,
     cli_commands,
+    walked,
 )
 from tests.lab.factories import World, standard_world
+from tests.lab.releases.jobs import finished_job
 
 runner = CliRunner()
 SPEC = (
@@ -41,11 +49,13 @@ SPEC = (
 
 @dataclass
 class Walk:
-    """The standard world, a user with no role, and queued items to aim at."""
+    """The standard world, a user with no role, and queued items and pending release
+    requests to aim at."""
 
     world: World
     files: Path
     items: dict[tuple[str, str, str], str]  # (tenant, zone, kind) -> item id
+    releases: dict[tuple[str, str], tuple[str, str]]  # (tenant, zone) -> (job id, request id)
 
     def run(self, who: str, argv: list[str]) -> tuple[int, str]:
         settings = self.world.lab.settings
@@ -70,6 +80,8 @@ class Walk:
             "user": "g-eng" if tenant == "globex" else "a-viewer",
             "job": self.items[(tenant, zone, "job")],
             "import": self.items[(tenant, zone, "import")],
+            "release_job": self.releases[(tenant, zone)][0],
+            "release": self.releases[(tenant, zone)][1],
             "spec": str(spec),
             "zonefile": str(Settings(_env_file=None).zones_dir / "sandbox.yaml"),  # type: ignore[call-arg]
         }
@@ -96,9 +108,20 @@ class Walk:
         with self.world.lab.read() as session:
             return get_item(session, item_id).state
 
-    def probe(self, who: str, path: tuple[str, ...], values: dict[str, str]) -> str:
+    def release_states(self) -> dict[str, str]:
+        with self.world.lab.read() as session:
+            return dict(session.execute(sa.select(ReleaseRequest.id, ReleaseRequest.state)).all())
+
+    def untouched(self) -> bool:
+        """Still one pending request per tenant and zone, and no other."""
+        pending = {release: PENDING for _, release in self.releases.values()}
+        return self.release_states() == pending
+
+    def probe(
+        self, who: str, path: tuple[str, ...], values: dict[str, str], probe: Probe | None = None
+    ) -> str:
         """Run one command as `who`; it must fail with one deny event for its object."""
-        probe: Probe = PROBES[path]
+        probe = probe or PROBES[path]
         before = self.last_seq()
         code, out = self.run(who, probe.argv(path, values))
         label = f"{who}: lab {' '.join(path)}"
@@ -118,6 +141,7 @@ def walk(tmp_path: Path, metastore_url: str) -> Iterator[Walk]:
     world = standard_world(tmp_path / "home", metastore_url)
     world.user("nobody")  # platform user, no role at all
     items: dict[tuple[str, str, str], str] = {}
+    releases: dict[tuple[str, str], tuple[str, str]] = {}
     with world.lab.transaction() as session:
         for tenant in ("acme", "globex"):
             for zone in ("sandbox", "production"):
@@ -131,9 +155,24 @@ def walk(tmp_path: Path, metastore_url: str) -> Iterator[Walk]:
                         submitter=f"{tenant[0]}-owner",
                         spec={},
                     ).id
+    for tenant in ("acme", "globex"):
+        owner = f"{tenant[0]}-owner"
+        for zone in ("sandbox", "production"):
+            job = finished_job(world, tenant=tenant, zone=zone, submitter=owner)
+            asked = request_release(
+                world.lab,
+                Principal(owner, tenant),
+                Actor(owner),
+                tenant=tenant,
+                zone=zone,
+                job_id=job,
+                outputs=["by_city"],
+                purpose="the walk's target",
+            )
+            releases[(tenant, zone)] = (job, asked.id)
     files = tmp_path / "files"
     files.mkdir()
-    yield Walk(world, files, items)
+    yield Walk(world, files, items, releases)
     world.close()
 
 
@@ -143,30 +182,52 @@ def test_every_command_is_walked_or_excused() -> None:
     assert set(PROBES).isdisjoint(OUT_OF_SCOPE)
     assert sorted(commands - set(PROBES) - set(OUT_OF_SCOPE)) == [], "commands without a probe"
     assert sorted((set(PROBES) | set(OUT_OF_SCOPE)) - commands) == [], "probes of no command"
+    assert {path for path, _ in MORE_PROBES} <= set(PROBES), "a second probe of no command"
 
 
 def test_a_user_without_roles_is_denied_every_command(walk: Walk) -> None:
     values = walk.values("globex", "sandbox")
-    for path in PROBES:
-        walk.probe("nobody", path, values)
+    for path, probe in walked():
+        walk.probe("nobody", path, values, probe)
+    assert walk.untouched()
 
 
 def test_a_member_of_another_tenant_is_denied_as_if_nothing_were_there(walk: Walk) -> None:
     values = walk.values("globex", "sandbox")
-    for path, probe in PROBES.items():
+    for path, probe in walked():
         if probe.reach in TENANT_REACH:
-            out = walk.probe("a-owner", path, values)
+            out = walk.probe("a-owner", path, values, probe)
             assert "not found" in out, f"lab {' '.join(path)}: {out}"
     assert walk.state(values["job"]) == QUEUED
+    assert walk.untouched()
 
 
 def test_a_sandbox_engineer_is_denied_every_production_item(walk: Walk) -> None:
     values = walk.values("acme", "production")
-    for path, probe in PROBES.items():
-        if probe.reach == "zone":
-            out = walk.probe("a-eng", path, values)
+    for path, probe in walked():
+        if probe.reach in ZONE_REACH:
+            out = walk.probe("a-eng", path, values, probe)
             assert "not allowed" in out, f"lab {' '.join(path)}: {out}"
     assert walk.state(values["job"]) == QUEUED
+    assert walk.untouched()
+
+
+def test_the_reviewers_queue_is_for_platform_reviewers_only(walk: Walk) -> None:
+    """Every tenant's requests in a zone: no tenant role reaches it, not even an owner in
+    the sandbox (who lists their own tenant's with --tenant); a reviewer sees them all."""
+    queue = [(path, probe) for path, probe in walked() if probe.reach == "queue"]
+    assert queue
+    for zone in ("sandbox", "production"):
+        for who in ("a-owner", "a-eng", "a-viewer", "g-owner"):
+            values = walk.values(f"{'globex' if who[0] == 'g' else 'acme'}", zone)
+            for path, probe in queue:
+                out = walk.probe(who, path, values, probe)
+                assert "not allowed" in out, f"{who}: lab {' '.join(path)}: {out}"
+        for path, probe in queue:
+            code, out = walk.run("carol", probe.argv(path, walk.values("acme", zone)))
+            assert code == 0, out
+            assert {walk.releases[(t, zone)][1] for t in ("acme", "globex")} <= set(out.split())
+    assert walk.untouched()
 
 
 def test_cancelling_a_production_item_through_the_sandbox_finds_nothing(walk: Walk) -> None:
@@ -194,6 +255,21 @@ def test_an_engineer_cancels_a_sandbox_job_as_its_own_audited_action(walk: Walk)
     assert walk.state(target) == CANCELLED
     assert walk.events("job.cancel") == [f"sandbox/jobs/{target}"]
     assert f"sandbox/jobs/{target}" in walk.events("access.cancel")
+
+
+def test_a_release_request_through_another_zone_is_not_found_and_audited(walk: Walk) -> None:
+    """The release commands name no tenant, so the request is looked for in the zone asked
+    about; its author reaching through the sandbox finds nothing, and the attempt is a
+    denial on the record, not a silent answer."""
+    target = walk.releases[("acme", "production")][1]
+    for argv in (["show", target], ["withdraw", target]):
+        before = walk.last_seq()
+        code, out = walk.run("a-owner", ["releases", *argv, "--zone", "sandbox"])
+        assert code == 1 and "not found" in out, out
+        assert [tuple(row) for row in walk.deny_events("a-owner", before)] == [
+            (f"sandbox/releases/{target}", None)
+        ]
+    assert walk.untouched()
 
 
 def test_listing_imports_shows_the_authorized_zone_only(walk: Walk) -> None:

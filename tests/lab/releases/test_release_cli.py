@@ -119,3 +119,32 @@ def test_every_releases_command_explains_itself() -> None:
         result = runner.invoke(app, ["releases", command, "--help"])
         assert result.exit_code == 0, command
         assert "Usage" in result.output and len(result.output) > 200
+
+
+def test_a_request_nobody_may_know_of_looks_exactly_like_a_missing_one(world: World) -> None:
+    """No route stands in front of the CLI: the service asks the chokepoint before it
+    answers anything, so another tenant's request, a request of another zone and no request
+    at all get the same answer, and each attempt is one audited denial."""
+    job = finished_job(world)
+    code, out = lab(
+        world, "a-eng", "releases", "request", job, "by_city", "--tenant", "acme", "-p", "x"
+    )
+    release_id = out.split()[1]
+    missing = "0000000000000000"
+    answers: set[str] = set()
+    for target, zone in ((release_id, "sandbox"), (release_id, "production"), (missing, "sandbox")):
+        for command, action in (("show", "read"), ("withdraw", "release"), ("approve", "review")):
+            before = len(events(world, f"access.{action}", actor="g-eng", decision="deny"))
+            argv = [command, target, "--zone", zone, *(["-m", "ok"] if action == "review" else [])]
+            code, out = lab(world, "g-eng", "releases", *argv)
+            assert code == 1, out
+            answers.add(out)
+            denied = events(world, f"access.{action}", actor="g-eng", decision="deny")
+            assert [e["resource"] for e in denied[before:]] == [f"{zone}/releases/{target}"]
+    assert len(answers) == 1 and "not found" in answers.pop()
+
+    code, out = lab(world, "carol", "releases", "show", missing)
+    assert code == 1 and f"no release request '{missing}'" in out
+    assert events(world, "access.read", actor="carol", resource=f"sandbox/releases/{missing}")
+    code, out = lab(world, "carol", "releases", "show", release_id)
+    assert code == 0 and release_id in out
