@@ -18,13 +18,18 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from jobs.engines.sql import InputTable, run_sql
+import duckdb
+import pyarrow as pa
+
+from jobs.engines.sql import InputTable, SqlLimits, run_sql
 from jobs.engines.sql_wire import (
+    DONE,
     LOG_FILE,
     InputFiles,
     SqlRequest,
@@ -35,17 +40,24 @@ from jobs.errors import EngineRefused, JobError, LimitExceeded
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 READY = b"ready\n"
-DONE = b"done\n"
 SELF_DEADLINE_GRACE = 5.0
 
 OpenInput = Callable[[InputFiles], InputTable]
 
 
-def serve(open_input: OpenInput) -> int:
-    """Announce readiness, run the one request that arrives, answer; the exit status."""
-    out = sys.stdout.buffer
-    out.write(READY)
-    out.flush()
+def serve(open_input: OpenInput, warm_up: Callable[[], None] | None = None) -> int:
+    """Warm up, announce readiness, run the one request that arrives, answer and exit.
+
+    `warm_up` (the caller's: a query over an encrypted file, say) runs with the library's
+    own warm-up before the child says it is ready. The answer goes over a private copy of
+    stdout: file descriptor 1 itself is pointed elsewhere, so that nothing the engine prints
+    (DuckDB's progress bar) can reach the worker."""
+    control = os.fdopen(os.dup(1), "wb", buffering=0)
+    _redirect(os.devnull, 1)
+    warm_up_engine()
+    if warm_up is not None:
+        warm_up()
+    control.write(READY)
     parent = os.getppid()
     line = sys.stdin.buffer.readline(MAX_REQUEST_BYTES)
     if not line.endswith(b"\n"):
@@ -53,11 +65,10 @@ def serve(open_input: OpenInput) -> int:
     request = SqlRequest.from_line(line)
     out_dir = Path(request.out_dir)
     _watch_parent(parent, request.limits.wall_seconds + SELF_DEADLINE_GRACE)
-    _log_to(out_dir / LOG_FILE)
+    _redirect(str(out_dir / LOG_FILE), 1, 2)
     answer(request, open_input)
-    out.write(DONE)
-    out.flush()
-    return 0
+    control.write(DONE)
+    os._exit(0)  # the answer is on disk; tearing down DuckDB and Arrow would only cost time
 
 
 def answer(request: SqlRequest, open_input: OpenInput) -> None:
@@ -77,11 +88,20 @@ def answer(request: SqlRequest, open_input: OpenInput) -> None:
         write_result(out_dir, result)
     except JobError as exc:
         write_error(out_dir, exc)
-    except MemoryError:
+    except (MemoryError, duckdb.OutOfMemoryException):  # outside run_sql's own mapping
         memory = request.limits.memory_mb
         write_error(out_dir, LimitExceeded(f"the query needed more than the {memory} MB"))
     except Exception as exc:  # its message may quote data: the type says enough
         write_error(out_dir, EngineRefused(f"the SQL engine failed ({type(exc).__name__})"))
+
+
+def warm_up_engine() -> None:
+    """One tiny query through the whole engine: the first query of a process pays for lazy
+    imports (the SQL dialect, DuckDB's first connection) that no job should wait for."""
+    with tempfile.TemporaryDirectory(prefix="lab-sql-warm-") as tmp:
+        table = pa.table({"x": [1, 2]})
+        limits = SqlLimits(wall_seconds=10, max_rows=10, memory_mb=64)
+        run_sql("SELECT count(*) AS n FROM t", {"t": table}, limits=limits, temp_dir=Path(tmp))
 
 
 def _watch_parent(parent: int, seconds: float) -> None:
@@ -95,10 +115,11 @@ def _watch_parent(parent: int, seconds: float) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _log_to(path: Path) -> None:
-    """The engine's own stderr (native warnings, a crash's last words) into the job's
-    folder, for an admin inside the zone; never shown to the submitter."""
+def _redirect(path: str, *fds: int) -> None:
+    """Point `fds` at `path`: the engine's own output (native warnings, a crash's last
+    words) goes to the job's folder, for an admin inside the zone; never to the submitter."""
     with contextlib.suppress(OSError):
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(fd, 2)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        for target in fds:
+            os.dup2(fd, target)
         os.close(fd)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobs.engines.sql import SqlResult
-from jobs.engines.sql_wire import SqlRequest, read_error, read_result
+from jobs.engines.sql_wire import DONE, SqlRequest, read_error, read_result
 from jobs.errors import EngineRefused, JobCancelled, LimitExceeded
 from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
 from jobs.sandbox.process import Rlimits
@@ -42,8 +42,9 @@ the output file, the interpreter's own allocations after it was taken."""
 ADDRESS_SPACE_HEADROOM_MB = 2048
 """Address space beyond what the child had reserved when taken (allocators and thread stacks
 reserve far more than they touch): a backstop; the memory cgroup bounds what is used."""
-FALLBACK_HEADROOM_MB = 512
-"""The same without cgroups, where address space and polled RSS are the only bounds."""
+FALLBACK_HEADROOM_MB = 1536
+"""The same without cgroups, where address space and polled RSS are the only bounds (a
+DuckDB connection alone reserves about 700 MB of address space)."""
 BASE_TASKS = 32
 POLL_SECONDS = 0.05
 
@@ -100,7 +101,7 @@ def run_sql_child(
     if error is not None:
         raise error
     result = read_result(out_dir, max_bytes=_result_bytes(limits.memory_mb))
-    if result is not None and returncode == 0:
+    if result is not None and how == "done":
         return result, notes
     raise _ended_without_answer(returncode, limits.memory_mb, confined.cgroups is not None)
 
@@ -147,9 +148,10 @@ def confine(pid: int, request: SqlRequest, *, label: str, use_cgroups: bool) -> 
 def _watch(
     spare: Spare, deadline: float, cancelled: Callable[[], bool], confined: ChildLimits
 ) -> str:
-    """Wait for the child to end: "ended", or why it was killed ("timeout", "cancelled",
-    "memory")."""
+    """Wait for the child's answer: "done" (it said so), "ended" (it exited without saying
+    so), or why it was killed ("timeout", "cancelled", "memory")."""
     fd = spare.stdout_fd
+    said = b""
     while True:
         if cancelled():
             spare.kill()
@@ -164,17 +166,21 @@ def _watch(
             spare.kill()
             return "memory"
         ready, _, _ = select.select([fd], [], [], min(POLL_SECONDS, deadline - now))
-        if ready:
-            try:
-                chunk = os.read(fd, 4096)
-            except OSError:
-                chunk = b""
-            if not chunk:
-                with contextlib.suppress(Exception):
-                    spare.proc.wait(max(0.0, min(5.0, deadline - time.monotonic())))
-                if spare.proc.poll() is None:
-                    continue  # closed its stdout but still running: the deadline decides
-                return "ended"
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            chunk = b""
+        said += chunk
+        if DONE in said:
+            return "done"  # no need to wait for its exit: the caller kills it
+        if not chunk:
+            with contextlib.suppress(Exception):
+                spare.proc.wait(max(0.0, min(5.0, deadline - time.monotonic())))
+            if spare.proc.poll() is None:
+                continue  # closed its stdout but still running: the deadline decides
+            return "ended"
 
 
 def _ended_without_answer(returncode: int | None, memory_mb: int, cgroups: bool) -> Exception:

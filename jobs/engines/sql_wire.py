@@ -30,6 +30,8 @@ RESULT_FILE = "result.json"
 ERROR_FILE = "error.json"
 LOG_FILE = "child.log"
 MAX_JSON_BYTES = 4 * 1024 * 1024
+DONE = b"done\n"
+"""What the child says on stdout once its answer is whole on disk."""
 _ERRORS: dict[str, type[JobError]] = {
     cls.__name__: cls for cls in (EngineRefused, LimitExceeded, SpecInvalid, JobError)
 }

@@ -4,8 +4,8 @@ A child that runs user work must be a fresh process (no state, no keys, nothing 
 worker's memory), but importing DuckDB and pyarrow costs most of a second. So a pool keeps
 `keep` children started, their imports done, each waiting on its stdin for its one job. A
 job takes one (`take`), and a replacement is started at once, at a lower CPU priority
-(nice), so that its imports use what the running job leaves free; the job's child is put
-back to normal priority when it is taken.
+(nice, where the worker may raise it again), so that its imports use what the running job
+leaves free; the job's child is put back to normal priority when it is taken.
 
 Children are started with `subprocess` (fork+exec in C, no `preexec_fn`: safe from a
 threaded worker), in their own session (so a kill of their process group reaches all of
@@ -23,6 +23,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from jobs.errors import EngineRefused
 
@@ -43,8 +44,9 @@ class Spare:
             close_fds=True,
             env=dict(env),
         )
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.proc.pid, SPARE_NICE)
+        if _can_renice():
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, self.proc.pid, SPARE_NICE)
         self._seen = b""
 
     @property
@@ -72,9 +74,17 @@ class Spare:
         return True
 
     def wake(self) -> None:
-        """Back to normal priority (a raise needs privilege: where refused it stays nice)."""
-        with contextlib.suppress(OSError):
-            os.setpriority(os.PRIO_PROCESS, self.pid, 0)
+        """Back to normal priority, every thread of it (the priority is per thread, and the
+        threads started while it was a spare, Arrow's pool among them, kept the lower one)."""
+        if not _can_renice():
+            return
+        try:
+            tasks = [int(t.name) for t in Path(f"/proc/{self.pid}/task").iterdir()]
+        except OSError:
+            tasks = [self.pid]
+        for task in tasks:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, task, 0)
 
     def send(self, line: bytes) -> None:
         assert self.proc.stdin is not None
@@ -152,6 +162,12 @@ class Spares:
         self._spares = [s for s in self._spares if s.proc.poll() is None or _reap(s)]
         while not self._closed and len(self._spares) < self.keep:
             self._spares.append(Spare(self.argv, self.env))
+
+
+def _can_renice() -> bool:
+    """Only a privileged worker can give a spare its priority back: elsewhere spares are not
+    lowered at all (a job must never run slowed down)."""
+    return os.geteuid() == 0
 
 
 def _reap(spare: Spare) -> bool:
