@@ -26,14 +26,19 @@ class OutputBounds:
         """A job's output may take no more memory to read than the job itself could use."""
         return cls(max_rows=max_rows, max_bytes=memory_mb * MIB)
 
-    def refuse_rows(self, what: str, rows: int) -> None:
+    def refuse_rows(self, what: str, rows: int, *, declared: bool = False) -> None:
         if rows > self.max_rows:
-            raise LimitExceeded(f"{what} has {rows} rows, more than the {self.max_rows} allowed")
-
-    def refuse_bytes(self, what: str, size: int) -> None:
-        if size > self.max_bytes:
+            verb, tail = ("declares", "; refused without reading it") if declared else ("has", "")
             raise LimitExceeded(
-                f"{what} takes {_mib(size)} in memory, more than the {_mib(self.max_bytes)} allowed"
+                f"{what} {verb} {rows} rows, more than the {self.max_rows} allowed{tail}"
+            )
+
+    def refuse_bytes(self, what: str, size: int, *, declared: bool = False) -> None:
+        if size > self.max_bytes:
+            verb, tail = ("declares", "; refused without reading it") if declared else ("has", "")
+            raise LimitExceeded(
+                f"{what} {verb} {_mib(size)} of values in memory, more than the "
+                f"{_mib(self.max_bytes)} allowed{tail}"
             )
 
 

@@ -40,7 +40,7 @@ def inspect_parquet(path: Path, bounds: OutputBounds, **options: Any) -> pq.File
     what = path.name
     _check_footer_length(path)
     metadata = pq.ParquetFile(path, **options).metadata
-    bounds.refuse_rows(f"{what} (as its footer declares)", metadata.num_rows)
+    bounds.refuse_rows(what, metadata.num_rows, declared=True)
     groups = sum(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups))
     if groups != metadata.num_rows:
         raise LimitExceeded(f"{what}: its row groups do not add up to the rows it declares")
@@ -49,7 +49,7 @@ def inspect_parquet(path: Path, bounds: OutputBounds, **options: Any) -> pq.File
         raise LimitExceeded(
             f"{what} nests columns {depth} levels deep, more than the {bounds.max_depth} allowed"
         )
-    bounds.refuse_bytes(f"{what} (as its footer declares)", declared_bytes(metadata))
+    bounds.refuse_bytes(what, declared_bytes(metadata), declared=True)
     return metadata
 
 
@@ -106,15 +106,19 @@ def _decode(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
 
 
 def _check_footer_length(path: Path) -> None:
+    """A footer too large to be read is refused; a file that is no Parquet file at all is
+    left to the reader (which says so)."""
     size = path.stat().st_size
     if size < 12:
-        raise LimitExceeded(f"{path.name} is too short to be a Parquet file")
+        return
     with path.open("rb") as handle:
         handle.seek(size - 8)
         tail = handle.read(8)
     (length,) = struct.unpack("<I", tail[:4])
-    if length > min(MAX_FOOTER_BYTES, size - 12):
-        raise LimitExceeded(f"{path.name} declares a footer of {length} bytes; refused")
+    if tail[4:] in (b"PAR1", b"PARE") and size - 12 >= length > MAX_FOOTER_BYTES:
+        raise LimitExceeded(
+            f"{path.name} declares a footer of {length} bytes, more than {MAX_FOOTER_BYTES}"
+        )
 
 
 def _is_text(kind: pa.DataType) -> bool:

@@ -16,6 +16,7 @@ from jobs.engines.python import PythonLimits, run_python
 from jobs.engines.spark import DEFAULT_MASTER, run_spark
 from jobs.errors import EngineRefused
 from jobs.lineage import QueryLineage
+from jobs.outputs import OutputBounds, read_parquet_bounded
 from jobs.spec import JobSpec
 from lab.context import Lab
 from lab.runs import sql_job
@@ -158,9 +159,12 @@ def run_python_job(
     if result.status != "succeeded":
         return output
     produced = result.outputs_dir
+    # what the job wrote is judged by its footer before it is read (a tiny file can declare
+    # a huge table), and read no further than the job itself could have held
+    bounds = OutputBounds.for_job(max_rows=spec.resources.max_rows, memory_mb=limits.memory_mb)
     for name, declared in spec.outputs.items():
         if declared.kind == "table" and (produced / f"{name}.parquet").is_file():
-            output.tables[name] = pq.read_table(produced / f"{name}.parquet")
+            output.tables[name] = read_parquet_bounded(produced / f"{name}.parquet", bounds)
         elif declared.kind == "metrics" and (produced / "metrics.json").is_file():
             output.files[name] = produced / "metrics.json"
         else:
