@@ -90,7 +90,8 @@ def answer(request: SqlRequest, open_input: OpenInput) -> None:
         write_error(out_dir, exc)
     except (MemoryError, duckdb.OutOfMemoryException):  # outside run_sql's own mapping
         memory = request.limits.memory_mb
-        write_error(out_dir, LimitExceeded(f"the query needed more than the {memory} MB"))
+        message = f"the query needed more than the {memory} MB of memory it may use"
+        write_error(out_dir, LimitExceeded(message))
     except Exception as exc:  # its message may quote data: the type says enough
         write_error(out_dir, EngineRefused(f"the SQL engine failed ({type(exc).__name__})"))
 
