@@ -1,28 +1,31 @@
 """The child process that runs exactly one SQL job, outside the worker that asked for it.
 
-It is started ahead of need (a warm spare: DuckDB and pyarrow take most of a second to
-import), says `ready` on stdout, and waits on stdin for its one `SqlRequest`. By the time the
-request arrives the worker has put the child under the job's limits (cgroups, rlimits), so
-nothing the job reads or computes is charged to the worker. The child opens the inputs with
-the keys it was handed (the caller supplies `open_input`: the jobs library knows no key
-client), runs `run_sql`, writes its answer to the request's output folder (`sql_wire`),
-says `done` and exits. Whatever goes wrong is written as a library error; an exception of
-another kind is reported by its type only, since its message may quote data.
+Children are forked from a template process (`jobs.sandbox.forks`) that imported DuckDB and
+pyarrow and ran a warm-up query once. A child waits on its own pipe for its one
+`SqlRequest`; by the time the request arrives the worker has put it under the job's limits
+(cgroups, rlimits), so nothing the job reads or computes is charged to the worker. The child
+opens the inputs with the keys it was handed (the caller supplies `open_input`: the jobs
+library knows no key client), runs `run_sql`, writes its answer to the request's output
+folder (`sql_wire`), says `done` on its answer pipe and exits. Whatever goes wrong is
+written as a library error; an exception of another kind is reported by its type only,
+since its message may quote data.
 
-Two safety nets in the child itself: if the worker goes away (its parent pid changes), or
-the job's wall clock plus a grace period passes, the child ends itself.
+Two safety nets in the child itself: if its parent goes away (the template, whose own
+parent is the worker), or the job's wall clock plus a grace period passes, it ends itself.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-import sys
+import socket
 import tempfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import duckdb
 import pyarrow as pa
@@ -37,6 +40,7 @@ from jobs.engines.sql_wire import (
     write_result,
 )
 from jobs.errors import EngineRefused, JobError, LimitExceeded
+from jobs.sandbox.forks import serve_forks
 
 MAX_REQUEST_BYTES = 16 * 1024 * 1024
 READY = b"ready\n"
@@ -46,29 +50,45 @@ OpenInput = Callable[[InputFiles], InputTable]
 
 
 def serve(open_input: OpenInput, warm_up: Callable[[], None] | None = None) -> int:
-    """Warm up, announce readiness, run the one request that arrives, answer and exit.
+    """The template: warm up, say so, then fork one child per job (`jobs.sandbox.forks`).
 
-    `warm_up` (the caller's: a query over an encrypted file, say) runs with the library's
-    own warm-up before the child says it is ready. The answer goes over a private copy of
-    stdout: file descriptor 1 itself is pointed elsewhere, so that nothing the engine prints
-    (DuckDB's progress bar) can reach the worker."""
-    control = os.fdopen(os.dup(1), "wb", buffering=0)
+    stdin is the worker's socket. `warm_up` (the caller's: a query over an encrypted file,
+    say) runs with the library's own warm-up, so that no child pays for lazy set-up. File
+    descriptor 1 is pointed away: nothing the engine prints (DuckDB's progress bar) can
+    reach the worker, whose answers travel on pipes of their own."""
     _redirect(os.devnull, 1)
     warm_up_engine()
     if warm_up is not None:
         warm_up()
-    control.write(READY)
+    channel = socket.socket(fileno=os.dup(0))
+    _redirect(os.devnull, 0)
+    channel.sendall(READY)
+    return serve_forks(channel, functools.partial(_child, open_input))
+
+
+def _child(open_input: OpenInput, answer_fd: int) -> NoReturn:
+    """One forked child: read the one request on stdin, answer it, exit."""
     parent = os.getppid()
-    line = sys.stdin.buffer.readline(MAX_REQUEST_BYTES)
+    line = _read_request()
     if not line.endswith(b"\n"):
-        return 0  # the pool closed this spare (or sent something cut short): nothing to do
+        os._exit(0)  # the worker closed this spare unused (or sent something cut short)
     request = SqlRequest.from_line(line)
     out_dir = Path(request.out_dir)
     _watch_parent(parent, request.limits.wall_seconds + SELF_DEADLINE_GRACE)
     _redirect(str(out_dir / LOG_FILE), 1, 2)
     answer(request, open_input)
-    control.write(DONE)
+    os.write(answer_fd, DONE)
     os._exit(0)  # the answer is on disk; tearing down DuckDB and Arrow would only cost time
+
+
+def _read_request() -> bytes:
+    data = b""
+    while not data.endswith(b"\n") and len(data) <= MAX_REQUEST_BYTES:
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            break
+        data += chunk
+    return data
 
 
 def answer(request: SqlRequest, open_input: OpenInput) -> None:

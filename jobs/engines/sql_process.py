@@ -15,7 +15,6 @@ However the child ends, a limit it hit ends the job with LimitExceeded, never a 
 
 from __future__ import annotations
 
-import contextlib
 import os
 import resource
 import select
@@ -30,7 +29,7 @@ from jobs.engines.sql_wire import DONE, SqlRequest, read_error, read_result
 from jobs.errors import EngineRefused, JobCancelled, LimitExceeded
 from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
 from jobs.sandbox.process import Rlimits
-from jobs.sandbox.spare import Spare, Spares
+from jobs.sandbox.spare import Spare, SpareGone, Spares
 
 MIB = 1024 * 1024
 WALL_GRACE_SECONDS = 1.0
@@ -74,23 +73,30 @@ def run_sql_child(
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     temp_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     limits = request.limits
-    spare = spares.take()
-    confined: ChildLimits | None = None
-    oom_kills = 0
-    try:
-        confined = confine(spare.pid, request, label=label, use_cgroups=use_cgroups)
-        started = time.monotonic()
-        spare.send(request.to_line())
-        how = _watch(spare, started + limits.wall_seconds + WALL_GRACE_SECONDS, cancelled, confined)
-    finally:
-        spare.kill()
-        if confined is not None and confined.cgroups is not None:
-            confined.cgroups.kill_all()
-            oom_kills = confined.cgroups.oom_kills()
-            confined.cgroups.remove()
+    for attempt in range(3):
+        spare = spares.take()
+        confined: ChildLimits | None = None
+        oom_kills = 0
+        try:
+            confined = confine(spare.pid, request, label=label, use_cgroups=use_cgroups)
+            started = time.monotonic()
+            spare.send(request.to_line())
+            deadline = started + limits.wall_seconds + WALL_GRACE_SECONDS
+            how = _watch(spare, deadline, cancelled, confined)
+        except (SpareGone, ProcessLookupError):
+            if attempt == 2:
+                raise EngineRefused("the SQL engine's processes keep ending early") from None
+            continue  # the spare died before it got its job: take another
+        finally:
+            spare.kill()
+            if confined is not None and confined.cgroups is not None:
+                confined.cgroups.kill_all()
+                oom_kills = confined.cgroups.oom_kills()
+                confined.cgroups.remove()
+        break
     assert confined is not None
     notes = "; ".join(confined.notes)
-    returncode = spare.proc.returncode
+    returncode = spare.returncode
     if how == "cancelled":
         raise JobCancelled("the job was cancelled while its query ran")
     if how == "timeout":
@@ -176,10 +182,8 @@ def _watch(
         if DONE in said:
             return "done"  # no need to wait for its exit: the caller kills it
         if not chunk:
-            with contextlib.suppress(Exception):
-                spare.proc.wait(max(0.0, min(5.0, deadline - time.monotonic())))
-            if spare.proc.poll() is None:
-                continue  # closed its stdout but still running: the deadline decides
+            if not spare.wait(max(0.0, min(5.0, deadline - time.monotonic()))):
+                continue  # closed its answer pipe but still running: the deadline decides
             return "ended"
 
 

@@ -153,10 +153,24 @@ def test_a_spare_that_died_is_replaced(data: InputFiles, tmp_path: Path) -> None
     pool = Spares(CHILD, ENV, keep=1)
     try:
         pool.warm()
-        [pid] = pool.pids()
+        [_template, pid] = pool.pids()
         os.kill(pid, 9)
         result, notes = run(pool, request(tmp_path, "SELECT count(*) AS n FROM t", data))
         assert result.table.to_pylist() == [{"n": 4}] and f"(pid {pid})" not in notes
+    finally:
+        pool.close()
+
+
+def test_a_template_that_died_is_started_again(data: InputFiles, tmp_path: Path) -> None:
+    pool = Spares(CHILD, ENV, keep=1)
+    try:
+        pool.warm()
+        template, spare = pool.pids()
+        os.kill(template, 9)
+        time.sleep(0.3)  # a job arriving while it dies is failed by the orphaned spare itself
+        result, _ = run(pool, request(tmp_path, "SELECT count(*) AS n FROM t", data))
+        assert result.rows == 1 and template not in pool.pids()
+        assert not Path(f"/proc/{spare}").exists()  # the orphaned spare ended with it
     finally:
         pool.close()
 
@@ -194,7 +208,7 @@ def test_closing_the_pool_leaves_no_child_behind(data: InputFiles, tmp_path: Pat
     pool = Spares(CHILD, ENV, keep=2)
     pool.warm()
     pids = pool.pids()
-    assert len(pids) == 2
+    assert len(pids) == 3  # the template and two children forked from it
     pool.close()
     assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
     with pytest.raises(EngineRefused, match="shutting down"):

@@ -145,6 +145,6 @@ def test_the_worker_pool_warms_sql_children_and_leaves_none_at_shutdown(
 ) -> None:
     pool = WorkerPool(sqlite_world.lab, 2).start()
     pids = sql_spares().pids()
-    assert len(pids) == 2 and all(Path(f"/proc/{pid}").exists() for pid in pids)
+    assert len(pids) == 3 and all(Path(f"/proc/{pid}").exists() for pid in pids)
     pool.shutdown()
     assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
