@@ -125,6 +125,10 @@ def confine(pid: int, request: SqlRequest, *, label: str, use_cgroups: bool) -> 
             )
             cgroups.attach(pid)
             notes.append(cgroups.describe())
+        except ProcessLookupError:
+            if cgroups is not None:
+                cgroups.remove()
+            raise  # the child is gone: the caller takes another
         except (CgroupUnavailable, OSError) as exc:
             if cgroups is not None:
                 cgroups.remove()
@@ -141,8 +145,13 @@ def confine(pid: int, request: SqlRequest, *, label: str, use_cgroups: bool) -> 
         file_size=max(spill, _result_bytes(limits.memory_mb) // MIB) * MIB,
         processes=None,
     )
-    for which, values in rlimits.pairs():
-        resource.prlimit(pid, which, values)
+    try:
+        for which, values in rlimits.pairs():
+            resource.prlimit(pid, which, values)
+    except BaseException:
+        if cgroups is not None:
+            cgroups.remove()
+        raise
     notes.append(f"rlimits AS={space // MIB}MiB CPU={cpu}s FSIZE={rlimits.file_size // MIB}MiB")
     rss_cap = None
     if cgroups is None:
