@@ -26,18 +26,24 @@ import socket
 from collections.abc import Callable
 from typing import NoReturn
 
-REAP_SECONDS = 0.05
+REAP_SECONDS = 0.5
 FORK = b"F"
 
 
 def serve_forks(channel: socket.socket, child: Callable[[int], NoReturn]) -> int:
     """Fork a child for each request on `channel` until it closes; the template's exit status."""
     status_fds: dict[int, int] = {}
+    wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)  # an ended child wakes the loop at once: its status is awaited
     try:
         while True:
-            ready, _, _ = select.select([channel], [], [], REAP_SECONDS)
+            ready, _, _ = select.select([channel.fileno(), wake_r], [], [], REAP_SECONDS)
+            if wake_r in ready:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_r, 512)
             _reap(status_fds)
-            if not ready:
+            if channel.fileno() not in ready:
                 continue
             message, fds, _flags, _addr = socket.recv_fds(channel, 16, 3)
             if not message:
@@ -49,7 +55,8 @@ def serve_forks(channel: socket.socket, child: Callable[[int], NoReturn]) -> int
             request_fd, answer_fd, status_fd = fds
             pid = os.fork()
             if pid == 0:
-                _become_child(channel, request_fd, answer_fd, status_fd, status_fds, child)
+                inherited = [status_fd, wake_r, wake_w, *status_fds.values()]
+                _become_child(channel, request_fd, answer_fd, inherited, child)
             os.close(request_fd)
             os.close(answer_fd)
             status_fds[pid] = status_fd
@@ -65,14 +72,14 @@ def _become_child(
     channel: socket.socket,
     request_fd: int,
     answer_fd: int,
-    status_fd: int,
-    others: dict[int, int],
+    inherited: list[int],
     child: Callable[[int], NoReturn],
 ) -> NoReturn:
     try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         channel.close()
-        os.close(status_fd)
-        for fd in others.values():
+        for fd in inherited:  # the template's own: status pipes of other children, wake-up
             os.close(fd)
         os.setsid()
         os.dup2(request_fd, 0)
