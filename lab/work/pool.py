@@ -1,8 +1,8 @@
 """Worker threads inside a process (`lab serve` runs one by default; `lab worker` more).
 
 The threads only watch: each job's own work runs in child processes under its limits. The
-pool warms one SQL child per thread at start (`lab.runs.sql_job`) and kills the spares
-still waiting at shutdown, so none outlives the process."""
+pool starts the SQL template with one spare child per thread (`lab.runs.sql_job`) and stops
+them at shutdown, so no process outlives the pool."""
 
 from __future__ import annotations
 
