@@ -25,6 +25,7 @@ from lab.work.handlers import HANDLERS
 from lab.work.pool import WorkerPool
 from lab.work.queue import get_item
 from lab.work.worker import Worker
+from tests.jobs.test_sql_process import gone
 from tests.lab.factories import World
 from tests.lab.retention.helpers import write_sample
 
@@ -145,6 +146,6 @@ def test_the_worker_pool_warms_sql_children_and_leaves_none_at_shutdown(
 ) -> None:
     pool = WorkerPool(sqlite_world.lab, 2).start()
     pids = sql_spares().pids()
-    assert len(pids) == 3 and all(Path(f"/proc/{pid}").exists() for pid in pids)
+    assert len(pids) == 3 and not any(gone(pid) for pid in pids)
     pool.shutdown()
-    assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+    assert all(gone(pid) for pid in pids)
