@@ -21,3 +21,7 @@ class EngineRefused(JobError):
 
 class LimitExceeded(JobError):
     """The job hit a limit: wall time, memory, rows, output size."""
+
+
+class JobCancelled(JobError):
+    """The job was cancelled while it ran; what it was doing was stopped."""

@@ -32,12 +32,14 @@ class GateRules:
     max_file_bytes: int = 16 * 1024 * 1024
     max_rows: int = 5000
     identifier_columns_allowed: bool = False
+    max_table_bytes: int = 256 * 1024 * 1024
+    """Memory a csv or parquet output may take once read (checked before and while reading)."""
 
     def __post_init__(self) -> None:
         if self.min_cell_count < 1 or self.rounding < 1:
             raise ValueError("min_cell_count and rounding must be at least 1")
-        if self.max_file_bytes < 1 or self.max_rows < 1:
-            raise ValueError("max_file_bytes and max_rows must be at least 1")
+        if self.max_file_bytes < 1 or self.max_rows < 1 or self.max_table_bytes < 1:
+            raise ValueError("max_file_bytes, max_rows and max_table_bytes must be at least 1")
         types = frozenset(t.lower().lstrip(".") for t in self.allowed_file_types)
         object.__setattr__(self, "allowed_file_types", types)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -13,12 +14,13 @@ import pyarrow.parquet as pq
 
 from jobs.engines.python import PythonLimits, run_python
 from jobs.engines.spark import DEFAULT_MASTER, run_spark
-from jobs.engines.sql import SqlLimits, run_sql
 from jobs.errors import EngineRefused
 from jobs.lineage import QueryLineage
+from jobs.outputs import OutputBounds, read_parquet_bounded
 from jobs.spec import JobSpec
 from lab.context import Lab
-from lab.runs.inputs import ResolvedInput, entity_keys
+from lab.runs import sql_job
+from lab.runs.inputs import ResolvedInput
 from lab.settings import Settings
 from lab.zones.rules import ZoneRules
 
@@ -42,38 +44,31 @@ class EngineOutput:
     status: str = "succeeded"
     message: str = ""
     confinement: str = ""  # sandboxed engines: the isolation and limits that were in force
-    lineage: QueryLineage | None = None  # SQL: what each output column is
-    contributors: pa.Table | None = None  # SQL, proved aggregate: the lab's own counts
+    lineage: QueryLineage | None = None  # SQL jobs: what each output column is
+    contributors: pa.Table | None = None  # SQL jobs: the lab's own counts per output row
 
 
 def run_sql_job(
-    lab: Lab, spec: JobSpec, inputs: dict[str, ResolvedInput], rules: ZoneRules, scratch: Path
+    lab: Lab,
+    spec: JobSpec,
+    inputs: dict[str, ResolvedInput],
+    rules: ZoneRules,
+    workspace: Path,
+    *,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> EngineOutput:
-    with lab.read() as session:
-        tables = {a: lab.store.dataset(session, i.version.id) for a, i in inputs.items()}
-    limits = SqlLimits(
-        wall_seconds=float(min(spec.resources.wall_seconds, rules.resources.max_wall_seconds)),
-        max_rows=spec.resources.max_rows,
-        memory_mb=min(spec.resources.memory_mb, rules.resources.max_memory_mb),
-        threads=min(spec.resources.cpus, rules.resources.max_cpus),
-    )
-    projections = {a: i.columns for a, i in inputs.items() if i.columns}
-    assert spec.code.query is not None
-    result = run_sql(
-        spec.code.query,
-        tables,
-        limits=limits,
-        temp_dir=scratch,
-        allowed_columns=projections,
-        entity_keys=entity_keys(inputs),
+    """The query runs in a child process under the job's limits (`lab.runs.sql_job`)."""
+    result, confinement = sql_job.run_sql_job(
+        lab, spec, inputs, rules, workspace, cancelled=cancelled
     )
     [name] = spec.outputs
     return EngineOutput(
         tables={name: result.table},
         count_columns=result.count_columns,
+        message=f"{result.rows} rows in {result.elapsed:.2f} s",
+        confinement=confinement,
         lineage=result.lineage,
         contributors=result.contributors,
-        message=f"{result.rows} rows in {result.elapsed:.2f} s",
     )
 
 
@@ -164,9 +159,12 @@ def run_python_job(
     if result.status != "succeeded":
         return output
     produced = result.outputs_dir
+    # what the job wrote is judged by its footer before it is read (a tiny file can declare
+    # a huge table), and read no further than the job itself could have held
+    bounds = OutputBounds.for_job(max_rows=spec.resources.max_rows, memory_mb=limits.memory_mb)
     for name, declared in spec.outputs.items():
         if declared.kind == "table" and (produced / f"{name}.parquet").is_file():
-            output.tables[name] = pq.read_table(produced / f"{name}.parquet")
+            output.tables[name] = read_parquet_bounded(produced / f"{name}.parquet", bounds)
         elif declared.kind == "metrics" and (produced / "metrics.json").is_file():
             output.files[name] = produced / "metrics.json"
         else:

@@ -7,7 +7,7 @@ from typing import Any
 
 from jobs.engines.python import sandbox_available
 from jobs.engines.spark import spark_available
-from jobs.errors import EngineRefused, JobError, LimitExceeded, SpecInvalid
+from jobs.errors import EngineRefused, JobCancelled, JobError, LimitExceeded, SpecInvalid
 from jobs.spec import JobSpec
 from lab.authz.chokepoint import Principal
 from lab.context import Lab
@@ -27,7 +27,12 @@ from lab.work.models import WorkItem
 from lab.work.worker import Outcome, WorkContext, WorkFailed
 from lab.zones.registry import rules_at, version_at
 
-_STATUS = {SpecInvalid: "invalid-spec", EngineRefused: "refused", LimitExceeded: "limit-exceeded"}
+_STATUS = {
+    SpecInvalid: "invalid-spec",
+    EngineRefused: "refused",
+    LimitExceeded: "limit-exceeded",
+    JobCancelled: "cancelled",
+}
 
 
 def _status(exc: JobError) -> str:
@@ -112,7 +117,7 @@ def _release(lab: Lab, item: WorkItem, outputs: dict[str, Any]) -> None:
 
 def _run_engine(lab: Lab, ctx: WorkContext, spec: JobSpec, inputs: Any, rules: Any) -> EngineOutput:
     if spec.engine == "sql":
-        return run_sql_job(lab, spec, inputs, rules, ctx.workspace / "tmp")
+        return run_sql_job(lab, spec, inputs, rules, ctx.workspace, cancelled=ctx.cancelled)
     spark = spec.engine == "spark"
     why_not = spark_available(spark_master(lab.settings)) if spark else sandbox_available()
     if why_not is not None:

@@ -1,10 +1,15 @@
-"""Worker threads inside a process (`lab serve` runs one by default; `lab worker` more)."""
+"""Worker threads inside a process (`lab serve` runs one by default; `lab worker` more).
+
+The threads only watch: each job's own work runs in child processes under its limits. The
+pool starts the SQL template with one spare child per thread (`lab.runs.sql_job`) and stops
+them at shutdown, so no process outlives the pool."""
 
 from __future__ import annotations
 
 import threading
 
 from lab.context import Lab
+from lab.runs.sql_job import close_sql_spares, sql_spares
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker
 
@@ -21,6 +26,7 @@ class WorkerPool:
         ]
 
     def start(self) -> WorkerPool:
+        sql_spares(keep=len(self.workers)).warm()
         for thread in self.threads:
             thread.start()
         return self
@@ -29,3 +35,4 @@ class WorkerPool:
         self.stop.set()
         for thread in self.threads:
             thread.join(timeout)
+        close_sql_spares()

@@ -1,6 +1,8 @@
 """A file is what its extension says: a PNG is a well-formed PNG with nothing after its end
 (no data smuggled behind the image), a JSON parses, a CSV or Parquet reads as a table, which
-the gate then checks like any table output (and releases as re-written from that table)."""
+the gate then checks like any table output (and releases as re-written from that table).
+Tables are read under the zone's bounds: a Parquet file declaring more rows than an output
+may have, or more bytes than a reader may hold, is refused from its footer alone."""
 
 from __future__ import annotations
 
@@ -9,11 +11,11 @@ import struct
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
+from jobs.errors import LimitExceeded
 from jobs.gate.model import CheckOutcome, FileContext
 from jobs.gate.registry import file_check
+from jobs.outputs import OutputBounds, read_csv_bounded, read_parquet_bounded
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -35,10 +37,11 @@ def png_problem(data: bytes) -> str | None:
     return "has no IEND chunk: the image is cut short"
 
 
-def read_table(path: Path, kind: str) -> pa.Table:
+def read_table(path: Path, kind: str, bounds: OutputBounds) -> pa.Table:
+    """The file's table, read under `bounds` (a Parquet footer is judged before any page)."""
     if kind == "csv":
-        return pacsv.read_csv(path)
-    return pq.read_table(path)
+        return read_csv_bounded(path, bounds)
+    return read_parquet_bounded(path, bounds)
 
 
 @file_check("file_content", order=40)
@@ -56,8 +59,12 @@ def check(ctx: FileContext) -> CheckOutcome:
             return CheckOutcome([ctx.finding("file_content", f"not valid JSON: {exc}")])
         return CheckOutcome()
     if kind in ("csv", "parquet"):
+        bounds = OutputBounds(max_rows=ctx.rules.max_rows, max_bytes=ctx.rules.max_table_bytes)
         try:
-            table = read_table(ctx.path, kind)
+            table = read_table(ctx.path, kind, bounds)
+        except LimitExceeded as exc:
+            rule = "max_rows" if " rows, more than " in exc.message else "file_content"
+            return CheckOutcome([ctx.finding(rule, f"refused before reading: {exc.message}")])
         except (pa.ArrowException, OSError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             first = ": ".join(first.split(": ")[:2])  # CSV errors go on to quote the row

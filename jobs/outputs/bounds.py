@@ -1,0 +1,46 @@
+"""How much of an output a reader may load: rows, decoded bytes, nesting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobs.errors import LimitExceeded
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class OutputBounds:
+    max_rows: int
+    max_bytes: int
+    """Bytes the decoded table may take in memory."""
+    max_depth: int = 3
+    """Nesting levels a column may have (a list of structs is 2)."""
+
+    def __post_init__(self) -> None:
+        if self.max_rows < 1 or self.max_bytes < 1 or self.max_depth < 1:
+            raise ValueError(f"OutputBounds must be positive: {self}")
+
+    @classmethod
+    def for_job(cls, *, max_rows: int, memory_mb: int) -> OutputBounds:
+        """A job's output may take no more memory to read than the job itself could use."""
+        return cls(max_rows=max_rows, max_bytes=memory_mb * MIB)
+
+    def refuse_rows(self, what: str, rows: int, *, declared: bool = False) -> None:
+        if rows > self.max_rows:
+            verb, tail = ("declares", "; refused without reading it") if declared else ("has", "")
+            raise LimitExceeded(
+                f"{what} {verb} {rows} rows, more than the {self.max_rows} allowed{tail}"
+            )
+
+    def refuse_bytes(self, what: str, size: int, *, declared: bool = False) -> None:
+        if size > self.max_bytes:
+            verb, tail = ("declares", "; refused without reading it") if declared else ("has", "")
+            raise LimitExceeded(
+                f"{what} {verb} {_mib(size)} of values in memory, more than the "
+                f"{_mib(self.max_bytes)} allowed{tail}"
+            )
+
+
+def _mib(size: int) -> str:
+    return f"{size / MIB:.0f} MiB" if size >= MIB else f"{size} bytes"
