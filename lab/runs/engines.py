@@ -1,30 +1,28 @@
-"""The lab's side of each engine: what it is given (decrypting readers, or plaintext copies
-in the job's private workspace) and what comes back (tables, files, a log)."""
+"""The lab's side of the engines: which engines this worker has (`ENGINES`), what each job
+is handed (its limits, and its inputs: decrypted copies in the job's private workspace, or
+encrypted files with their data keys), and nothing else. The engines themselves, and the
+steps every one of them goes through, are in `jobs.engines` (`jobs.engines.port`).
+"""
 
 from __future__ import annotations
 
-import io
-import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from collections.abc import Mapping
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jobs.engines.python import PythonLimits, run_python
-from jobs.engines.spark import DEFAULT_MASTER, run_spark
-from jobs.errors import EngineRefused
-from jobs.lineage import QueryLineage
-from jobs.outputs import OutputBounds, read_parquet_bounded
+from jobs.engines.port import Engine, EngineJob, JobLimits
+from jobs.engines.registry import EngineRegistry
+from jobs.engines.spark import DEFAULT_MASTER
+from jobs.engines.sql_wire import InputFiles
 from jobs.spec import JobSpec
 from lab.context import Lab
-from lab.runs import sql_job
 from lab.runs.inputs import ResolvedInput
 from lab.settings import Settings
+from lab.storage.catalog import ready_version
+from lab.storage.reader import version_files
 from lab.zones.rules import ZoneRules
-
-MAX_BUNDLE_FILES = 500
 
 
 def spark_master(settings: Settings) -> str:
@@ -32,155 +30,112 @@ def spark_master(settings: Settings) -> str:
     return settings.spark_cluster or DEFAULT_MASTER
 
 
-MAX_BUNDLE_BYTES = 64 * 1024 * 1024
-
-
-@dataclass
-class EngineOutput:
-    tables: dict[str, pa.Table] = field(default_factory=dict)
-    files: dict[str, Path] = field(default_factory=dict)
-    count_columns: tuple[str, ...] = ()
-    log: str = ""
-    status: str = "succeeded"
-    message: str = ""
-    confinement: str = ""  # sandboxed engines: the isolation and limits that were in force
-    lineage: QueryLineage | None = None  # SQL jobs: what each output column is
-    contributors: pa.Table | None = None  # SQL jobs: the lab's own counts per output row
-
-
-def run_sql_job(
-    lab: Lab,
-    spec: JobSpec,
-    inputs: dict[str, ResolvedInput],
-    rules: ZoneRules,
-    workspace: Path,
-    *,
-    cancelled: Callable[[], bool] = lambda: False,
-) -> EngineOutput:
-    """The query runs in a child process under the job's limits (`lab.runs.sql_job`)."""
-    result, confinement = sql_job.run_sql_job(
-        lab, spec, inputs, rules, workspace, cancelled=cancelled
-    )
-    [name] = spec.outputs
-    return EngineOutput(
-        tables={name: result.table},
-        count_columns=result.count_columns,
-        message=f"{result.rows} rows in {result.elapsed:.2f} s",
-        confinement=confinement,
-        lineage=result.lineage,
-        contributors=result.contributors,
-    )
-
-
-def materialize_inputs(lab: Lab, inputs: dict[str, ResolvedInput], folder: Path) -> None:
-    """Decrypt each input into the job's private workspace as `<alias>.parquet`."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for alias, item in inputs.items():
-        with lab.read() as session:
-            dataset = lab.store.dataset(session, item.version.id)
-        columns = list(item.columns) if item.columns else None
-        schema = (
-            dataset.schema
-            if columns is None
-            else pa.schema([dataset.schema.field(c) for c in columns])
-        )
-        with pq.ParquetWriter(folder / f"{alias}.parquet", schema) as writer:
-            for batch in dataset.to_batches(columns=columns):
-                writer.write_batch(batch)
-
-
-def extract_bundle(bundle: bytes, target: Path) -> None:
-    """Unpack the uploaded code bundle, refusing absolute paths, `..`, links and zip bombs."""
-    target.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(bundle))
-    except zipfile.BadZipFile as exc:
-        raise EngineRefused(f"the code bundle is not a zip file: {exc}") from None
-    members = archive.infolist()
-    if len(members) > MAX_BUNDLE_FILES:
-        raise EngineRefused(
-            f"the code bundle has {len(members)} files (at most {MAX_BUNDLE_FILES})"
-        )
-    if sum(m.file_size for m in members) > MAX_BUNDLE_BYTES:
-        raise EngineRefused("the code bundle unpacks to more than 64 MiB")
-    for member in members:
-        path = PurePosixPath(member.filename)
-        if (
-            path.is_absolute()
-            or ".." in path.parts
-            or (member.external_attr >> 16) & 0o170000 == 0o120000
-        ):
-            raise EngineRefused(
-                f"the code bundle holds a path that is not allowed: {member.filename}"
-            )
-        destination = target.joinpath(*path.parts)
-        if member.is_dir():
-            destination.mkdir(parents=True, exist_ok=True)
-            continue
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        destination.write_bytes(archive.read(member))
-
-
-def run_python_job(
-    lab: Lab,
-    spec: JobSpec,
-    inputs: dict[str, ResolvedInput],
-    rules: ZoneRules,
-    workspace: Path,
-    bundle: bytes,
-) -> EngineOutput:
-    materialize_inputs(lab, inputs, workspace / "inputs")
-    extract_bundle(bundle, workspace / "job")
-    wall = min(spec.resources.wall_seconds, rules.resources.max_wall_seconds)
-    limits = PythonLimits(
-        wall_seconds=float(wall),
+def job_limits(spec: JobSpec, rules: ZoneRules) -> JobLimits:
+    """What the job asked for, bounded by its zone's rules."""
+    return JobLimits(
+        wall_seconds=float(min(spec.resources.wall_seconds, rules.resources.max_wall_seconds)),
         memory_mb=min(spec.resources.memory_mb, rules.resources.max_memory_mb),
-        cpu_seconds=int(wall * min(spec.resources.cpus, rules.resources.max_cpus)),
+        cpus=min(spec.resources.cpus, rules.resources.max_cpus),
         max_processes=rules.resources.max_processes,
+        max_rows=spec.resources.max_rows,
     )
-    assert spec.code.entrypoint is not None
-    inputs_dir, sandbox = workspace / "inputs", workspace / "sandbox"
-    if spec.engine == "spark":
-        result = run_spark(
-            workspace / "job", spec.code.entrypoint, inputs_dir=inputs_dir, workspace=sandbox,
-            limits=limits, master=spark_master(lab.settings),
-        )  # fmt: skip
-    else:
-        result = run_python(
-            workspace / "job", spec.code.entrypoint, inputs_dir=inputs_dir, workspace=sandbox,
-            limits=limits,
-        )  # fmt: skip
-    output = EngineOutput(
-        log=result.log,
-        status=result.status,
-        message=result.message,
-        confinement=result.confinement,
-    )
-    if result.status != "succeeded":
-        return output
-    produced = result.outputs_dir
-    # what the job wrote is judged by its footer before it is read (a tiny file can declare
-    # a huge table), and read no further than the job itself could have held
-    bounds = OutputBounds.for_job(max_rows=spec.resources.max_rows, memory_mb=limits.memory_mb)
-    for name, declared in spec.outputs.items():
-        if declared.kind == "table" and (produced / f"{name}.parquet").is_file():
-            output.tables[name] = read_parquet_bounded(produced / f"{name}.parquet", bounds)
-        elif declared.kind == "metrics" and (produced / "metrics.json").is_file():
-            output.files[name] = produced / "metrics.json"
-        else:
-            found = sorted(produced.glob(f"{name}.*")) + sorted(produced.glob(f"models/{name}*"))
-            if found:
-                output.files[name] = found[0]
-    return output
 
 
-def undeclared(spec: JobSpec, produced: Path) -> list[str]:
-    """Files a job wrote that it did not declare (reported, not kept)."""
-    if not produced.is_dir():
-        return []
-    names = set(spec.outputs) | {"metrics"}
-    return sorted(
-        p.name
-        for p in produced.iterdir()
-        if p.name.split(".")[0] not in names and p.name != "models"
+class LabInputs:
+    """A job's resolved inputs, handed to its engine (`jobs.engines.port.InputHandover`)."""
+
+    def __init__(self, lab: Lab, inputs: Mapping[str, ResolvedInput]) -> None:
+        self.lab = lab
+        self.inputs = dict(inputs)
+        self.allowed_columns: Mapping[str, tuple[str, ...]] = {
+            a: tuple(i.columns) for a, i in inputs.items() if i.columns
+        }
+        self.entity_keys: Mapping[str, str] = {
+            a: str(i.version.lineage["entity_key"])
+            for a, i in inputs.items()
+            if i.version.lineage.get("entity_key")
+        }
+
+    def materialize(self, folder: Path) -> None:
+        """Decrypt each input into the job's private workspace as `<alias>.parquet`."""
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for alias, item in self.inputs.items():
+            with self.lab.read() as session:
+                dataset = self.lab.store.dataset(session, item.version.id)
+            columns = list(item.columns) if item.columns else None
+            schema = (
+                dataset.schema
+                if columns is None
+                else pa.schema([dataset.schema.field(c) for c in columns])
+            )
+            with pq.ParquetWriter(folder / f"{alias}.parquet", schema) as writer:
+                for batch in dataset.to_batches(columns=columns):
+                    writer.write_batch(batch)
+
+    def files(self) -> dict[str, InputFiles]:
+        """Each input's files and the one data key that opens them (unwrapped here, where
+        the master key is: only data keys cross to the SQL child)."""
+        files = {}
+        with self.lab.read() as session:
+            for alias, item in self.inputs.items():
+                row = ready_version(session, item.version.id)
+                paths = tuple(str(p) for p in version_files(self.lab.store.home, row))
+                keys = self.lab.store.data_keys_for(session, [item.version.id])
+                files[alias] = InputFiles(paths, keys)
+        return files
+
+
+def _sql(job: EngineJob) -> Engine:
+    from jobs.engines.sql_engine import SqlEngine
+    from lab.runs.sql_job import sql_spares
+
+    return SqlEngine(job, sql_spares())
+
+
+def _python(job: EngineJob) -> Engine:
+    from jobs.engines.sandboxed import PythonEngine
+
+    return PythonEngine(job)
+
+
+def _python_why_not(job: EngineJob) -> str | None:
+    from jobs.engines.python import sandbox_available
+
+    return sandbox_available()
+
+
+def _spark(job: EngineJob) -> Engine:
+    from jobs.engines.sandboxed import spark_engine
+
+    return spark_engine(job)
+
+
+def _spark_why_not(job: EngineJob) -> str | None:
+    from jobs.engines.spark import spark_available
+
+    return spark_available(job.master or DEFAULT_MASTER)
+
+
+ENGINES = EngineRegistry()
+"""The engines of this worker. Each engine module is imported when its first job comes."""
+ENGINES.register("sql", _sql)
+ENGINES.register("python", _python, _python_why_not)
+ENGINES.register("spark", _spark, _spark_why_not)
+
+
+def engine_job(
+    lab: Lab,
+    spec: JobSpec,
+    inputs: Mapping[str, ResolvedInput],
+    rules: ZoneRules,
+    workspace: Path,
+    bundle: bytes = b"",
+) -> EngineJob:
+    return EngineJob(
+        spec=spec,
+        workspace=workspace,
+        limits=job_limits(spec, rules),
+        inputs=LabInputs(lab, inputs),
+        bundle=bundle,
+        master=spark_master(lab.settings) if spec.engine == "spark" else None,
     )

@@ -5,67 +5,105 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from jobs.engines.python import sandbox_available
-from jobs.engines.spark import spark_available
+from jobs.engines.port import Engine, EngineOutput
 from jobs.errors import EngineRefused, JobCancelled, JobError, LimitExceeded, SpecInvalid
 from jobs.spec import JobSpec
 from lab.authz.chokepoint import Principal
 from lab.context import Lab
-from lab.errors import LabError, NotFound
-from lab.releases.service import auto_release
-from lab.runs.engines import (
-    EngineOutput,
-    run_python_job,
-    run_sql_job,
-    spark_master,
-    undeclared,
+from lab.errors import (
+    ConfigurationError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    LabError,
+    NotFound,
+    Unauthenticated,
 )
+from lab.releases.service import auto_release
+from lab.runs.engines import ENGINES, engine_job
 from lab.runs.inputs import ResolvedInput, column_classes, input_probe, resolve_inputs
 from lab.runs.logs import keep_logs, partner_message
 from lab.runs.outputs import settle_output
 from lab.work.models import WorkItem
+from lab.work.statuses import WorkStatus
 from lab.work.worker import Outcome, WorkContext, WorkFailed
 from lab.zones.registry import rules_at, version_at
+from lab.zones.rules import ZoneRules
 
-_STATUS = {
-    SpecInvalid: "invalid-spec",
-    EngineRefused: "refused",
-    LimitExceeded: "limit-exceeded",
-    JobCancelled: "cancelled",
-}
+_JOB_STATUS: tuple[tuple[type[JobError], WorkStatus], ...] = (
+    (SpecInvalid, WorkStatus.INVALID_SPEC),
+    (EngineRefused, WorkStatus.REFUSED),
+    (LimitExceeded, WorkStatus.LIMIT_EXCEEDED),
+    (JobCancelled, WorkStatus.CANCELLED),
+)
+_LAB_STATUS: tuple[tuple[type[LabError], WorkStatus], ...] = (
+    (NotFound, WorkStatus.INPUT_NOT_FOUND),
+    (Forbidden, WorkStatus.FORBIDDEN),
+    (Unauthenticated, WorkStatus.UNAUTHENTICATED),
+    (InvalidInput, WorkStatus.INVALID_INPUT),
+    (Conflict, WorkStatus.CONFLICT),
+    (ConfigurationError, WorkStatus.ERROR),
+)
 
 
-def _status(exc: JobError) -> str:
-    return next((s for cls, s in _STATUS.items() if isinstance(exc, cls)), "failed")
+def job_status(exc: JobError) -> WorkStatus:
+    return next((s for cls, s in _JOB_STATUS if isinstance(exc, cls)), WorkStatus.FAILED)
+
+
+def lab_status(exc: LabError) -> WorkStatus:
+    """Each of the lab's errors as its own status: a missing input is not a refusal."""
+    return next((s for cls, s in _LAB_STATUS if isinstance(exc, cls)), WorkStatus.FAILED)
 
 
 def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
     item = ctx.item
     inputs: dict[str, ResolvedInput] = {}
+    engine: Engine | None = None
     try:
-        spec = JobSpec.from_data(item.spec["job"])
-        principal = Principal(item.submitter, item.tenant)
-        with lab.read() as session:
-            rules = rules_at(session, spec.zone)
-        inputs = resolve_inputs(lab, principal, spec, tenant=item.tenant, request_id=item.id)
-        owner = next((i.version.tenant for i in inputs.values()), item.tenant)
-        ctx.progress(0, "running")
-        output = _run_engine(lab, ctx, spec, inputs, rules)
-    except JobError as exc:
-        raise WorkFailed(_status(exc), partner_message(lab, inputs, exc.message)) from None
-    except NotFound as exc:
-        raise WorkFailed("input-not-found", exc.message) from None
-    except LabError as exc:
-        raise WorkFailed("forbidden", exc.message) from None
+        try:
+            spec = JobSpec.from_data(item.spec["job"])
+            principal = Principal(item.submitter, item.tenant)
+            with lab.read() as session:
+                rules = rules_at(session, spec.zone)
+            inputs = resolve_inputs(lab, principal, spec, tenant=item.tenant, request_id=item.id)
+            owner = next((i.version.tenant for i in inputs.values()), item.tenant)
+            ctx.progress(0, WorkStatus.RUNNING)
+            bundle = base64.b64decode(item.spec.get("bundle") or b"")
+            engine = ENGINES.open(engine_job(lab, spec, inputs, rules, ctx.workspace, bundle))
+            engine.prepare()
+            engine.run(ctx.cancelled)
+            output = engine.collect()
+        except JobError as exc:
+            message = partner_message(lab, inputs, exc.message)
+            raise WorkFailed(job_status(exc), message) from None
+        except LabError as exc:
+            raise WorkFailed(lab_status(exc), exc.message) from None
+        return _settle(lab, ctx, spec, inputs, rules, owner, output)
+    finally:
+        if engine is not None:
+            engine.cleanup()
+
+
+def _settle(
+    lab: Lab,
+    ctx: WorkContext,
+    spec: JobSpec,
+    inputs: dict[str, ResolvedInput],
+    rules: ZoneRules,
+    owner: str,
+    output: EngineOutput,
+) -> Outcome:
+    """Keep the log, gate and store each declared output, release what may leave."""
+    item = ctx.item
     log = keep_logs(lab, item, spec, output, inputs, owner)
-    if output.status != "succeeded":
+    if output.status != WorkStatus.SUCCEEDED:
         raise WorkFailed(output.status, output.message, {"log": log})
     classes = column_classes(inputs)
     probe = input_probe(lab, inputs)
     outputs: dict[str, Any] = {}
     for name in spec.outputs:
         if ctx.cancelled():
-            raise WorkFailed("cancelled", "cancelled while its outputs were checked")
+            raise WorkFailed(WorkStatus.CANCELLED, "cancelled while its outputs were checked")
         table, file = output.tables.get(name), output.files.get(name)
         if table is None and file is None:
             outputs[name] = {
@@ -96,13 +134,13 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
         },
         "outputs": outputs,
         "log": log,
-        "undeclared": undeclared(spec, ctx.workspace / "sandbox" / "outputs"),
+        "undeclared": output.undeclared,
         "zone_rules_version": _zone_version(lab, spec.zone),
     }
     if output.confinement:
         result["confinement"] = output.confinement  # the limits and isolation in force
     missing = [n for n, o in outputs.items() if o.get("missing")]
-    status = "outputs-missing" if missing else "succeeded"
+    status = WorkStatus.OUTPUTS_MISSING if missing else WorkStatus.SUCCEEDED
     return Outcome(status, output.message, result)
 
 
@@ -113,17 +151,6 @@ def _release(lab: Lab, item: WorkItem, outputs: dict[str, Any]) -> None:
     names = [n for n, o in outputs.items() if o.get("disposition") == "released"]
     if names:
         auto_release(lab, item, names, entries=outputs)
-
-
-def _run_engine(lab: Lab, ctx: WorkContext, spec: JobSpec, inputs: Any, rules: Any) -> EngineOutput:
-    if spec.engine == "sql":
-        return run_sql_job(lab, spec, inputs, rules, ctx.workspace, cancelled=ctx.cancelled)
-    spark = spec.engine == "spark"
-    why_not = spark_available(spark_master(lab.settings)) if spark else sandbox_available()
-    if why_not is not None:
-        raise EngineRefused(f"this worker refuses {spec.engine} jobs: {why_not}")
-    bundle = base64.b64decode(ctx.item.spec.get("bundle") or b"")
-    return run_python_job(lab, spec, inputs, rules, ctx.workspace, bundle)
 
 
 def _zone_version(lab: Lab, zone: str) -> int:

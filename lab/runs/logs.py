@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from jobs.engines.port import EngineOutput
 from jobs.redaction import ValueIndex, build_index, redact
 from jobs.spec import JobSpec
 from lab.actions import Actor
 from lab.authz.chokepoint import Principal
 from lab.context import Lab
 from lab.runs.artifacts import read_files, store_files
-from lab.runs.engines import EngineOutput
 from lab.runs.inputs import ResolvedInput
 from lab.work.models import WorkItem
 

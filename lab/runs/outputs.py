@@ -23,6 +23,7 @@ from jobs.gate.probe import InputProbe
 from jobs.lineage import QueryLineage
 from jobs.spec import JobSpec
 from lab.actions import Actor
+from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.datasets.service import write_dataset
 from lab.retention.clock import Kind
@@ -136,7 +137,7 @@ def settle_output(
         lab.auditor.record(
             session,
             actor="system:gate",
-            action="output.gate",
+            action=AuditAction.OUTPUT_GATE,
             resource=f"{spec.zone}/jobs/{item.id}/outputs/{name}",
             tenant=item.tenant,
             zone=spec.zone,

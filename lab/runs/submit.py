@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 
+from jobs.engines.bundle import MAX_BUNDLE_ZIP_BYTES, MIB
 from jobs.errors import SpecInvalid
 from jobs.spec import JobSpec, check_against
 from lab.actions import Actor
@@ -20,8 +21,6 @@ from lab.runs.inputs import resolve_inputs
 from lab.work.models import WorkItem
 from lab.work.queue import submit
 from lab.zones.registry import rules_at
-
-MAX_BUNDLE_BYTES = 8 * 1024 * 1024
 
 
 def parse_spec(text: str) -> JobSpec:
@@ -58,8 +57,8 @@ def queue_job(
         raise InvalidInput(exc.message, field="spec") from None
     if spec.engine != "sql" and not bundle:
         raise InvalidInput(f"a {spec.engine} job needs its code: upload a zip bundle")
-    if bundle and len(bundle) > MAX_BUNDLE_BYTES:
-        raise InvalidInput("the code bundle is larger than 8 MiB")
+    if bundle and len(bundle) > MAX_BUNDLE_ZIP_BYTES:
+        raise InvalidInput(f"the code bundle is larger than {MAX_BUNDLE_ZIP_BYTES // MIB} MiB")
     resolve_inputs(lab, principal, spec, tenant=tenant, request_id=actor.request_id)
     with lab.transaction() as session:
         item = submit(

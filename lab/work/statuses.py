@@ -43,6 +43,8 @@ class WorkStatus(StrEnum):
     LIMIT_EXCEEDED = "limit-exceeded"
     INPUT_NOT_FOUND = "input-not-found"
     FORBIDDEN = "forbidden"
+    UNAUTHENTICATED = "unauthenticated"  # the submitter can no longer act (account disabled)
+    CONFLICT = "conflict"  # an input changed state under the job (destroyed, held)
     FAILED = "failed"
     TIMEOUT = "timeout"
     KILLED = "killed"

@@ -11,12 +11,12 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from jobs.engines.bundle import MAX_BUNDLE_ZIP_BYTES
 from lab.api.deps import Access, Caller, get_lab, require, service_authorizes
 from lab.context import Lab
 from lab.releases.content import csv_rows
 from lab.releases.service import read_released_output
 from lab.runs.service import cancel_job, job_log, job_status, list_jobs, submit_job
-from lab.runs.submit import MAX_BUNDLE_BYTES
 from lab.work.models import WorkItem
 from lab.work.queue import get_item
 
@@ -78,7 +78,7 @@ async def jobs_submit(
 ) -> JobOut:
     text = (await spec.read(MAX_SPEC_BYTES + 1)).decode("utf-8", errors="replace")
     # One byte over the cap is enough for the service to refuse it; never read more.
-    code = await bundle.read(MAX_BUNDLE_BYTES + 1) if bundle is not None else None
+    code = await bundle.read(MAX_BUNDLE_ZIP_BYTES + 1) if bundle is not None else None
     item = submit_job(
         lab,
         caller.principal,
