@@ -26,6 +26,7 @@ from lab.api.routes import (
     zones,
 )
 from lab.context import Lab
+from lab.work.folders import upload_spool
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
@@ -40,7 +41,7 @@ def spool_uploads_privately(lab: Lab) -> None:
     """Uploads larger than a megabyte are spooled to (anonymous) temporary files: keep them
     in a folder of the lab home only the lab can enter, not in the machine's /tmp. Process
     wide (Python's temporary folder), so `lab serve` calls it once at start."""
-    spool = lab.settings.home / "work" / ".spool"
+    spool = upload_spool(lab.settings)
     spool.mkdir(parents=True, exist_ok=True, mode=0o700)
     tempfile.tempdir = str(spool)
 

@@ -34,6 +34,7 @@ from lab.errors import InvalidInput
 from lab.imports.keys import pseudonym_key, surrogate_key
 from lab.storage import VersionInfo
 from lab.storage.layout import check_dataset_name
+from lab.work.folders import item_workspace
 from lab.work.models import WorkItem
 from lab.work.queue import get_item, list_items, submit
 from lab.work.statuses import WorkStatus
@@ -170,7 +171,7 @@ def queue_import(
         )
         if upload is not None:
             filename = _safe_filename(upload[0])
-            folder = lab.settings.home / "work" / item.id / UPLOAD_DIR
+            folder = item_workspace(lab.settings, item.id) / UPLOAD_DIR
             folder.mkdir(parents=True, mode=0o700)
             try:
                 size = _copy_capped(upload[1], folder / filename, lab.settings.max_upload_bytes)

@@ -24,6 +24,7 @@ from jobs.errors import JobError
 from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.errors import LabError
+from lab.work.folders import item_workspace
 from lab.work.models import FAILED, SUCCEEDED, WorkItem
 from lab.work.queue import claim, expire_leases, finish, heartbeat
 from lab.work.statuses import WorkStatus
@@ -81,10 +82,6 @@ def safe_message(exc: BaseException) -> str:
     return f"internal error ({type(exc).__name__}); an admin can find it in the worker log"
 
 
-def workspace_root(lab: Lab) -> Path:
-    return lab.settings.home / "work"
-
-
 def destroy_workspace(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
@@ -129,11 +126,11 @@ class Worker:
         with self.lab.transaction() as session:
             expired = expire_leases(session, requeue=self.lab.settings.requeue_expired_work)
             for item in expired:
-                destroy_workspace(workspace_root(self.lab) / item.id)
+                destroy_workspace(item_workspace(self.lab.settings, item.id))
                 self._audit(session, item, AuditAction.WORK_LEASE_EXPIRED, item.state, item.message)
 
     def _run(self, item: WorkItem) -> None:
-        workspace = workspace_root(self.lab) / item.id
+        workspace = item_workspace(self.lab.settings, item.id)
         workspace.mkdir(parents=True, mode=0o700, exist_ok=True)
         context = WorkContext(item, workspace)
         beating = threading.Event()
