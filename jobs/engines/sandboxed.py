@@ -83,7 +83,7 @@ class SandboxedEngine(StagedEngine):
         # what the job wrote is judged by its footer before it is read (a tiny file can
         # declare a huge table), and read no further than the job itself could have held
         bounds = OutputBounds.for_job(
-            max_rows=self.job.spec.resources.max_rows, memory_mb=self.job.limits.memory_mb
+            max_rows=self.job.limits.max_rows, memory_mb=self.job.limits.memory_mb
         )
         for name, declared in self.job.spec.outputs.items():
             if declared.kind == "table" and (produced / f"{name}.parquet").is_file():
