@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from jobs.engines.python_status import outcome
-from jobs.errors import EngineRefused, SpecInvalid
+from jobs.errors import EngineRefused, JobCancelled, SpecInvalid
 from jobs.sandbox import bwrap, seccomp, workspace
 from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
 from jobs.sandbox.launch import launch
@@ -113,8 +113,10 @@ def run_python(
     limits: PythonLimits,
     env: Mapping[str, str] | None = None,
     redact: Sequence[str] = (),
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> PythonResult:
-    """Run `bundle_dir/entrypoint` in the sandbox; raises EngineRefused if there is none.
+    """Run `bundle_dir/entrypoint` in the sandbox; raises EngineRefused if there is none,
+    JobCancelled if `cancelled()` turns true while it runs (the sandbox is killed first).
 
     `inputs_dir` (read-only in the job) and `bundle_dir` are made readable by the sandbox
     group where they are not readable by all; `workspace` is created if missing, belongs to
@@ -123,7 +125,7 @@ def run_python(
     why_not = sandbox_available()
     if why_not is not None:
         raise EngineRefused(why_not)
-    return _run(bundle_dir, entrypoint, inputs_dir, workspace, limits, env or {}, redact)
+    return _run(bundle_dir, entrypoint, inputs_dir, workspace, limits, env or {}, redact, cancelled)
 
 
 def _check_entrypoint(bundle: Path, entrypoint: str) -> None:
@@ -181,10 +183,11 @@ def _run(
     limits: PythonLimits,
     env: Mapping[str, str] | None = None,
     secrets: Sequence[str] = (),
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> PythonResult:
     return run_confined(
         _python_confinement(), bundle_dir, entrypoint, inputs_dir, workspace_dir, limits,
-        env or {}, secrets,
+        env or {}, secrets, cancelled=cancelled,
     )  # fmt: skip
 
 
@@ -198,10 +201,12 @@ def run_confined(
     env: Mapping[str, str],
     secrets: Sequence[str],
     extra: tuple[tuple[Path, str], ...] = (),
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> PythonResult:
     """Prepare the directories, run the job confined as `kind` says, clean up, report.
 
-    `extra`: more host directories bound read-only inside, as (host path, path inside)."""
+    `extra`: more host directories bound read-only inside, as (host path, path inside).
+    JobCancelled, once everything is cleaned up, if `cancelled()` turned true while it ran."""
     bundle = _directory(bundle_dir, "code bundle")
     inputs = _directory(inputs_dir, "inputs")
     _check_entrypoint(bundle, entrypoint)
@@ -223,6 +228,7 @@ def run_confined(
             kind.base, mounts, entrypoint, env=job_env, memory_mb=limits.memory_mb,
             wall_seconds=limits.wall_seconds, rlimits=rlimits, cgroups=cgroups, capture=capture,
             inet=kind.inet, tmp_share=kind.tmp_share, etc_files=kind.etc_files,
+            cancelled=cancelled,
         )  # fmt: skip
     finally:
         if cgroups is not None:
@@ -240,6 +246,8 @@ def run_confined(
         shutil.rmtree(workspace_dir / kind.scratch, ignore_errors=True)
     log = redact_text(capture.text(), secrets)
     workspace.write_log(workspace_dir, log)
+    if finished.cancelled:
+        raise JobCancelled("the job was cancelled while its code ran")
     status, message = outcome(finished, limits, log, oom_kills=oom_kills)
     if kind.refine is not None:
         status, message = kind.refine(status, message, log, limits)

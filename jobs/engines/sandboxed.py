@@ -5,10 +5,10 @@ The three share their steps: `prepare` materializes the inputs (decrypted, by wh
 their keys) in `<workspace>/inputs` and unpacks the code bundle in `<workspace>/job`; `run`
 runs the entrypoint confined (`jobs.engines.python`, `jobs.engines.spark`), with the
 sandbox's writable `/workspace` at `<workspace>/sandbox`; `collect` reads the declared
-outputs from `<workspace>/sandbox/outputs`; `cleanup` removes the three folders. The sandbox
-is not told of cancellation while it runs (its wall clock bounds it): a job cancelled before
-its code starts never starts, one cancelled while it runs is stopped when its outputs are
-checked.
+outputs from `<workspace>/sandbox/outputs`; `cleanup` removes the three folders. A job
+cancelled before its code starts never starts; one cancelled while it runs is killed within
+a fraction of a second (the sandbox's watcher asks between reads of its output), and its
+run raises JobCancelled once the sandbox is cleaned up.
 """
 
 from __future__ import annotations
@@ -60,10 +60,18 @@ class SandboxedEngine(StagedEngine):
         assert self.job.spec.code.entrypoint is not None
         inputs, code, sandbox = self.folders
         limits = python_limits(self.job.limits)
-        self._result = self._launch(code, self.job.spec.code.entrypoint, inputs, sandbox, limits)
+        self._result = self._launch(
+            code, self.job.spec.code.entrypoint, inputs, sandbox, limits, cancelled
+        )
 
     def _launch(
-        self, code: Path, entrypoint: str, inputs: Path, sandbox: Path, limits: PythonLimits
+        self,
+        code: Path,
+        entrypoint: str,
+        inputs: Path,
+        sandbox: Path,
+        limits: PythonLimits,
+        cancelled: Callable[[], bool],
     ) -> PythonResult:
         raise NotImplementedError
 
@@ -107,20 +115,35 @@ class PythonEngine(SandboxedEngine):
     """A Python job in bubblewrap (`run_python` refuses where the sandbox cannot work)."""
 
     def _launch(
-        self, code: Path, entrypoint: str, inputs: Path, sandbox: Path, limits: PythonLimits
+        self,
+        code: Path,
+        entrypoint: str,
+        inputs: Path,
+        sandbox: Path,
+        limits: PythonLimits,
+        cancelled: Callable[[], bool],
     ) -> PythonResult:
-        return run_python(code, entrypoint, inputs_dir=inputs, workspace=sandbox, limits=limits)
+        return run_python(
+            code, entrypoint, inputs_dir=inputs, workspace=sandbox, limits=limits,
+            cancelled=cancelled,
+        )  # fmt: skip
 
 
 class SparkLocalEngine(SandboxedEngine):
     """A PySpark job with its driver and a `local[N]` JVM inside the sandbox."""
 
     def _launch(
-        self, code: Path, entrypoint: str, inputs: Path, sandbox: Path, limits: PythonLimits
+        self,
+        code: Path,
+        entrypoint: str,
+        inputs: Path,
+        sandbox: Path,
+        limits: PythonLimits,
+        cancelled: Callable[[], bool],
     ) -> PythonResult:
         return run_spark(
             code, entrypoint, inputs_dir=inputs, workspace=sandbox, limits=limits,
-            master=self.job.master or DEFAULT_MASTER,
+            master=self.job.master or DEFAULT_MASTER, cancelled=cancelled,
         )  # fmt: skip
 
 

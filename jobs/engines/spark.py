@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from jobs.engines.python import (
@@ -122,6 +122,7 @@ def run_spark(
     master: str = DEFAULT_MASTER,
     env: Mapping[str, str] | None = None,
     redact: Sequence[str] = (),
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> PythonResult:
     """Run the PySpark job `bundle_dir/entrypoint` in the sandbox (see `run_python` for the
     directories): on a `local[N]` master inside it, or as a client of the Spark Connect
@@ -130,14 +131,16 @@ def run_spark(
     if isinstance(cores, tuple):
         return run_on_cluster(
             bundle_dir, entrypoint, inputs_dir=inputs_dir, workspace=workspace, limits=limits,
-            endpoint=cores, env=_check_spark_env(env or {}), redact=redact,
+            endpoint=cores, env=_check_spark_env(env or {}), redact=redact, cancelled=cancelled,
         )  # fmt: skip
     if limits.memory_mb < MIN_MEMORY_MB:
         raise SpecInvalid(f"a Spark job needs a memory limit of at least {MIN_MEMORY_MB} MiB")
     why_not = spark_available()
     if why_not is not None:
         raise EngineRefused(why_not)
-    return _run(bundle_dir, entrypoint, inputs_dir, workspace, limits, env or {}, redact, cores)
+    return _run(
+        bundle_dir, entrypoint, inputs_dir, workspace, limits, env or {}, redact, cores, cancelled
+    )
 
 
 def driver_memory_mb(limits: PythonLimits) -> int:
@@ -172,6 +175,7 @@ def _run(
     env: Mapping[str, str] | None = None,
     secrets: Sequence[str] = (),
     cores: int = 2,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> PythonResult:
     view = spark_layout()
     kind = Confinement(
@@ -186,7 +190,15 @@ def _run(
         refine=_refine,
     )
     return run_confined(
-        kind, bundle_dir, entrypoint, inputs_dir, workspace_dir, limits, env or {}, secrets
+        kind,
+        bundle_dir,
+        entrypoint,
+        inputs_dir,
+        workspace_dir,
+        limits,
+        env or {},
+        secrets,
+        cancelled=cancelled,
     )
 
 

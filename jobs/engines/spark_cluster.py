@@ -33,7 +33,7 @@ import socket
 import tempfile
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from jobs.engines.python import (
@@ -82,6 +82,7 @@ def run_on_cluster(
     endpoint: tuple[str, int],
     env: Mapping[str, str],
     redact: Sequence[str] = (),
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> PythonResult:
     """Run the PySpark job as a Spark Connect client of `endpoint` (see the module doc)."""
     why_not = client_available() or cluster_answers(endpoint)
@@ -114,7 +115,7 @@ def run_on_cluster(
         try:
             result = run_confined(
                 kind, bundle_dir, entrypoint, inputs_dir, workspace, limits, job_env,
-                redact, extra=((Path(folder), BRIDGE_INSIDE),),
+                redact, extra=((Path(folder), BRIDGE_INSIDE),), cancelled=cancelled,
             )  # fmt: skip
         finally:
             bridge.close()

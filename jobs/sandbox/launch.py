@@ -5,7 +5,7 @@ those descriptors. Python and Spark jobs differ only in the arguments they pass 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from jobs.sandbox import bwrap, seccomp
 from jobs.sandbox.cgroups import JobCgroups
@@ -30,6 +30,7 @@ def launch(
     inet: bool = False,
     tmp_share: int = 2,
     etc_files: Mapping[str, str] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> tuple[Finished, bool]:
     """Run the sandbox; how it ended, and whether the seccomp filter was applied.
 
@@ -53,7 +54,7 @@ def launch(
         fds.append(args_fd)
         finished = run(
             args, pass_fds=fds[1:], limits=rlimits, cgroups=cgroups,
-            wall_seconds=wall_seconds, capture=capture, info_fd=info_read,
+            wall_seconds=wall_seconds, capture=capture, info_fd=info_read, cancelled=cancelled,
         )  # fmt: skip
         return finished, seccomp_fd is not None
     finally:

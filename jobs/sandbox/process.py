@@ -19,7 +19,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,9 +53,10 @@ class Rlimits:
 
 @dataclass(frozen=True)
 class Finished:
-    returncode: int | None  # None when killed at the deadline
+    returncode: int | None  # None when killed at the deadline or on cancellation
     timed_out: bool
     elapsed: float
+    cancelled: bool = False  # killed because the job was cancelled while it ran
 
 
 def _shell() -> str:
@@ -71,8 +72,10 @@ def run(
     wall_seconds: float,
     capture: LogCapture,
     info_fd: int,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> Finished:
-    """Run `args` (bwrap, writing its `--info-fd` to the pipe read by `info_fd`)."""
+    """Run `args` (bwrap, writing its `--info-fd` to the pipe read by `info_fd`); killed at
+    the wall clock, or within a fraction of a second of `cancelled()` turning true."""
     read_end, write_end = os.pipe()
     start = time.monotonic()
     try:
@@ -90,7 +93,7 @@ def run(
     init = _SandboxInit(info_fd)
     try:
         _confine(proc, limits, cgroups)
-        return _watch(proc, read_end, start, wall_seconds, capture, init)
+        return _watch(proc, read_end, start, wall_seconds, capture, init, cancelled)
     finally:
         os.close(read_end)
         _kill(proc)
@@ -164,6 +167,7 @@ def _watch(
     wall: float,
     capture: LogCapture,
     init: _SandboxInit,
+    cancelled: Callable[[], bool],
 ) -> Finished:
     deadline = start + wall
     with selectors.DefaultSelector() as selector:
@@ -177,6 +181,10 @@ def _watch(
                 _kill(proc)
                 _drain(fd, capture)
                 return Finished(None, True, time.monotonic() - start)
+            if cancelled():
+                _kill(proc)
+                _drain(fd, capture)
+                return Finished(None, False, time.monotonic() - start, cancelled=True)
             if proc.poll() is not None:
                 exited_at = exited_at or now
                 # bwrap is gone; anything still holding the pipe gets a moment to be reaped

@@ -40,7 +40,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from jobs.engines.port import EngineJob
 from jobs.engines.python import PythonLimits, PythonResult
 from jobs.engines.python_status import outcome
 from jobs.engines.sandboxed import SandboxedEngine
@@ -55,16 +54,14 @@ HANG_POLL_SECONDS = 0.02
 class FakeEngine(SandboxedEngine):
     launches = 0  # how many programs ran, over all instances (a run must not repeat)
 
-    def __init__(self, job: EngineJob) -> None:
-        super().__init__(job)
-        self._cancelled: Callable[[], bool] = lambda: False
-
-    def _run(self, cancelled: Callable[[], bool]) -> None:
-        self._cancelled = cancelled
-        super()._run(cancelled)
-
     def _launch(
-        self, code: Path, entrypoint: str, inputs: Path, sandbox: Path, limits: PythonLimits
+        self,
+        code: Path,
+        entrypoint: str,
+        inputs: Path,
+        sandbox: Path,
+        limits: PythonLimits,
+        cancelled: Callable[[], bool],
     ) -> PythonResult:
         FakeEngine.launches += 1
         program: dict[str, Any] = ast.literal_eval((code / entrypoint).read_text("utf-8"))
@@ -101,7 +98,7 @@ class FakeEngine(SandboxedEngine):
         elif exceed == "wall":
             finished = Finished(None, True, limits.wall_seconds)
         if program.get("hang"):
-            finished = self._hang(started, limits)
+            finished = _hang(started, limits, cancelled)
         text = "".join(log)
         status, message = outcome(finished, limits, text, oom_kills=oom_kills)
         return PythonResult(
@@ -114,12 +111,14 @@ class FakeEngine(SandboxedEngine):
             confinement=CONFINEMENT,
         )
 
-    def _hang(self, started: float, limits: PythonLimits) -> Finished:
-        while time.monotonic() - started < limits.wall_seconds:
-            if self._cancelled():
-                raise JobCancelled("the job was cancelled while its code ran")
-            time.sleep(HANG_POLL_SECONDS)
-        return Finished(None, True, limits.wall_seconds)
+
+def _hang(started: float, limits: PythonLimits, cancelled: Callable[[], bool]) -> Finished:
+    """As the sandbox's watcher does: the wall clock, or a cancellation, ends the run."""
+    while time.monotonic() - started < limits.wall_seconds:
+        if cancelled():
+            raise JobCancelled("the job was cancelled while its code ran")
+        time.sleep(HANG_POLL_SECONDS)
+    return Finished(None, True, limits.wall_seconds)
 
 
 def _table(how: dict[str, Any], inputs: Path) -> pa.Table:
