@@ -76,7 +76,8 @@ class EngineJob:
     bundle: bytes = b""
     """The uploaded code bundle (a zip) of a Python or Spark job."""
     master: str | None = None
-    """Where Spark jobs run: `local[N]` or a Spark Connect server `sc://host:port`."""
+    """Where Spark jobs run: `local[N]` or a Spark Connect server `sc://host:port` (the
+    worker's setting; other engines ignore it). None: the Spark engine's default."""
 
 
 @dataclass

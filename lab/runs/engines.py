@@ -137,5 +137,5 @@ def engine_job(
         limits=job_limits(spec, rules),
         inputs=LabInputs(lab, inputs),
         bundle=bundle,
-        master=spark_master(lab.settings) if spec.engine == "spark" else None,
+        master=spark_master(lab.settings),
     )
