@@ -46,6 +46,12 @@ _LAB_STATUS: tuple[tuple[type[LabError], WorkStatus], ...] = (
 )
 
 
+# Messages the engines compose from the job's own limits (seconds, MiB, rows, an output's
+# name), never from its data: shown as they are. Any other engine message may quote a value
+# (a query's error, a path) and is redacted like the log.
+_LIMIT_WORDED: tuple[type[JobError], ...] = (LimitExceeded, JobCancelled)
+
+
 def job_status(exc: JobError) -> WorkStatus:
     return next((s for cls, s in _JOB_STATUS if isinstance(exc, cls)), WorkStatus.FAILED)
 
@@ -74,7 +80,9 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
             engine.run(ctx.cancelled)
             output = engine.collect()
         except JobError as exc:
-            message = partner_message(lab, inputs, exc.message)
+            message = exc.message
+            if not isinstance(exc, _LIMIT_WORDED):
+                message = partner_message(lab, inputs, message)
             raise WorkFailed(job_status(exc), message) from None
         except LabError as exc:
             raise WorkFailed(lab_status(exc), exc.message) from None
