@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from jobs.engines.python import sandbox_available
@@ -52,7 +53,9 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
         ctx.progress(0, "running")
         output = _run_engine(lab, ctx, spec, inputs, rules)
     except JobError as exc:
-        raise WorkFailed(_status(exc), partner_message(lab, inputs, exc.message)) from None
+        known = json.dumps(item.spec.get("job", {}), ensure_ascii=False)
+        shown = partner_message(lab, inputs, exc.message, known=known)
+        raise WorkFailed(_status(exc), shown) from None
     except NotFound as exc:
         raise WorkFailed("input-not-found", exc.message) from None
     except LabError as exc:
