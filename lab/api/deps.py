@@ -14,7 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.authz.request import Decision
 from lab.catalogue.actions import AuditAction

@@ -18,7 +18,7 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.context import Lab
 from lab.errors import LabError

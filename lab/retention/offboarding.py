@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.context import Lab
 from lab.datasets.service import live_versions_of_tenant
 from lab.errors import Conflict
