@@ -15,6 +15,8 @@ the unit of work that owned it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.orm import Session
 
 from lab.auditing import Actor
@@ -53,17 +55,32 @@ def _authorize(
     )
 
 
-def _audit(
-    lab: Lab, session: Session, actor: Actor, change: policy_admin.PolicyChange, tenant: str
-) -> None:
-    lab.auditor.change(
-        session,
-        actor,
-        AuditAction(f"policy.{change.op}"),
-        "platform/policy",
-        tenant=tenant,
-        details={"version": change.version, **{k: str(v) for k, v in change.item.items()}},
-    )
+def _change(
+    lab: Lab,
+    principal: Principal,
+    actor: Actor,
+    verb: AccessAction,
+    resource: str,
+    *,
+    tenant: str,
+    about: str,
+    write: Callable[[Session], policy_admin.PolicyChange],
+) -> policy_admin.PolicyChange:
+    """Authorize `verb` on `resource` in `tenant`; then `write` the change, versioned, and
+    audit it for the tenant it is `about`, in one transaction; then reload the policy."""
+    _authorize(lab, principal, verb, resource, tenant=tenant, request_id=actor.request_id)
+    with lab.transaction() as session:
+        change = write(session)
+        lab.auditor.change(
+            session,
+            actor,
+            AuditAction(f"policy.{change.op}"),
+            "platform/policy",
+            tenant=about,
+            details={"version": change.version, **{k: str(v) for k, v in change.item.items()}},
+        )
+    lab.policy.refresh(force=True)
+    return change
 
 
 # -- rules ---------------------------------------------------------------------------------
@@ -81,23 +98,31 @@ def list_rules(
 def add_rule(
     lab: Lab, principal: Principal, actor: Actor, rule: policy_admin.Rule
 ) -> policy_admin.PolicyChange:
-    _authorize(lab, principal, AccessAction.CREATE, RULES, request_id=actor.request_id)
-    with lab.transaction() as session:
-        change = policy_admin.add_rule(session, actor.name, rule)
-        _audit(lab, session, actor, change, rule.tenant)
-    lab.policy.refresh(force=True)
-    return change
+    return _change(
+        lab,
+        principal,
+        actor,
+        AccessAction.CREATE,
+        RULES,
+        tenant=PLATFORM,
+        about=rule.tenant,
+        write=lambda session: policy_admin.add_rule(session, actor.name, rule),
+    )
 
 
 def remove_rule(
     lab: Lab, principal: Principal, actor: Actor, rule: policy_admin.Rule
 ) -> policy_admin.PolicyChange:
-    _authorize(lab, principal, AccessAction.DELETE, RULES, request_id=actor.request_id)
-    with lab.transaction() as session:
-        change = policy_admin.remove_rule(session, actor.name, rule)
-        _audit(lab, session, actor, change, rule.tenant)
-    lab.policy.refresh(force=True)
-    return change
+    return _change(
+        lab,
+        principal,
+        actor,
+        AccessAction.DELETE,
+        RULES,
+        tenant=PLATFORM,
+        about=rule.tenant,
+        write=lambda session: policy_admin.remove_rule(session, actor.name, rule),
+    )
 
 
 # -- role assignments ----------------------------------------------------------------------
@@ -144,30 +169,36 @@ def assign_role(
     lab: Lab, principal: Principal, actor: Actor, subject: str, role: str, *, tenant: str
 ) -> policy_admin.PolicyChange:
     """Grant `role` in `tenant` (`*`: a platform role) to `subject`."""
-    _authorize(
-        lab, principal, AccessAction.CREATE, ASSIGNMENTS, tenant=tenant, request_id=actor.request_id
+    return _change(
+        lab,
+        principal,
+        actor,
+        AccessAction.CREATE,
+        ASSIGNMENTS,
+        tenant=tenant,
+        about=tenant,
+        write=lambda session: policy_admin.assign_role(
+            session, actor.name, _assignment(session, subject, role, tenant)
+        ),
     )
-    with lab.transaction() as session:
-        item = _assignment(session, subject, role, tenant)
-        change = policy_admin.assign_role(session, actor.name, item)
-        _audit(lab, session, actor, change, tenant)
-    lab.policy.refresh(force=True)
-    return change
 
 
 def unassign_role(
     lab: Lab, principal: Principal, actor: Actor, subject: str, role: str, *, tenant: str
 ) -> policy_admin.PolicyChange:
     """Withdraw `role` in `tenant` (`*`: a platform role) from `subject`."""
-    _authorize(
-        lab, principal, AccessAction.DELETE, ASSIGNMENTS, tenant=tenant, request_id=actor.request_id
+    return _change(
+        lab,
+        principal,
+        actor,
+        AccessAction.DELETE,
+        ASSIGNMENTS,
+        tenant=tenant,
+        about=tenant,
+        write=lambda session: policy_admin.unassign_role(
+            session, actor.name, _assignment(session, subject, role, tenant)
+        ),
     )
-    with lab.transaction() as session:
-        item = _assignment(session, subject, role, tenant)
-        change = policy_admin.unassign_role(session, actor.name, item)
-        _audit(lab, session, actor, change, tenant)
-    lab.policy.refresh(force=True)
-    return change
 
 
 # -- history and dry-run -------------------------------------------------------------------
