@@ -98,30 +98,33 @@ def list_rules(
 def add_rule(
     lab: Lab, principal: Principal, actor: Actor, rule: policy_admin.Rule
 ) -> policy_admin.PolicyChange:
-    return _change(
-        lab,
-        principal,
-        actor,
-        AccessAction.CREATE,
-        RULES,
-        tenant=PLATFORM,
-        about=rule.tenant,
-        write=lambda session: policy_admin.add_rule(session, actor.name, rule),
-    )
+    return _rule_change(lab, principal, actor, rule, AccessAction.CREATE, policy_admin.add_rule)
 
 
 def remove_rule(
     lab: Lab, principal: Principal, actor: Actor, rule: policy_admin.Rule
 ) -> policy_admin.PolicyChange:
+    return _rule_change(lab, principal, actor, rule, AccessAction.DELETE, policy_admin.remove_rule)
+
+
+def _rule_change(
+    lab: Lab,
+    principal: Principal,
+    actor: Actor,
+    rule: policy_admin.Rule,
+    verb: AccessAction,
+    store: Callable[[Session, str, policy_admin.Rule], policy_admin.PolicyChange],
+) -> policy_admin.PolicyChange:
+    # Rules are platform things whatever tenant they name; the event is filed under it.
     return _change(
         lab,
         principal,
         actor,
-        AccessAction.DELETE,
+        verb,
         RULES,
         tenant=PLATFORM,
         about=rule.tenant,
-        write=lambda session: policy_admin.remove_rule(session, actor.name, rule),
+        write=lambda session: store(session, actor.name, rule),
     )
 
 
@@ -169,35 +172,38 @@ def assign_role(
     lab: Lab, principal: Principal, actor: Actor, subject: str, role: str, *, tenant: str
 ) -> policy_admin.PolicyChange:
     """Grant `role` in `tenant` (`*`: a platform role) to `subject`."""
-    return _change(
-        lab,
-        principal,
-        actor,
-        AccessAction.CREATE,
-        ASSIGNMENTS,
-        tenant=tenant,
-        about=tenant,
-        write=lambda session: policy_admin.assign_role(
-            session, actor.name, _assignment(session, subject, role, tenant)
-        ),
-    )
+    item = (subject, role, tenant)
+    return _role_change(lab, principal, actor, item, AccessAction.CREATE, policy_admin.assign_role)
 
 
 def unassign_role(
     lab: Lab, principal: Principal, actor: Actor, subject: str, role: str, *, tenant: str
 ) -> policy_admin.PolicyChange:
     """Withdraw `role` in `tenant` (`*`: a platform role) from `subject`."""
+    item = (subject, role, tenant)
+    return _role_change(
+        lab, principal, actor, item, AccessAction.DELETE, policy_admin.unassign_role
+    )
+
+
+def _role_change(
+    lab: Lab,
+    principal: Principal,
+    actor: Actor,
+    item: tuple[str, str, str],
+    verb: AccessAction,
+    store: Callable[[Session, str, policy_admin.RoleAssignment], policy_admin.PolicyChange],
+) -> policy_admin.PolicyChange:
+    tenant = item[2]
     return _change(
         lab,
         principal,
         actor,
-        AccessAction.DELETE,
+        verb,
         ASSIGNMENTS,
         tenant=tenant,
         about=tenant,
-        write=lambda session: policy_admin.unassign_role(
-            session, actor.name, _assignment(session, subject, role, tenant)
-        ),
+        write=lambda session: store(session, actor.name, _assignment(session, *item)),
     )
 
 
