@@ -7,6 +7,10 @@ tenant's owner those of others. The API routes (`/users/{user}/tokens`, `/me/tok
 the CLI (`lab tokens ...`) are thin adapters over these functions; each passes the
 chokepoint before it reads the store, and issuing and revoking write their audit event in
 the same transaction as the change.
+
+`authenticate` is the door before the doors: the API (the bearer header) and the CLI
+(`LAB_TOKEN`) both turn a token into a principal here, and a refused token is audited
+whichever front end it was shown to.
 """
 
 from __future__ import annotations
@@ -17,10 +21,31 @@ from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
+from lab.errors import Unauthenticated
 from lab.identity import tokens as token_store
 from lab.identity.service import domain_of
 from lab.identity.users import get_user
 from lab.tokens.schemas import IssuedTokenOut, TokenOut
+
+
+def authenticate(lab: Lab, bearer: str, *, request_id: str | None = None) -> Principal:
+    """The principal behind a bearer token; a refused token is audited, then raised."""
+    try:
+        with lab.read() as session:
+            token = token_store.authenticate(session, bearer)
+            return Principal(user=token.user.name, tenant=token.user.tenant_slug, token_id=token.id)
+    except Unauthenticated as exc:
+        with lab.transaction() as session:
+            lab.auditor.record(
+                session,
+                actor="anonymous",
+                action=AuditAction.AUTH_TOKEN,
+                resource="platform/tokens",
+                outcome="rejected",
+                request_id=request_id,
+                details={"reason": exc.message},
+            )
+        raise
 
 
 def _authorize(

@@ -211,13 +211,15 @@ def _check(world: World, case: Case, before: int, values: dict[str, str]) -> lis
     return events
 
 
-def _send(world: World, front: str, call: Any, values: dict[str, str]) -> tuple[bool, str]:
-    """Make an API call (method, url, body) or run a CLI command (argv) as root."""
+def _send(
+    world: World, front: str, call: Any, values: dict[str, str], who: str = "root"
+) -> tuple[bool, str]:
+    """Make an API call (method, url, body) or run a CLI command (argv) as `who`."""
     if front == "api":
         method, url, body = call
-        response = world.call(method, "root", url.format(**values), json=body)
+        response = world.call(method, who, url.format(**values), json=body)
         return response.status_code in (200, 201), response.text
-    code, out = lab(world, "root", *(a.format(**values) for a in call))
+    code, out = lab(world, who, *(a.format(**values) for a in call))
     return code == 0, out
 
 
@@ -240,3 +242,19 @@ def test_the_api_and_the_cli_cover_the_same_changes() -> None:
     """A change that only one front end can make is a copy waiting to drift."""
     only_one = [c.name for c in CASES if c.change and (c.api is None or c.cli is None)]
     assert only_one == []
+
+
+def test_a_refused_token_is_audited_through_either_door(world: World) -> None:
+    """The API audited a refused bearer token and the CLI did not; both ask
+    `lab.tokens.service.authenticate` now."""
+    world.tokens["forged"] = "lab_" + "a" * 16 + "_forged"
+    for front in ("api", "cli"):
+        before = _last(world)
+        call = CASES[1].api if front == "api" else CASES[1].cli
+        ok, _ = _send(world, front, call, {}, who="forged")
+        assert not ok, front
+        query = sa.select(events_table.c.action, events_table.c.outcome).where(
+            events_table.c.seq > before
+        )
+        with world.lab.engine.connect() as conn:
+            assert [tuple(r) for r in conn.execute(query)] == [("auth.token", "rejected")], front
