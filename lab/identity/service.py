@@ -16,8 +16,10 @@ in (`policy_domain`), which says nothing about whether the user exists.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from lab.auditing import Actor
@@ -26,10 +28,43 @@ from lab.authz.chokepoint import PLATFORM, Principal
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
 from lab.identity import tenants as tenant_store
+from lab.identity import tokens as token_store
 from lab.identity import users as user_store
 from lab.identity.models import User
 from lab.identity.schemas import MeOut, TenantOut, UserOut
+from lab.identity.tokens import IssuedToken
 from lab.retention.offboarding import destroy_tenant
+
+INIT = "system:init"
+
+
+def initialise(lab: Lab, admin: str) -> IssuedToken | None:
+    """A new lab's baseline policy and first platform admin, with a token; None when the
+    lab has people already (it is left as it is). No principal asks: whoever holds the lab
+    home and its master key is the operator, and the event says so."""
+    with lab.transaction() as session:
+        if session.scalar(sa.select(sa.func.count()).select_from(User)):
+            return None
+        added = policy_admin.seed(session, INIT)
+        user = user_store.create_user(session, admin, tenant=None, display_name="first admin")
+        policy_admin.assign_role(
+            session, INIT, policy_admin.RoleAssignment(admin, "admin", PLATFORM)
+        )
+        issued = token_store.issue_token(
+            session,
+            user,
+            ttl=timedelta(days=lab.settings.token_ttl_days),
+            name="first admin token",
+            created_by=INIT,
+        )
+        lab.auditor.record(
+            session,
+            actor=INIT,
+            action=AuditAction.LAB_INIT,
+            resource="platform/lab",
+            details={"admin": admin, "seed_rules": added, "token_id": issued.token.id},
+        )
+    return issued
 
 
 def _authorize(
