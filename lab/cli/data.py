@@ -1,8 +1,7 @@
-"""`lab datasets|zones|receipts ...` and `lab tenants offboard`: data, its rules, its end."""
+"""`lab datasets|zones|receipts ...`: data, its rules, its end."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
@@ -14,7 +13,6 @@ from lab.authz.chokepoint import PLATFORM
 from lab.cli.common import authorize, console, handles_errors, open_lab, principal_of
 from lab.datasets.service import change_hold, list_versions, version_id_of
 from lab.retention.destroyer import destroy_version_now
-from lab.retention.offboarding import offboard_tenant
 from lab.zones.files import parse_zone_file
 from lab.zones.service import change_zone_rules, list_zones, zone_history, zone_rules
 
@@ -158,20 +156,6 @@ def receipts(
             e.actor,
         )
     console.print(table)
-
-
-def offboard(
-    tenant: str = typer.Argument(help="Tenant to off-board."),
-    yes: bool = typer.Option(False, "--yes", help="Confirm: this destroys all its data."),
-) -> None:
-    """Destroy all of a tenant's data and keys in every zone and disable its people."""
-    if not yes:
-        console.print("this destroys every dataset and key of the tenant; add --yes to confirm")
-        raise typer.Exit(1)
-    with open_lab() as lab:
-        actor = authorize(lab, "delete", f"tenants/{tenant}", tenant=tenant)
-        summary = offboard_tenant(lab, actor, tenant)
-    console.print_json(json.dumps(summary))
 
 
 @zones.command("list")

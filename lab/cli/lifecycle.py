@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import sqlalchemy as sa
 import typer
 from rich.panel import Panel
 
-from lab.authz import admin as policy_admin
-from lab.catalogue.actions import AuditAction
 from lab.cli.common import console, fail, handles_errors, open_lab
 from lab.errors import ConfigurationError
-from lab.identity.models import User
-from lab.identity.tokens import issue_token
-from lab.identity.users import create_user
+from lab.identity.service import initialise
 from lab.keys.master import generate_master_key, write_master_key_file
 from lab.settings import Settings
 
@@ -40,29 +33,11 @@ def init(
     if settings.master_key is None and not settings.master_key_file.exists():
         write_master_key_file(settings.master_key_file, generate_master_key())
         console.print(f"master key written to [bold]{settings.master_key_file}[/] (mode 0600)")
-    with open_lab(upgrade_schema=True) as lab, lab.transaction() as session:
-        if session.scalar(sa.select(sa.func.count()).select_from(User)):
-            console.print(f"lab at [bold]{settings.home}[/] is already initialised.")
-            return
-        added = policy_admin.seed(session, "system:init")
-        user = create_user(session, admin, tenant=None, display_name="first admin")
-        policy_admin.assign_role(
-            session, "system:init", policy_admin.RoleAssignment(admin, "admin", "*")
-        )
-        issued = issue_token(
-            session,
-            user,
-            ttl=timedelta(days=settings.token_ttl_days),
-            name="first admin token",
-            created_by="system:init",
-        )
-        lab.auditor.record(
-            session,
-            actor="system:init",
-            action=AuditAction.LAB_INIT,
-            resource="platform/lab",
-            details={"admin": admin, "seed_rules": added, "token_id": issued.token.id},
-        )
+    with open_lab(upgrade_schema=True) as lab:
+        issued = initialise(lab, admin)
+    if issued is None:
+        console.print(f"lab at [bold]{settings.home}[/] is already initialised.")
+        return
     console.print(f"lab initialised at [bold]{settings.home}[/] ({settings.metastore_url})")
     console.print(
         Panel(

@@ -10,7 +10,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.db.base import utcnow

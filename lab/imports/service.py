@@ -25,7 +25,7 @@ from connectors.pipeline import Keys, plan_import, run_import
 from connectors.report import ColumnPlan, ImportPlan
 from connectors.sources import open_source
 from connectors.spec import ImportSpec
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab

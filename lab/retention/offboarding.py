@@ -4,6 +4,9 @@ One receipt per destroyed version, then the (zone, tenant) keys are shredded, th
 people are disabled (their tokens revoked), and a summary receipt closes it. A legal hold
 on any of the tenant's versions refuses the whole off-boarding, naming the held versions:
 nothing is destroyed until the hold is released.
+
+This is the destroying only: the tenant service's `offboard_tenant` (the one front door of
+the action) authorizes the caller and then comes here.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.context import Lab
 from lab.datasets.service import live_versions_of_tenant
 from lab.errors import Conflict
@@ -26,7 +29,7 @@ from lab.storage.keys import shred_key, zone_tenant_key_name
 from lab.zones.registry import zone_names
 
 
-def offboard_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
+def destroy_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
     with lab.read() as session:
         get_tenant(session, tenant)
         versions = live_versions_of_tenant(session, tenant)

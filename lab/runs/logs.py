@@ -16,7 +16,7 @@ from typing import Any
 
 from jobs.redaction import ValueIndex, build_index, redact
 from jobs.spec import JobSpec
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
 from lab.context import Lab
 from lab.runs.artifacts import read_files, store_files

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from audit.store import events_table
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.context import Lab
 from lab.datasets.service import write_dataset
 from lab.settings import Settings
