@@ -22,8 +22,8 @@ from lab.authz.engine import PolicyEngine
 from lab.catalogue.actions import AuditAction
 from lab.db import migrate
 from lab.db.engine import make_engine
-from lab.keys.keyring import audit_signing_key
 from lab.keys.master import load_master_key
+from lab.keys.signing import audit_signing_key
 from lab.settings import Settings
 from lab.storage import DatasetStore
 from lab.zones.files import load_zone_files

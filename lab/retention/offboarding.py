@@ -19,10 +19,10 @@ from lab.errors import Conflict
 from lab.identity.models import User
 from lab.identity.tenants import get_tenant
 from lab.identity.users import disable_user
+from lab.keys.hierarchy import shred_key, zone_tenant_key_name
 from lab.retention.destroyer import destroy_version_now
 from lab.retention.receipts import SUMMARY
 from lab.storage import scrub_metastore
-from lab.storage.keys import shred_key, zone_tenant_key_name
 from lab.zones.registry import zone_names
 
 

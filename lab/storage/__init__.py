@@ -1,6 +1,6 @@
 """Encrypted tenant storage with destroyable keys: datasets, versions, reading, shredding.
 
-Keys (`lab.storage.keys`, rows of the `keyring` table)::
+Keys (`lab.keys.hierarchy`, rows of the `keyring` table)::
 
     master key ──wraps──► storage/<zone>/<tenant> ──wraps──► dataset-version/<version-id>
                                                                └─wraps─► Parquet data keys
@@ -33,7 +33,7 @@ Public API::
     due_for_destruction(session, now=None) -> list[str]
     scrub_metastore(engine) -> bool                                   # after shredding (SQLite)
     rotate_master_key(session, old, new) -> int                       # lab.keys.keyring
-    lab.storage.keys.shred_key(session, zone_tenant_key_name(zone, tenant)) -> bool
+    lab.keys.hierarchy.shred_key(session, zone_tenant_key_name(zone, tenant)) -> bool
                                         # off-boarding: shreds every version of that root
     lab.storage.spark.read_spark(spark, SparkInput) -> pyspark DataFrame
 

@@ -37,9 +37,9 @@ from sqlalchemy.orm import Session
 
 from lab.db.base import utcnow
 from lab.errors import Conflict, InvalidInput
+from lab.keys.hierarchy import shred_key
 from lab.storage import hooks
 from lab.storage.catalog import get_version
-from lab.storage.keys import shred_key
 from lab.storage.layout import STORAGE, TRASH, fsync_dir, resolve, trash_dir
 from lab.storage.models import DESTROYED, DESTROYING, READY, WRITING
 

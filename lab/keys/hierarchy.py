@@ -7,6 +7,9 @@ name as associated data) in the keyring table:
   first write into that (zone, tenant); destroying it shreds every dataset stored there.
 - `dataset-version/<version-id>`: wrapped by its (zone, tenant) key; it wraps the data
   keys inside the Parquet files of that one version. Destroying it shreds the version.
+
+Zone and tenant names are checked by the storage where they become paths (`lab.storage.
+layout`); here they only name keyring rows, so this module needs nothing of the storage.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ from sqlalchemy.orm import Session
 from lab.errors import ConfigurationError, Conflict, NotFound
 from lab.keys.envelope import unwrap, wrap
 from lab.keys.keyring import StoredKey, destroy_key
-from lab.storage.layout import check_tenant, check_zone
 
 KEY_BYTES = 32
 ZONE_TENANT_KIND = "storage-zone-tenant"
@@ -28,7 +30,7 @@ VERSION_KIND = "dataset-version"
 
 
 def zone_tenant_key_name(zone: str, tenant: str) -> str:
-    return f"storage/{check_zone(zone)}/{check_tenant(tenant)}"
+    return f"storage/{zone}/{tenant}"
 
 
 def version_key_name(version_id: str) -> str:
