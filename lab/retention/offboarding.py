@@ -20,7 +20,7 @@ from lab.identity.models import User
 from lab.identity.tenants import get_tenant
 from lab.identity.users import disable_user
 from lab.keys.hierarchy import shred_key, zone_tenant_key_name
-from lab.retention.destroyer import destroy_version_now
+from lab.retention.destruction import destroy_version
 from lab.retention.receipts import SUMMARY
 from lab.storage import scrub_metastore
 from lab.zones.registry import zone_names
@@ -40,7 +40,7 @@ def offboard_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
     why = f"tenant off-boarding requested by {actor.name}"
     receipts = 0
     for version_id, _ in versions:
-        if destroy_version_now(
+        if destroy_version(
             lab,
             version_id,
             actor=actor.name,
