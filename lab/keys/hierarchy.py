@@ -15,6 +15,7 @@ layout`); here they only name keyring rows, so this module needs nothing of the 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -92,6 +93,13 @@ def shred_key(session: Session, name: str) -> bool:
     if session.get_bind().dialect.name == "sqlite":
         session.execute(sa.text("PRAGMA secure_delete=ON"))
     return destroy_key(session, name)
+
+
+def shred_tenant_keys(session: Session, tenant: str, zones: Iterable[str]) -> list[str]:
+    """Off-boarding: shred the tenant's (zone, tenant) key in each zone, and with it every
+    dataset-version key it wraps. Returns the names of the keys this call destroyed."""
+    names = [zone_tenant_key_name(zone, tenant) for zone in zones]
+    return [name for name in names if shred_key(session, name)]
 
 
 def open_version_key(session: Session, master: bytes, key_name: str) -> bytes:

@@ -19,7 +19,7 @@ from lab.errors import Conflict
 from lab.identity.models import User
 from lab.identity.tenants import get_tenant
 from lab.identity.users import disable_user
-from lab.keys.hierarchy import shred_key, zone_tenant_key_name
+from lab.keys.hierarchy import shred_tenant_keys
 from lab.retention.destruction import destroy_version
 from lab.retention.receipts import SUMMARY
 from lab.storage import scrub_metastore
@@ -50,11 +50,7 @@ def offboard_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
         ):
             receipts += 1
     with lab.transaction() as session:
-        keys = [
-            zone_tenant_key_name(zone, tenant)
-            for zone in zones
-            if shred_key(session, zone_tenant_key_name(zone, tenant))
-        ]
+        keys = shred_tenant_keys(session, tenant, zones)
         people = list(
             session.scalars(
                 sa.select(User.name).where(User.tenant_id == get_tenant(session, tenant).id)
