@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from lab.cli.common import authorize, console, handles_errors, open_lab, principal_of
+from lab.datasets.schemas import VersionRef
 from lab.datasets.service import (
     destroy_dataset_version,
     list_datasets,
@@ -87,14 +88,7 @@ def datasets_destroy(
     with open_lab() as lab:
         principal, actor = principal_of(lab)
         done = destroy_dataset_version(
-            lab,
-            principal,
-            actor,
-            tenant=tenant,
-            zone=zone,
-            name=name,
-            version=version,
-            reason=reason,
+            lab, principal, actor, VersionRef(tenant, zone, name, version), reason=reason
         )
     if done.receipt is None:
         console.print(f"version {version} of {name} was already destroyed")
@@ -108,16 +102,7 @@ def _hold(name: str, version: int, tenant: str, zone: str, reason: str, held: bo
     change = place_hold if held else release_hold
     with open_lab() as lab:
         principal, actor = principal_of(lab)
-        change(
-            lab,
-            principal,
-            actor,
-            tenant=tenant,
-            zone=zone,
-            name=name,
-            version=version,
-            reason=reason,
-        )
+        change(lab, principal, actor, VersionRef(tenant, zone, name, version), reason=reason)
     console.print(f"legal hold {'placed on' if held else 'released from'} {name} v{version}")
 
 

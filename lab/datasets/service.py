@@ -11,7 +11,6 @@ itself is `lab.retention.destruction`'s, the one place that destroys.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,11 +18,11 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from audit import Event
 from lab.actions import Actor
 from lab.authz.chokepoint import Principal
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
+from lab.datasets.schemas import Destroyed, VersionRef
 from lab.db.base import utcnow
 from lab.errors import NotFound
 from lab.retention.clock import Kind, destroy_at_for
@@ -141,29 +140,11 @@ def list_datasets(
         )
 
 
-@dataclass(frozen=True)
-class Destroyed:
-    """A requested destruction: the version, and its receipt (None: it was already gone)."""
-
-    version_id: str
-    receipt: Event | None
-
-
 def destroy_dataset_version(
-    lab: Lab,
-    principal: Principal,
-    actor: Actor,
-    *,
-    tenant: str,
-    zone: str,
-    name: str,
-    version: int,
-    reason: str,
+    lab: Lab, principal: Principal, actor: Actor, ref: VersionRef, *, reason: str
 ) -> Destroyed:
     """Destroy a version now: files removed, key shredded, receipt written."""
-    _authorize_version(lab, principal, actor, AccessAction.DESTROY, tenant, zone, name, version)
-    with lab.read() as session:
-        version_id = version_id_of(session, tenant=tenant, zone=zone, name=name, version=version)
+    version_id = _allowed_version(lab, principal, actor, AccessAction.DESTROY, ref)
     receipt = destroy_version(
         lab,
         version_id,
@@ -176,85 +157,54 @@ def destroy_dataset_version(
 
 
 def place_hold(
-    lab: Lab,
-    principal: Principal,
-    actor: Actor,
-    *,
-    tenant: str,
-    zone: str,
-    name: str,
-    version: int,
-    reason: str,
+    lab: Lab, principal: Principal, actor: Actor, ref: VersionRef, *, reason: str
 ) -> VersionInfo:
     """Place a legal hold: the version is not destroyed while it holds."""
-    return _change_hold(lab, principal, actor, (tenant, zone, name, version), True, reason)
+    return _change_hold(lab, principal, actor, ref, held=True, reason=reason)
 
 
 def release_hold(
-    lab: Lab,
-    principal: Principal,
-    actor: Actor,
-    *,
-    tenant: str,
-    zone: str,
-    name: str,
-    version: int,
-    reason: str,
+    lab: Lab, principal: Principal, actor: Actor, ref: VersionRef, *, reason: str
 ) -> VersionInfo:
     """Release a legal hold; a version past its destroy-at goes at the next run."""
-    return _change_hold(lab, principal, actor, (tenant, zone, name, version), False, reason)
+    return _change_hold(lab, principal, actor, ref, held=False, reason=reason)
 
 
-def _authorize_version(
-    lab: Lab,
-    principal: Principal,
-    actor: Actor,
-    action: AccessAction,
-    tenant: str,
-    zone: str,
-    name: str,
-    version: int,
-) -> None:
+def _allowed_version(
+    lab: Lab, principal: Principal, actor: Actor, action: AccessAction, ref: VersionRef
+) -> str:
+    """Pass the chokepoint for `action` on the version, then find its id."""
     lab.chokepoint.authorize_named(
         principal,
         action,
-        f"datasets/{name}/versions/{version}",
-        tenant=tenant,
-        zone=zone,
+        ref.resource,
+        tenant=ref.tenant,
+        zone=ref.zone,
         request_id=actor.request_id,
     )
+    with lab.read() as session:
+        return version_id_of(
+            session, tenant=ref.tenant, zone=ref.zone, name=ref.name, version=ref.version
+        )
 
 
 def _change_hold(
-    lab: Lab,
-    principal: Principal,
-    actor: Actor,
-    place: tuple[str, str, str, int],
-    held: bool,
-    reason: str,
+    lab: Lab, principal: Principal, actor: Actor, ref: VersionRef, *, held: bool, reason: str
 ) -> VersionInfo:
     """Place or release a legal hold, audited with its reason, in one transaction."""
-    tenant, zone, name, version = place
-    _authorize_version(lab, principal, actor, AccessAction.HOLD, tenant, zone, name, version)
+    version_id = _allowed_version(lab, principal, actor, AccessAction.HOLD, ref)
     with lab.transaction() as session:
-        version_id = version_id_of(session, tenant=tenant, zone=zone, name=name, version=version)
-        return _set_hold(lab, session, actor, version_id, held=held, reason=reason)
-
-
-def _set_hold(
-    lab: Lab, session: Session, actor: Actor, version_id: str, *, held: bool, reason: str
-) -> VersionInfo:
-    set_legal_hold(session, version_id, held=held)
-    info = VersionInfo.of(get_version(session, version_id))
-    lab.auditor.change(
-        session,
-        actor,
-        AuditAction.HOLD_PLACE if held else AuditAction.HOLD_RELEASE,
-        f"{info.zone}/datasets/{info.name}/versions/{info.version}",
-        tenant=info.tenant,
-        zone=info.zone,
-        details={"version_id": version_id, "reason": reason[:300]},
-    )
+        set_legal_hold(session, version_id, held=held)
+        info = VersionInfo.of(get_version(session, version_id))
+        lab.auditor.change(
+            session,
+            actor,
+            AuditAction.HOLD_PLACE if held else AuditAction.HOLD_RELEASE,
+            f"{info.zone}/datasets/{info.name}/versions/{info.version}",
+            tenant=info.tenant,
+            zone=info.zone,
+            details={"version_id": version_id, "reason": reason[:300]},
+        )
     return info
 
 

@@ -10,10 +10,10 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
 
 from lab.api.deps import Caller, get_lab, service_authorizes
 from lab.context import Lab
+from lab.datasets.schemas import HoldBody, VersionOut, VersionRef
 from lab.datasets.service import (
     destroy_dataset_version,
     list_datasets,
@@ -21,53 +21,15 @@ from lab.datasets.service import (
     release_hold,
 )
 from lab.retention.receipts import list_receipts
-from lab.storage import VersionInfo
 
 router = APIRouter(prefix="/v1", tags=["datasets"])
 BASE = "/tenants/{tenant}/zones/{zone}/datasets"
 VERSION = BASE + "/{name}/versions/{version}"
 
 
-class VersionOut(BaseModel):
-    id: str
-    tenant: str
-    zone: str
-    name: str
-    version: int
-    state: str
-    columns: list[dict[str, str]] = Field(description="name, type and classification")
-    rows: int | None
-    bytes: int | None
-    files: int
-    created_at: datetime
-    destroy_at: datetime | None
-    legal_hold: bool
-    destroyed_at: datetime | None
-    lineage: dict[str, Any]
-
-    @classmethod
-    def of(cls, v: VersionInfo) -> VersionOut:
-        return cls(
-            id=v.id,
-            tenant=v.tenant,
-            zone=v.zone,
-            name=v.name,
-            version=v.version,
-            state=v.state,
-            columns=[dict(c) for c in v.columns],
-            rows=v.row_count,
-            bytes=v.byte_size,
-            files=len(v.files),
-            created_at=v.created_at,
-            destroy_at=v.destroy_at,
-            legal_hold=v.legal_hold,
-            destroyed_at=v.destroyed_at,
-            lineage=v.lineage,
-        )
-
-
-class HoldBody(BaseModel):
-    reason: str = Field(min_length=3, max_length=300, description="Case or matter reference.")
+def version_ref(tenant: str, zone: str, name: str, version: int) -> VersionRef:
+    """The version the path names."""
+    return VersionRef(tenant, zone, name, version)
 
 
 @router.get(BASE, response_model=list[VersionOut])
@@ -112,27 +74,15 @@ def dataset_versions(
 
 @router.delete(VERSION, status_code=200)
 def version_destroy(
-    tenant: str,
-    zone: str,
-    name: str,
-    version: int,
     reason: str = Query(min_length=3, max_length=300, description="Why it is destroyed now."),
+    ref: VersionRef = Depends(version_ref),
     caller: Caller = service_authorizes(
         "destroy", "datasets/{name}/versions/{version}", zone="{zone}", tenant="path"
     ),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:
     """Destroy a version now: files removed, key destroyed, receipt written."""
-    done = destroy_dataset_version(
-        lab,
-        caller.principal,
-        caller.as_actor(),
-        tenant=tenant,
-        zone=zone,
-        name=name,
-        version=version,
-        reason=reason,
-    )
+    done = destroy_dataset_version(lab, caller.principal, caller.as_actor(), ref, reason=reason)
     if done.receipt is None:
         return {"version_id": done.version_id, "already_destroyed": True}
     return {"version_id": done.version_id, "receipt": done.receipt.to_dict()}
@@ -140,53 +90,29 @@ def version_destroy(
 
 @router.put(VERSION + "/hold", response_model=VersionOut)
 def hold_place(
-    tenant: str,
-    zone: str,
-    name: str,
-    version: int,
     body: HoldBody,
+    ref: VersionRef = Depends(version_ref),
     caller: Caller = service_authorizes(
         "hold", "datasets/{name}/versions/{version}", zone="{zone}", tenant="path"
     ),
     lab: Lab = Depends(get_lab),
 ) -> VersionOut:
     """Place a legal hold: the version is not destroyed while it holds."""
-    info = place_hold(
-        lab,
-        caller.principal,
-        caller.as_actor(),
-        tenant=tenant,
-        zone=zone,
-        name=name,
-        version=version,
-        reason=body.reason,
-    )
+    info = place_hold(lab, caller.principal, caller.as_actor(), ref, reason=body.reason)
     return VersionOut.of(info)
 
 
 @router.delete(VERSION + "/hold", response_model=VersionOut)
 def hold_release(
-    tenant: str,
-    zone: str,
-    name: str,
-    version: int,
     body: HoldBody,
+    ref: VersionRef = Depends(version_ref),
     caller: Caller = service_authorizes(
         "hold", "datasets/{name}/versions/{version}", zone="{zone}", tenant="path"
     ),
     lab: Lab = Depends(get_lab),
 ) -> VersionOut:
     """Release a legal hold; a version past its destroy-at goes at the next run."""
-    info = release_hold(
-        lab,
-        caller.principal,
-        caller.as_actor(),
-        tenant=tenant,
-        zone=zone,
-        name=name,
-        version=version,
-        reason=body.reason,
-    )
+    info = release_hold(lab, caller.principal, caller.as_actor(), ref, reason=body.reason)
     return VersionOut.of(info)
 
 
