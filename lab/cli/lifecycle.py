@@ -61,13 +61,14 @@ def serve(
 
     from lab.api.app import create_app, spool_uploads_privately
     from lab.context import Lab
+    from lab.retention.recovery import recover_storage
 
     settings = Settings()
     try:
         lab = Lab.open(settings, upgrade_schema=True)
     except ConfigurationError as exc:
         raise fail(exc.message) from None
-    lab.recover()
+    recover_storage(lab)
     spool_uploads_privately(lab)
     housekeeping = None
     if with_scheduler:
@@ -121,10 +122,11 @@ def worker(
 def scheduler() -> None:
     """Run the scheduler alone (destruction on schedule), for deployments of several
     processes; `lab serve` runs one inside by default."""
+    from lab.retention.recovery import recover_storage
     from lab.retention.scheduler import Housekeeper
 
     with open_lab(upgrade_schema=True) as lab:
-        lab.recover()
+        recover_storage(lab)
         console.print(
             f"scheduler running every {lab.settings.scheduler_interval_seconds:g} s (Ctrl-C stops)"
         )

@@ -31,7 +31,7 @@ from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
 from lab.datasets.service import write_dataset
 from lab.errors import InvalidInput
-from lab.imports.keys import pseudonym_key, surrogate_key
+from lab.keys.pseudonyms import pseudonym_key, surrogate_key
 from lab.storage import VersionInfo
 from lab.storage.layout import check_dataset_name
 from lab.work.models import WorkItem

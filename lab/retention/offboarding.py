@@ -22,10 +22,10 @@ from lab.errors import Conflict
 from lab.identity.models import User
 from lab.identity.tenants import get_tenant
 from lab.identity.users import disable_user
-from lab.retention.destroyer import destroy_version_now
+from lab.keys.hierarchy import shred_tenant_keys
+from lab.retention.destruction import destroy_version
 from lab.retention.receipts import SUMMARY
 from lab.storage import scrub_metastore
-from lab.storage.keys import shred_key, zone_tenant_key_name
 from lab.zones.registry import zone_names
 
 
@@ -43,7 +43,7 @@ def destroy_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
     why = f"tenant off-boarding requested by {actor.name}"
     receipts = 0
     for version_id, _ in versions:
-        if destroy_version_now(
+        if destroy_version(
             lab,
             version_id,
             actor=actor.name,
@@ -53,11 +53,7 @@ def destroy_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
         ):
             receipts += 1
     with lab.transaction() as session:
-        keys = [
-            zone_tenant_key_name(zone, tenant)
-            for zone in zones
-            if shred_key(session, zone_tenant_key_name(zone, tenant))
-        ]
+        keys = shred_tenant_keys(session, tenant, zones)
         people = list(
             session.scalars(
                 sa.select(User.name).where(User.tenant_id == get_tenant(session, tenant).id)
