@@ -60,7 +60,7 @@ sys.path.insert(0, {str(ROOT)!r})
 from tests.lab.factories import make_lab, make_settings
 from lab.identity.tenants import create_tenant
 from lab.authz.chokepoint import Principal
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.imports.service import queue_import
 from lab.work.worker import Worker
 from lab.work.handlers import HANDLERS

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from jobs.engines.python import PythonLimits, run_python, sandbox_available  # noqa: E402
-from lab.actions import Actor  # noqa: E402
+from lab.auditing import Actor  # noqa: E402
 from lab.authz.chokepoint import Principal  # noqa: E402
 from lab.datasets.service import write_dataset  # noqa: E402
 from lab.identity.tenants import create_tenant  # noqa: E402

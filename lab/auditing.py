@@ -8,12 +8,20 @@ chokepoint in a transaction of their own, so a denial is kept even when the requ
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from audit import AuditLog, Event, EventDraft
-from lab.actions import Actor
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an action, and under which request id it is recorded."""
+
+    name: str
+    request_id: str | None = None
 
 
 class Auditor:

@@ -19,11 +19,10 @@ from lab.arrow_memory import use_jemalloc
 from lab.auditing import Auditor
 from lab.authz.chokepoint import Chokepoint
 from lab.authz.engine import PolicyEngine
-from lab.catalogue.actions import AuditAction
 from lab.db import migrate
 from lab.db.engine import make_engine
-from lab.keys.keyring import audit_signing_key
 from lab.keys.master import load_master_key
+from lab.keys.signing import audit_signing_key
 from lab.settings import Settings
 from lab.storage import DatasetStore
 from lab.zones.files import load_zone_files
@@ -94,29 +93,6 @@ class Lab:
         """A session in one transaction: committed on success, rolled back on error."""
         with self.sessions.begin() as session:
             yield session
-
-    def recover(self) -> None:
-        """At start-up: clean what interrupted writes left behind, and audit each clean-up;
-        free the blocks of destroyed versions whose emptying was interrupted."""
-        self.store.empty_trash()
-        for found in self.store.recover_orphans(self.sessions):
-            with self.transaction() as session:
-                self.auditor.record(
-                    session,
-                    actor="system:startup",
-                    action=AuditAction.STORAGE_RECOVER,
-                    resource=f"{found.zone}/dataset-versions/{found.version_id}",
-                    tenant=found.tenant,
-                    zone=found.zone,
-                    outcome="cleaned",
-                    details={
-                        "version_id": found.version_id,
-                        "reason": found.reason,
-                        "key_destroyed": found.key_name,
-                        "folders": len(found.removed),
-                        "bytes": found.bytes_removed,
-                    },
-                )
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -12,6 +12,11 @@ What is replaced by `[REDACTED]`:
    digits or more and every CJK run of two characters or more as well: what the index may
    miss is then cut by its shape.
 Spans that overlap are merged; `count` says how many spans were replaced.
+
+`known` is text the reader wrote themselves (a job's spec: its query, its limits): an input
+value found in the text is left as it is where it is also a token of `known`, so that the
+lab's own messages ("more than the 128 MB of memory it may use") stay readable when a
+number happens to be a cell value too. What the PII recognizers flag is replaced anyway.
 """
 
 from __future__ import annotations
@@ -43,15 +48,18 @@ class Redacted:
     count: int  # spans replaced
 
 
-def redact(text: str, index: ValueIndex | None = None) -> Redacted:
+def redact(text: str, index: ValueIndex | None = None, *, known: str = "") -> Redacted:
     """`text` with the inputs' values and anything that looks personal replaced."""
     if not text:
         return Redacted(text, 0)
     index = index or ValueIndex.empty()
-    spans = _known_values(text, index) + _personal(text)
+    spans = _known_values(text, index)
     if not index.complete:
         spans += _shapes(text)
-    return _replace(text, spans)
+    if known:
+        own = set(tokens(known))
+        spans = [(a, b) for a, b in spans if not own.issuperset(tokens(text[a:b]))]
+    return _replace(text, spans + _personal(text))
 
 
 def _known_values(text: str, index: ValueIndex) -> list[Span]:

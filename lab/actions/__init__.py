@@ -1,17 +1,12 @@
-"""Audited administrative actions, shared by the API routes and the local CLI.
+"""`Actor` under its former address.
 
-Each action performs a change through the services and records the matching audit event
-in the same transaction (the caller's). Authorization happens before, at the chokepoint.
+The audited actions that lived here moved to their features' services (`lab.identity`,
+`lab.tokens`, `lab.policy`, ...); `Actor` lives with the auditor that records it. Code not
+yet moved over may still import it from here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from lab.auditing import Actor
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who performs an action, and under which request id it is recorded."""
-
-    name: str
-    request_id: str | None = None
+__all__ = ["Actor"]

@@ -14,14 +14,13 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.authz.request import Decision
-from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.errors import Unauthenticated
-from lab.identity.tokens import authenticate
 from lab.identity.users import policy_domain
+from lab.tokens.service import authenticate
 
 TenantFrom = Literal["platform", "path", "query", "user", "self"]
 
@@ -44,22 +43,7 @@ def current_principal(
 ) -> Principal:
     if credentials is None:
         raise Unauthenticated("missing bearer token (Authorization: Bearer lab_...)")
-    try:
-        with lab.read() as session:
-            token = authenticate(session, credentials.credentials)
-            return Principal(user=token.user.name, tenant=token.user.tenant_slug, token_id=token.id)
-    except Unauthenticated as exc:
-        with lab.transaction() as session:
-            lab.auditor.record(
-                session,
-                actor="anonymous",
-                action=AuditAction.AUTH_TOKEN,
-                resource="platform/tokens",
-                outcome="rejected",
-                request_id=request_id(request),
-                details={"reason": exc.message},
-            )
-        raise
+    return authenticate(lab, credentials.credentials, request_id=request_id(request))
 
 
 def db(lab: Lab = Depends(get_lab)) -> Iterator[Session]:

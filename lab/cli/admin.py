@@ -1,26 +1,22 @@
-"""`lab tenants|users|tokens ...`: identity administration from the local console."""
+"""`lab tenants|users|tokens ...`: identity administration from the local console.
+
+Thin adapters over `lab.identity.service` and `lab.tokens.service`, which authorize, act
+and audit; acts as LAB_TOKEN's user, or the operator console."""
 
 from __future__ import annotations
+
+import json
 
 import typer
 from rich.table import Column, Table
 
-from lab.actions.identity import add_tenant, add_token, add_user, drop_token, remove_user
-from lab.authz.chokepoint import PLATFORM
-from lab.cli.common import authorize, console, handles_errors, open_lab
-from lab.context import Lab
-from lab.identity.tenants import list_tenants
-from lab.identity.tokens import list_tokens
-from lab.identity.users import get_user, list_users, policy_domain
+from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.identity import service as identity
+from lab.tokens import service as token_service
 
 tenants = typer.Typer(no_args_is_help=True)
 users = typer.Typer(no_args_is_help=True)
 tokens = typer.Typer(no_args_is_help=True)
-
-
-def _domain_of(lab: Lab, user: str) -> str:
-    with lab.read() as session:
-        return policy_domain(session, user)
 
 
 @tenants.command("create")
@@ -31,10 +27,9 @@ def tenants_create(
 ) -> None:
     """Create a tenant (an organisation)."""
     with open_lab() as lab:
-        actor = authorize(lab, "create", "tenants")
-        with lab.transaction() as session:
-            tenant = add_tenant(lab, session, actor, slug, name)
-        console.print(f"tenant [bold]{tenant.slug}[/] created")
+        principal, actor = principal_of(lab)
+        tenant = identity.create_tenant(lab, principal, actor, slug=slug, name=name)
+    console.print(f"tenant [bold]{tenant.slug}[/] created")
 
 
 @tenants.command("list")
@@ -42,12 +37,28 @@ def tenants_create(
 def tenants_list() -> None:
     """List tenants."""
     with open_lab() as lab:
-        authorize(lab, "read", "tenants")
-        with lab.read() as session:
-            table = Table("slug", "name", "status", "created")
-            for t in list_tenants(session):
-                table.add_row(t.slug, t.name, t.status, f"{t.created_at:%Y-%m-%d %H:%M}")
-        console.print(table)
+        principal, _ = principal_of(lab)
+        found = identity.list_tenants(lab, principal)
+    table = Table("slug", "name", "status", "created")
+    for t in found:
+        table.add_row(t.slug, t.name, t.status, f"{t.created_at:%Y-%m-%d %H:%M}")
+    console.print(table)
+
+
+@tenants.command("offboard")
+@handles_errors
+def tenants_offboard(
+    tenant: str = typer.Argument(help="Tenant to off-board."),
+    yes: bool = typer.Option(False, "--yes", help="Confirm: this destroys all its data."),
+) -> None:
+    """Destroy all of a tenant's data and keys in every zone and disable its people."""
+    if not yes:
+        console.print("this destroys every dataset and key of the tenant; add --yes to confirm")
+        raise typer.Exit(1)
+    with open_lab() as lab:
+        principal, actor = principal_of(lab)
+        summary = identity.offboard_tenant(lab, principal, actor, tenant)
+    console.print_json(json.dumps(summary))
 
 
 @users.command("create")
@@ -65,12 +76,11 @@ def users_create(
 ) -> None:
     """Create a user in a tenant, or a platform staff member, with roles."""
     with open_lab() as lab:
-        actor = authorize(lab, "create", "users", tenant=tenant or PLATFORM)
-        with lab.transaction() as session:
-            add_user(
-                lab, session, actor, name, tenant=tenant, roles=role, display_name=display_name
-            )
-        console.print(f"user [bold]{name}[/] created with roles {', '.join(role) or '(none)'}")
+        principal, actor = principal_of(lab)
+        identity.create_user(
+            lab, principal, actor, name, tenant=tenant, roles=role, display_name=display_name
+        )
+    console.print(f"user [bold]{name}[/] created with roles {', '.join(role) or '(none)'}")
 
 
 @users.command("list")
@@ -80,19 +90,12 @@ def users_list(
 ) -> None:
     """List a tenant's users (or platform staff) with their roles."""
     with open_lab() as lab:
-        authorize(lab, "read", "users", tenant=tenant or PLATFORM)
-        table = Table("name", "display name", "roles", "disabled")
-        with lab.read() as session:
-            for u in list_users(session, tenant=tenant):
-                roles = (
-                    lab.policy.roles_of(u.name, tenant)
-                    if tenant
-                    else lab.policy.platform_roles_of(u.name)
-                )
-                table.add_row(
-                    u.name, u.display_name, ", ".join(sorted(roles)), "yes" if u.disabled_at else ""
-                )
-        console.print(table)
+        principal, _ = principal_of(lab)
+        found = identity.list_users(lab, principal, tenant=tenant)
+    table = Table("name", "display name", "roles", "disabled")
+    for u in found:
+        table.add_row(u.name, u.display_name, ", ".join(u.roles), "yes" if u.disabled else "")
+    console.print(table)
 
 
 @users.command("disable")
@@ -100,11 +103,9 @@ def users_list(
 def users_disable(name: str = typer.Argument(help="User to disable.")) -> None:
     """Disable a user and revoke all their tokens at once."""
     with open_lab() as lab:
-        domain = _domain_of(lab, name)
-        actor = authorize(lab, "delete", f"users/{name}", tenant=domain)
-        with lab.transaction() as session:
-            remove_user(lab, session, actor, name)
-        console.print(f"user [bold]{name}[/] disabled; tokens revoked")
+        principal, actor = principal_of(lab)
+        identity.disable_user(lab, principal, actor, name)
+    console.print(f"user [bold]{name}[/] disabled; tokens revoked")
 
 
 @tokens.command("issue")
@@ -118,14 +119,12 @@ def tokens_issue(
 ) -> None:
     """Issue a token; it is printed once and stored only as a hash."""
     with open_lab() as lab:
-        domain = _domain_of(lab, user)
-        actor = authorize(lab, "create", f"users/{user}/tokens", tenant=domain)
-        with lab.transaction() as session:
-            owner = get_user(session, user)
-            issued = add_token(lab, session, actor, owner, ttl_days=ttl_days, name=name)
-        expires = f"{issued.token.expires_at:%Y-%m-%d}"
-        console.print(f"token [bold]{issued.token.id}[/] for {user}, expires {expires}")
-        console.print(issued.secret, soft_wrap=True)
+        principal, actor = principal_of(lab)
+        issued = token_service.issue_token(
+            lab, principal, actor, user, ttl_days=ttl_days, name=name
+        )
+    console.print(f"token [bold]{issued.id}[/] for {user}, expires {issued.expires_at:%Y-%m-%d}")
+    console.print(issued.token, soft_wrap=True)
 
 
 @tokens.command("list")
@@ -133,20 +132,19 @@ def tokens_issue(
 def tokens_list(user: str = typer.Argument(help="Whose tokens.")) -> None:
     """List a user's tokens (never their secrets)."""
     with open_lab() as lab:
-        domain = _domain_of(lab, user)
-        authorize(lab, "read", f"users/{user}/tokens", tenant=domain)
-        table = Table(Column("id", no_wrap=True), "name", "created", "expires", "revoked", "by")
-        with lab.read() as session:
-            for t in list_tokens(session, get_user(session, user)):
-                table.add_row(
-                    t.id,
-                    t.name,
-                    f"{t.created_at:%Y-%m-%d %H:%M}",
-                    f"{t.expires_at:%Y-%m-%d %H:%M}",
-                    "yes" if t.revoked_at else "",
-                    t.created_by,
-                )
-        console.print(table)
+        principal, _ = principal_of(lab)
+        found = token_service.list_tokens(lab, principal, user)
+    table = Table(Column("id", no_wrap=True), "name", "created", "expires", "revoked", "by")
+    for t in found:
+        table.add_row(
+            t.id,
+            t.name,
+            f"{t.created_at:%Y-%m-%d %H:%M}",
+            f"{t.expires_at:%Y-%m-%d %H:%M}",
+            "yes" if t.revoked else "",
+            t.created_by,
+        )
+    console.print(table)
 
 
 @tokens.command("revoke")
@@ -157,8 +155,6 @@ def tokens_revoke(
 ) -> None:
     """Revoke a token; it is refused at once."""
     with open_lab() as lab:
-        domain = _domain_of(lab, user)
-        actor = authorize(lab, "delete", f"users/{user}/tokens/{token_id}", tenant=domain)
-        with lab.transaction() as session:
-            drop_token(lab, session, actor, get_user(session, user), token_id)
-        console.print(f"token [bold]{token_id}[/] revoked")
+        principal, actor = principal_of(lab)
+        token_service.revoke_token(lab, principal, actor, user, token_id)
+    console.print(f"token [bold]{token_id}[/] revoked")

@@ -18,12 +18,12 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.context import Lab
 from lab.errors import LabError
-from lab.identity.tokens import authenticate
 from lab.settings import Settings
+from lab.tokens.service import authenticate
 
 CLI_PRINCIPAL = Principal(user="system:cli", tenant=None)
 
@@ -65,9 +65,7 @@ def principal_of(lab: Lab) -> tuple[Principal, Actor]:
     """Who the CLI acts as: LAB_TOKEN's user, or the operator console."""
     if lab.settings.token is None:
         return CLI_PRINCIPAL, Actor(f"{CLI_PRINCIPAL.user}:{getpass.getuser()}")
-    with lab.read() as session:
-        token = authenticate(session, lab.settings.token.get_secret_value())
-        principal = Principal(token.user.name, token.user.tenant_slug, token.id)
+    principal = authenticate(lab, lab.settings.token.get_secret_value())
     return principal, Actor(principal.user)
 
 

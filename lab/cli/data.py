@@ -1,20 +1,22 @@
-"""`lab datasets|zones|receipts ...` and `lab tenants offboard`: data, its rules, its end."""
+"""`lab datasets|zones|receipts ...`: data, its rules, its end."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from audit import EventFilter
-from lab.authz.chokepoint import PLATFORM
-from lab.cli.common import authorize, console, handles_errors, open_lab, principal_of
-from lab.datasets.service import change_hold, list_versions, version_id_of
-from lab.retention.destroyer import destroy_version_now
-from lab.retention.offboarding import offboard_tenant
+from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.datasets.schemas import VersionRef
+from lab.datasets.service import (
+    destroy_dataset_version,
+    list_datasets,
+    place_hold,
+    release_hold,
+)
+from lab.retention.receipts import list_receipts
 from lab.zones.files import parse_zone_file
 from lab.zones.service import change_zone_rules, list_zones, zone_history, zone_rules
 
@@ -45,12 +47,10 @@ def datasets_list(
 ) -> None:
     """Dataset versions with size, retention and hold (--columns: schema and classes)."""
     with open_lab() as lab:
-        resource = f"datasets/{name}" if name else "datasets"
-        authorize(lab, "read", resource, tenant=tenant, zone=zone)
-        with lab.read() as session:
-            found = list_versions(
-                session, tenant=tenant, zone=zone, name=name, live_only=not destroyed
-            )
+        principal, _ = principal_of(lab)
+        found = list_datasets(
+            lab, principal, tenant=tenant, zone=zone, name=name, include_destroyed=destroyed
+        )
     table = Table("dataset", "v", "state", "rows", "size", "destroy at", "hold")
     for v in found:
         destroy_at = f"{v.destroy_at:%Y-%m-%d}" if v.destroy_at else ""
@@ -84,28 +84,23 @@ def datasets_destroy(
 ) -> None:
     """Destroy a version now: files removed, key destroyed, receipt written."""
     with open_lab() as lab:
-        actor = authorize(
-            lab, "destroy", f"datasets/{name}/versions/{version}", tenant=tenant, zone=zone
+        principal, actor = principal_of(lab)
+        done = destroy_dataset_version(
+            lab, principal, actor, VersionRef(tenant, zone, name, version), reason=reason
         )
-        with lab.read() as session:
-            vid = version_id_of(session, tenant=tenant, zone=zone, name=name, version=version)
-        receipt = destroy_version_now(
-            lab, vid, actor=actor.name, why=f"requested: {reason}", rule="manual destruction"
-        )
-    if receipt is None:
+    if done.receipt is None:
         console.print(f"version {version} of {name} was already destroyed")
     else:
-        console.print(f"destroyed version {version} of {name}; receipt at sequence {receipt.seq}")
+        console.print(
+            f"destroyed version {version} of {name}; receipt at sequence {done.receipt.seq}"
+        )
 
 
 def _hold(name: str, version: int, tenant: str, zone: str, reason: str, held: bool) -> None:
+    change = place_hold if held else release_hold
     with open_lab() as lab:
-        actor = authorize(
-            lab, "hold", f"datasets/{name}/versions/{version}", tenant=tenant, zone=zone
-        )
-        with lab.transaction() as session:
-            vid = version_id_of(session, tenant=tenant, zone=zone, name=name, version=version)
-            change_hold(lab, session, actor, vid, held=held, reason=reason)
+        principal, actor = principal_of(lab)
+        change(lab, principal, actor, VersionRef(tenant, zone, name, version), reason=reason)
     console.print(f"legal hold {'placed on' if held else 'released from'} {name} v{version}")
 
 
@@ -142,10 +137,8 @@ def receipts(
 ) -> None:
     """Destruction receipts: what was destroyed, when, why, by whom."""
     with open_lab() as lab:
-        authorize(lab, "read", "audit/receipts", tenant=tenant or PLATFORM)
-        flt = EventFilter(tenant=tenant, action="destruction.*", since=since)
-        with lab.read() as session:
-            found = lab.audit_log.query(session.connection(), flt, limit=limit)
+        principal, _ = principal_of(lab)
+        found = list_receipts(lab, principal, tenant=tenant, since=since, limit=limit)
     table = Table("seq", "when", "outcome", "tenant", "what", "why", "by")
     for e in found:
         table.add_row(
@@ -158,20 +151,6 @@ def receipts(
             e.actor,
         )
     console.print(table)
-
-
-def offboard(
-    tenant: str = typer.Argument(help="Tenant to off-board."),
-    yes: bool = typer.Option(False, "--yes", help="Confirm: this destroys all its data."),
-) -> None:
-    """Destroy all of a tenant's data and keys in every zone and disable its people."""
-    if not yes:
-        console.print("this destroys every dataset and key of the tenant; add --yes to confirm")
-        raise typer.Exit(1)
-    with open_lab() as lab:
-        actor = authorize(lab, "delete", f"tenants/{tenant}", tenant=tenant)
-        summary = offboard_tenant(lab, actor, tenant)
-    console.print_json(json.dumps(summary))
 
 
 @zones.command("list")

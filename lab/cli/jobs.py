@@ -13,9 +13,8 @@ from rich.table import Table
 
 from lab.authz.chokepoint import Principal
 from lab.cli.common import console, handles_errors, open_lab, principal_of
-from lab.cli.releases import emit
+from lab.cli.releases import fetch
 from lab.context import Lab
-from lab.releases.service import read_released_output
 from lab.runs.service import cancel_job, follow_job, job_log, job_status, list_jobs, submit_job
 from lab.work.models import WorkItem
 from lab.work.queue import get_item
@@ -135,26 +134,8 @@ def logs(
     typer.echo(text or "(no log)")
 
 
-@app.command("outputs")
-@handles_errors
-def outputs(
-    job_id: str = typer.Argument(help="Job id."),
-    name: str = typer.Argument(help="Output name."),
-    out: Path | None = typer.Option(
-        None, "--out", "-o", help="Write the released bytes here (a table as its CSV)."
-    ),
-    tenant: str = TENANT,
-    zone: str = ZONE,
-) -> None:
-    """A released output: its exact bytes to --out, or a table's rows as JSON lines.
-
-    Only what a release request released can be fetched (see `lab releases`)."""
-    with open_lab() as lab:
-        principal, _ = principal_of(lab)
-        released = read_released_output(
-            lab, principal, tenant=tenant, zone=zone, job_id=job_id, output=name
-        )
-    emit(released, out)
+# The same command as `lab releases fetch`: one adapter over `read_released_output`.
+app.command("outputs")(fetch)
 
 
 @app.command("cancel")

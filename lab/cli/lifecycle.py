@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import sqlalchemy as sa
 import typer
 from rich.panel import Panel
 
-from lab.authz import admin as policy_admin
-from lab.catalogue.actions import AuditAction
 from lab.cli.common import console, fail, handles_errors, open_lab
 from lab.errors import ConfigurationError
-from lab.identity.models import User
-from lab.identity.tokens import issue_token
-from lab.identity.users import create_user
+from lab.identity.service import initialise
 from lab.keys.master import generate_master_key, write_master_key_file
 from lab.settings import Settings
 
@@ -40,29 +33,11 @@ def init(
     if settings.master_key is None and not settings.master_key_file.exists():
         write_master_key_file(settings.master_key_file, generate_master_key())
         console.print(f"master key written to [bold]{settings.master_key_file}[/] (mode 0600)")
-    with open_lab(upgrade_schema=True) as lab, lab.transaction() as session:
-        if session.scalar(sa.select(sa.func.count()).select_from(User)):
-            console.print(f"lab at [bold]{settings.home}[/] is already initialised.")
-            return
-        added = policy_admin.seed(session, "system:init")
-        user = create_user(session, admin, tenant=None, display_name="first admin")
-        policy_admin.assign_role(
-            session, "system:init", policy_admin.RoleAssignment(admin, "admin", "*")
-        )
-        issued = issue_token(
-            session,
-            user,
-            ttl=timedelta(days=settings.token_ttl_days),
-            name="first admin token",
-            created_by="system:init",
-        )
-        lab.auditor.record(
-            session,
-            actor="system:init",
-            action=AuditAction.LAB_INIT,
-            resource="platform/lab",
-            details={"admin": admin, "seed_rules": added, "token_id": issued.token.id},
-        )
+    with open_lab(upgrade_schema=True) as lab:
+        issued = initialise(lab, admin)
+    if issued is None:
+        console.print(f"lab at [bold]{settings.home}[/] is already initialised.")
+        return
     console.print(f"lab initialised at [bold]{settings.home}[/] ({settings.metastore_url})")
     console.print(
         Panel(
@@ -86,13 +61,14 @@ def serve(
 
     from lab.api.app import create_app, spool_uploads_privately
     from lab.context import Lab
+    from lab.retention.recovery import recover_storage
 
     settings = Settings()
     try:
         lab = Lab.open(settings, upgrade_schema=True)
     except ConfigurationError as exc:
         raise fail(exc.message) from None
-    lab.recover()
+    recover_storage(lab)
     spool_uploads_privately(lab)
     housekeeping = None
     if with_scheduler:
@@ -146,10 +122,11 @@ def worker(
 def scheduler() -> None:
     """Run the scheduler alone (destruction on schedule), for deployments of several
     processes; `lab serve` runs one inside by default."""
+    from lab.retention.recovery import recover_storage
     from lab.retention.scheduler import Housekeeper
 
     with open_lab(upgrade_schema=True) as lab:
-        lab.recover()
+        recover_storage(lab)
         console.print(
             f"scheduler running every {lab.settings.scheduler_interval_seconds:g} s (Ctrl-C stops)"
         )

@@ -39,7 +39,6 @@ app.add_typer(
 app.command("import")(imports.import_cmd)
 app.add_typer(imports.imports, name="imports", help="Past imports and their reports.")
 app.command("receipts")(handles_errors(data.receipts))
-admin.tenants.command("offboard")(handles_errors(data.offboard))
 
 if __name__ == "__main__":
     app()

@@ -1,15 +1,17 @@
-"""`lab policy ...`: rules, role assignments, history and dry-run checks."""
+"""`lab policy ...`: rules, role assignments, history and dry-run checks.
+
+Thin adapters over `lab.policy.service`, which authorizes, versions, audits and reloads."""
 
 from __future__ import annotations
 
 import typer
 from rich.table import Table
 
-from lab.actions.policy import apply_assignment_change, apply_rule_change
-from lab.authz import admin as policy_admin
+from lab.authz.admin import Rule
 from lab.authz.chokepoint import PLATFORM
 from lab.authz.request import AccessRequest
-from lab.cli.common import authorize, console, handles_errors, open_lab
+from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.policy import service
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -21,20 +23,20 @@ TENANT_HELP = "Tenant slug, or * for every tenant (rules) / platform roles (assi
 def rules(tenant: str | None = typer.Option(None, help="Only this tenant's rules.")) -> None:
     """List policy rules (role, tenant, object, action, effect)."""
     with open_lab() as lab:
-        authorize(lab, "read", "policy/rules")
-        table = Table("role", "tenant", "object", "action", "effect")
-        with lab.read() as session:
-            for r in policy_admin.list_rules(session, tenant=tenant):
-                table.add_row(r.role, r.tenant, r.obj, r.action, r.effect)
-        console.print(table)
+        principal, _ = principal_of(lab)
+        found = service.list_rules(lab, principal, tenant=tenant)
+    table = Table("role", "tenant", "object", "action", "effect")
+    for r in found:
+        table.add_row(r.role, r.tenant, r.obj, r.action, r.effect)
+    console.print(table)
 
 
 def _rule_change(role: str, tenant: str, obj: str, action: str, deny: bool, add: bool) -> None:
+    rule = Rule(role, tenant, obj, action, "deny" if deny else "allow")
     with open_lab() as lab:
-        actor = authorize(lab, "create" if add else "delete", "policy/rules")
-        rule = policy_admin.Rule(role, tenant, obj, action, "deny" if deny else "allow")
-        change = apply_rule_change(lab, actor, rule, add=add)
-        console.print(f"policy version {change.version}: {change.op} {rule}")
+        principal, actor = principal_of(lab)
+        change = (service.add_rule if add else service.remove_rule)(lab, principal, actor, rule)
+    console.print(f"policy version {change.version}: {change.op} {rule}")
 
 
 @app.command("add")
@@ -64,12 +66,11 @@ def remove(
 
 
 def _assignment_change(subject: str, role: str, tenant: str, add: bool) -> None:
+    change_role = service.assign_role if add else service.unassign_role
     with open_lab() as lab:
-        actor = authorize(lab, "create" if add else "delete", "policy/assignments", tenant=tenant)
-        change = apply_assignment_change(lab, actor, subject, role, tenant, add=add)
-        console.print(
-            f"policy version {change.version}: {change.op} {role} to {subject} in {tenant}"
-        )
+        principal, actor = principal_of(lab)
+        change = change_role(lab, principal, actor, subject, role, tenant=tenant)
+    console.print(f"policy version {change.version}: {change.op} {role} to {subject} in {tenant}")
 
 
 @app.command("assign")
@@ -104,12 +105,12 @@ def assignments(
 ) -> None:
     """List role assignments."""
     with open_lab() as lab:
-        authorize(lab, "read", "policy/assignments")
-        table = Table("subject", "role", "tenant")
-        with lab.read() as session:
-            for a in policy_admin.list_assignments(session, tenant=tenant, subject=subject):
-                table.add_row(a.subject, a.role, a.tenant)
-        console.print(table)
+        principal, _ = principal_of(lab)
+        found = service.list_assignments(lab, principal, tenant=tenant, subject=subject)
+    table = Table("subject", "role", "tenant")
+    for a in found:
+        table.add_row(a.subject, a.role, a.tenant)
+    console.print(table)
 
 
 @app.command("history")
@@ -117,13 +118,13 @@ def assignments(
 def history(limit: int = typer.Option(50, help="How many changes, newest first.")) -> None:
     """Show policy versions: who changed what, when."""
     with open_lab() as lab:
-        authorize(lab, "read", "policy/history")
-        table = Table("version", "when", "who", "change", "what")
-        with lab.read() as session:
-            for c in policy_admin.history(session, limit=limit):
-                what = ", ".join(f"{k}={v}" for k, v in c.item.items())
-                table.add_row(str(c.version), f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, c.op, what)
-        console.print(table)
+        principal, _ = principal_of(lab)
+        changes = service.policy_history(lab, principal, limit=limit)
+    table = Table("version", "when", "who", "change", "what")
+    for c in changes:
+        what = ", ".join(f"{k}={v}" for k, v in c.item.items())
+        table.add_row(str(c.version), f"{c.at:%Y-%m-%d %H:%M:%S}", c.actor, c.op, what)
+    console.print(table)
 
 
 @app.command("check")
@@ -137,9 +138,11 @@ def check(
 ) -> None:
     """Dry-run: would SUBJECT be allowed ACTION on RESOURCE, and by which rule?"""
     with open_lab() as lab:
-        authorize(lab, "read", "policy/rules")
-        decision = lab.policy.explain(AccessRequest(subject, tenant, zone, resource, action))
-        verdict = "[bold green]allowed[/]" if decision.allowed else "[bold red]denied[/]"
-        console.print(f"{verdict}: {decision.reason}")
-        if not decision.allowed:
-            raise typer.Exit(3)
+        principal, _ = principal_of(lab)
+        answer = service.dry_run(
+            lab, principal, AccessRequest(subject, tenant, zone, resource, action)
+        )
+    verdict = "[bold green]allowed[/]" if answer.allowed else "[bold red]denied[/]"
+    console.print(f"{verdict}: {answer.reason}")
+    if not answer.allowed:
+        raise typer.Exit(3)

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from lab.cli.common import console, fail, handles_errors, open_lab, principal_of
 from lab.releases import service
@@ -81,7 +81,8 @@ def list_cmd(
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         found = service.list_releases(lab, principal, zone=zone, tenant=tenant, state=state)
-    table = Table("id", "tenant", "job", "outputs", "by", "state", "approvals", "asked")
+    ids = [Column(name, no_wrap=True) for name in ("id", "job")]  # copied into other commands
+    table = Table(ids[0], "tenant", ids[1], "outputs", "by", "state", "approvals", "asked")
     for r in found:
         table.add_row(
             r.id,

@@ -1,4 +1,12 @@
-"""Dataset operations that need the whole lab: zone retention, audit, legal holds."""
+"""Datasets and legal holds: writing a version under the zone's retention, and the one front
+door of each audited action on them, for the API and the CLI alike.
+
+`list_datasets`, `destroy_dataset_version` and `place_hold`/`release_hold` pass the
+chokepoint first, as the tenant's thing the caller named (a denial for someone with no
+standing in the tenant looks like a missing dataset), then look the version up by tenant,
+zone, name and number, do the work in their own transaction and audit it. The destruction
+itself is `lab.retention.destruction`'s, the one place that destroys.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +18,15 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lab.actions import Actor
-from lab.catalogue.actions import AuditAction
+from lab.auditing import Actor
+from lab.authz.chokepoint import Principal
+from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
+from lab.datasets.schemas import Destroyed, VersionRef
 from lab.db.base import utcnow
 from lab.errors import NotFound
 from lab.retention.clock import Kind, destroy_at_for
+from lab.retention.destruction import destroy_version
 from lab.storage import VersionInfo, set_legal_hold
 from lab.storage.catalog import get_version
 from lab.storage.models import DESTROYED, READY, Dataset, DatasetVersion
@@ -104,21 +115,96 @@ def version_id_of(session: Session, *, tenant: str, zone: str, name: str, versio
     return found
 
 
-def change_hold(
-    lab: Lab, session: Session, actor: Actor, version_id: str, *, held: bool, reason: str
-) -> VersionInfo:
-    """Place or release a legal hold, audited with its reason, in the caller's transaction."""
-    set_legal_hold(session, version_id, held=held)
-    info = VersionInfo.of(get_version(session, version_id))
-    lab.auditor.change(
-        session,
-        actor,
-        AuditAction.HOLD_PLACE if held else AuditAction.HOLD_RELEASE,
-        f"{info.zone}/datasets/{info.name}/versions/{info.version}",
-        tenant=info.tenant,
-        zone=info.zone,
-        details={"version_id": version_id, "reason": reason[:300]},
+def list_datasets(
+    lab: Lab,
+    principal: Principal,
+    *,
+    tenant: str,
+    zone: str,
+    name: str | None = None,
+    include_destroyed: bool = False,
+    request_id: str | None = None,
+) -> list[VersionInfo]:
+    """The versions of a tenant's datasets in a zone (of one dataset, given its name)."""
+    lab.chokepoint.authorize_named(
+        principal,
+        AccessAction.READ,
+        f"datasets/{name}" if name else "datasets",
+        tenant=tenant,
+        zone=zone,
+        request_id=request_id,
     )
+    with lab.read() as session:
+        return list_versions(
+            session, tenant=tenant, zone=zone, name=name, live_only=not include_destroyed
+        )
+
+
+def destroy_dataset_version(
+    lab: Lab, principal: Principal, actor: Actor, ref: VersionRef, *, reason: str
+) -> Destroyed:
+    """Destroy a version now: files removed, key shredded, receipt written."""
+    version_id = _allowed_version(lab, principal, actor, AccessAction.DESTROY, ref)
+    receipt = destroy_version(
+        lab,
+        version_id,
+        actor=actor.name,
+        why=f"requested: {reason}",
+        rule="manual destruction",
+        request_id=actor.request_id,
+    )
+    return Destroyed(version_id, receipt)
+
+
+def place_hold(
+    lab: Lab, principal: Principal, actor: Actor, ref: VersionRef, *, reason: str
+) -> VersionInfo:
+    """Place a legal hold: the version is not destroyed while it holds."""
+    return _change_hold(lab, principal, actor, ref, held=True, reason=reason)
+
+
+def release_hold(
+    lab: Lab, principal: Principal, actor: Actor, ref: VersionRef, *, reason: str
+) -> VersionInfo:
+    """Release a legal hold; a version past its destroy-at goes at the next run."""
+    return _change_hold(lab, principal, actor, ref, held=False, reason=reason)
+
+
+def _allowed_version(
+    lab: Lab, principal: Principal, actor: Actor, action: AccessAction, ref: VersionRef
+) -> str:
+    """Pass the chokepoint for `action` on the version, then find its id."""
+    lab.chokepoint.authorize_named(
+        principal,
+        action,
+        ref.resource,
+        tenant=ref.tenant,
+        zone=ref.zone,
+        request_id=actor.request_id,
+    )
+    with lab.read() as session:
+        return version_id_of(
+            session, tenant=ref.tenant, zone=ref.zone, name=ref.name, version=ref.version
+        )
+
+
+def _change_hold(
+    lab: Lab, principal: Principal, actor: Actor, ref: VersionRef, *, held: bool, reason: str
+) -> VersionInfo:
+    """Place or release a legal hold, audited with its reason, in one transaction."""
+    version_id = _allowed_version(lab, principal, actor, AccessAction.HOLD, ref)
+    with lab.transaction() as session:
+        set_legal_hold(session, version_id, held=held)
+        info = VersionInfo.of(get_version(session, version_id))
+        lab.auditor.change(
+            session,
+            actor,
+            AuditAction.HOLD_PLACE if held else AuditAction.HOLD_RELEASE,
+            f"{info.zone}/datasets/{info.name}/versions/{info.version}",
+            tenant=info.tenant,
+            zone=info.zone,
+            details={"version_id": version_id, "reason": reason[:300]},
+        )
     return info
 
 

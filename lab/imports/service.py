@@ -25,13 +25,13 @@ from connectors.pipeline import Keys, plan_import, run_import
 from connectors.report import ColumnPlan, ImportPlan
 from connectors.sources import open_source
 from connectors.spec import ImportSpec
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
 from lab.datasets.service import write_dataset
 from lab.errors import InvalidInput
-from lab.imports.keys import pseudonym_key, surrogate_key
+from lab.keys.pseudonyms import pseudonym_key, surrogate_key
 from lab.storage import VersionInfo
 from lab.storage.layout import check_dataset_name
 from lab.work.folders import item_workspace

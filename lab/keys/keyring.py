@@ -14,14 +14,11 @@ import os
 from datetime import datetime
 
 import sqlalchemy as sa
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lab.db.base import Base, UTCDateTime, utcnow
 from lab.errors import ConfigurationError
 from lab.keys.envelope import unwrap, wrap
-
-AUDIT_SIGNING_KEY = "audit/signing"
 
 
 class StoredKey(Base):
@@ -44,12 +41,6 @@ def get_or_create_secret(session: Session, master: bytes, name: str, *, kind: st
         session.flush()
         return secret
     return unwrap(master, row.wrapped, purpose=name)
-
-
-def audit_signing_key(session: Session, master: bytes) -> Ed25519PrivateKey:
-    """The Ed25519 key that signs audit checkpoints (its seed is kept wrapped)."""
-    seed = get_or_create_secret(session, master, AUDIT_SIGNING_KEY, kind="ed25519-seed")
-    return Ed25519PrivateKey.from_private_bytes(seed)
 
 
 def destroy_key(session: Session, name: str) -> bool:

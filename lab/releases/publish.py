@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.context import Lab
 from lab.db.base import utcnow
 from lab.errors import Conflict, NotFound

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.context import Lab
 from lab.db.base import utcnow

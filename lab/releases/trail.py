@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.context import Lab
 from lab.errors import Conflict, Forbidden
 from lab.releases.models import PENDING, ReleaseRequest

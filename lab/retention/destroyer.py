@@ -1,11 +1,7 @@
-"""Destroying dataset versions: on request, when their clock runs out, and for off-boarding.
+"""The scheduler's destruction run: what is due goes, what is held is reported once.
 
-Each destruction runs in two transactions. The first marks the version "destroying" (from
-its commit on no reader opens it); the second removes the files, shreds the key, marks it
-destroyed and writes the receipt. The second locks the version's row (PostgreSQL) or the
-database (SQLite), so when several schedulers reach the same item, one destroys it and the
-others find it destroyed and do nothing: one receipt per item. A crash between the two, or
-inside the second, leaves the version "destroying", and the next run completes it.
+Each version is destroyed by `lab.retention.destruction.destroy_version`, the one place
+that destroys; this module decides what is due and audits what it could not destroy.
 """
 
 from __future__ import annotations
@@ -16,55 +12,15 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from audit import Event
 from lab.context import Lab
 from lab.db.base import utcnow
 from lab.errors import Conflict
-from lab.retention.receipts import FAILED, SKIPPED, write_receipt
-from lab.storage import due_for_destruction, request_destruction, scrub_metastore
+from lab.retention.destruction import destroy_version, free_blocks
+from lab.retention.receipts import FAILED, SKIPPED
+from lab.storage import due_for_destruction
 from lab.storage.models import READY, Dataset, DatasetVersion
 
 log = logging.getLogger("lab.retention")
-
-
-def destroy_version_now(
-    lab: Lab,
-    version_id: str,
-    *,
-    actor: str,
-    why: str,
-    rule: str | None = None,
-    request_id: str | None = None,
-) -> Event | None:
-    """Destroy one version and write its receipt; None if another run already did."""
-    with lab.transaction() as session:
-        request_destruction(session, version_id, reason=why)
-    with lab.transaction() as session:
-        result = lab.store.destroy_version(session, version_id, reason=why)
-        receipt = (
-            write_receipt(
-                lab.auditor,
-                session,
-                result,
-                actor=actor,
-                why=why,
-                rule=rule,
-                request_id=request_id,
-            )
-            if result is not None
-            else None
-        )
-    scrub_metastore(lab.engine)
-    _free_blocks(lab)
-    return receipt
-
-
-def _free_blocks(lab: Lab) -> None:
-    """Best effort once the destruction committed: the next run finishes what fails here."""
-    try:
-        lab.store.empty_trash()
-    except OSError:
-        log.exception("freeing the blocks of destroyed versions failed; the next run retries")
 
 
 @dataclass
@@ -115,7 +71,7 @@ class Destroyer:
         with self.lab.read() as session:
             due = due_for_destruction(session, moment)
         report = self.destroy(due)
-        _free_blocks(self.lab)  # finishes any emptying a crash interrupted
+        free_blocks(self.lab)  # finishes any emptying a crash interrupted
         for version_id, tenant, zone, name in _held_and_due(self.lab, moment):
             report.held.append(version_id)
             if version_id not in self._reported_holds:
@@ -137,7 +93,7 @@ class Destroyer:
         report = RunReport()
         for version_id in version_ids:
             try:
-                done = destroy_version_now(
+                done = destroy_version(
                     self.lab,
                     version_id,
                     actor=self.ACTOR,

@@ -4,6 +4,9 @@ One receipt per destroyed version, then the (zone, tenant) keys are shredded, th
 people are disabled (their tokens revoked), and a summary receipt closes it. A legal hold
 on any of the tenant's versions refuses the whole off-boarding, naming the held versions:
 nothing is destroyed until the hold is released.
+
+This is the destroying only: the tenant service's `offboard_tenant` (the one front door of
+the action) authorizes the caller and then comes here.
 """
 
 from __future__ import annotations
@@ -12,21 +15,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.context import Lab
 from lab.datasets.service import live_versions_of_tenant
 from lab.errors import Conflict
 from lab.identity.models import User
 from lab.identity.tenants import get_tenant
 from lab.identity.users import disable_user
-from lab.retention.destroyer import destroy_version_now
+from lab.keys.hierarchy import shred_tenant_keys
+from lab.retention.destruction import destroy_version
 from lab.retention.receipts import SUMMARY
 from lab.storage import scrub_metastore
-from lab.storage.keys import shred_key, zone_tenant_key_name
 from lab.zones.registry import zone_names
 
 
-def offboard_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
+def destroy_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
     with lab.read() as session:
         get_tenant(session, tenant)
         versions = live_versions_of_tenant(session, tenant)
@@ -40,7 +43,7 @@ def offboard_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
     why = f"tenant off-boarding requested by {actor.name}"
     receipts = 0
     for version_id, _ in versions:
-        if destroy_version_now(
+        if destroy_version(
             lab,
             version_id,
             actor=actor.name,
@@ -50,11 +53,7 @@ def offboard_tenant(lab: Lab, actor: Actor, tenant: str) -> dict[str, Any]:
         ):
             receipts += 1
     with lab.transaction() as session:
-        keys = [
-            zone_tenant_key_name(zone, tenant)
-            for zone in zones
-            if shred_key(session, zone_tenant_key_name(zone, tenant))
-        ]
+        keys = shred_tenant_keys(session, tenant, zones)
         people = list(
             session.scalars(
                 sa.select(User.name).where(User.tenant_id == get_tenant(session, tenant).id)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.context import Lab
 from lab.datasets.service import write_dataset
 from lab.retention.clock import Kind

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 from jobs.engines.port import Engine, EngineOutput
@@ -82,7 +83,8 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
         except JobError as exc:
             message = exc.message
             if not isinstance(exc, _LIMIT_WORDED):
-                message = partner_message(lab, inputs, message)
+                known = json.dumps(item.spec.get("job", {}), ensure_ascii=False)
+                message = partner_message(lab, inputs, message, known=known)
             raise WorkFailed(job_status(exc), message) from None
         except LabError as exc:
             raise WorkFailed(lab_status(exc), exc.message) from None

@@ -17,7 +17,7 @@ from typing import Any
 from jobs.engines.port import EngineOutput
 from jobs.redaction import ValueIndex, build_index, redact
 from jobs.spec import JobSpec
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
 from lab.context import Lab
 from lab.runs.artifacts import read_files, store_files
@@ -40,11 +40,15 @@ def input_index(lab: Lab, inputs: Mapping[str, ResolvedInput]) -> ValueIndex:
     return build_index(tables, columns=columns)
 
 
-def partner_message(lab: Lab, inputs: Mapping[str, ResolvedInput], message: str) -> str:
-    """An engine's message (an error) as the partner may read it."""
+def partner_message(
+    lab: Lab, inputs: Mapping[str, ResolvedInput], message: str, *, known: str = ""
+) -> str:
+    """An engine's message (an error) as the partner may read it; `known`: the job's spec,
+    whose own words (its limits, its query) are not redacted when a cell matches them."""
     if not message:
         return message
-    return redact(message, input_index(lab, inputs) if inputs else None).text
+    index = input_index(lab, inputs) if inputs else None
+    return redact(message, index, known=known).text
 
 
 def keep_logs(

@@ -22,7 +22,7 @@ from jobs.gate import GateResult, GateRules, check_output
 from jobs.gate.probe import InputProbe
 from jobs.lineage import QueryLineage
 from jobs.spec import JobSpec
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.datasets.service import write_dataset

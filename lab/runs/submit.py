@@ -12,7 +12,7 @@ import base64
 from jobs.engines.bundle import MAX_BUNDLE_ZIP_BYTES, MIB
 from jobs.errors import SpecInvalid
 from jobs.spec import JobSpec, check_against
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
 from lab.catalogue.actions import AuditAction
 from lab.context import Lab

@@ -1,6 +1,6 @@
 """Encrypted tenant storage with destroyable keys: datasets, versions, reading, shredding.
 
-Keys (`lab.storage.keys`, rows of the `keyring` table)::
+Keys (`lab.keys.hierarchy`, rows of the `keyring` table)::
 
     master key ──wraps──► storage/<zone>/<tenant> ──wraps──► dataset-version/<version-id>
                                                                └─wraps─► Parquet data keys
@@ -25,6 +25,8 @@ Public API::
     store.data_keys_for(session, version_ids) -> dict[str, bytes]     # data keys only
     store.spark_input(session, version_id) -> SparkInput              # + lab.storage.spark
     store.destroy_version(session, version_id, reason=) -> DestructionResult | None
+                        # the file-level steps; a whole destruction, with its receipt, is
+                        # lab.retention.destruction.destroy_version's
     store.recover_orphans(sessions, stale_after=timedelta(hours=24)) -> list[RecoveredVersion]
 
     find_version(session, tenant=, zone=, name=, version=None) -> VersionInfo
@@ -32,9 +34,6 @@ Public API::
     request_destruction(session, version_id, reason=) -> None
     due_for_destruction(session, now=None) -> list[str]
     scrub_metastore(engine) -> bool                                   # after shredding (SQLite)
-    rotate_master_key(session, old, new) -> int                       # lab.keys.keyring
-    lab.storage.keys.shred_key(session, zone_tenant_key_name(zone, tenant)) -> bool
-                                        # off-boarding: shreds every version of that root
     lab.storage.spark.read_spark(spark, SparkInput) -> pyspark DataFrame
 
 Transactions: the caller owns them (a `Session` argument), except `write_version` and
@@ -43,7 +42,6 @@ crash-safety protocols need (documented in `lab.storage.writer` and `lab.storage
 Errors are the lab's (`InvalidInput`, `NotFound`, `Conflict`, `ConfigurationError`).
 """
 
-from lab.keys.keyring import rotate_master_key
 from lab.storage.catalog import (
     VersionInfo,
     due_for_destruction,
@@ -72,7 +70,6 @@ __all__ = [
     "due_for_destruction",
     "find_version",
     "request_destruction",
-    "rotate_master_key",
     "scrub_metastore",
     "set_legal_hold",
 ]

@@ -3,8 +3,13 @@
 `destroy_version` runs in the caller's transaction and is idempotent: it continues from
 whatever an interrupted earlier call left ("destroying" state, some files gone), and only
 the call whose transaction marks the version "destroyed" gets a result; later calls get
-None. The caller writes the destruction receipt (audit) in that same transaction, so
-there is exactly one receipt. It writes no audit itself.
+None. The caller, `lab.retention.destruction` (the one place that destroys a version),
+writes the destruction receipt (audit) in that same transaction, so there is exactly one
+receipt. It writes no audit itself.
+
+The key is shredded here, not by the caller: the protocol's order (files out of the
+catalog's reach, then the key, then the state, under the row's lock) is what makes every
+step repeatable after a crash, and the storage's crash tests drive it step by step.
 
 Protocol (each step safe to repeat):
 
@@ -37,9 +42,9 @@ from sqlalchemy.orm import Session
 
 from lab.db.base import utcnow
 from lab.errors import Conflict, InvalidInput
+from lab.keys.hierarchy import shred_key
 from lab.storage import hooks
 from lab.storage.catalog import get_version
-from lab.storage.keys import shred_key
 from lab.storage.layout import STORAGE, TRASH, fsync_dir, resolve, trash_dir
 from lab.storage.models import DESTROYED, DESTROYING, READY, WRITING
 

@@ -14,8 +14,8 @@ import pyarrow.dataset as ds
 from sqlalchemy.orm import Session
 
 from lab.errors import ConfigurationError, InvalidInput, NotFound
+from lab.keys.hierarchy import open_version_key
 from lab.storage.catalog import ready_version
-from lab.storage.keys import open_version_key
 from lab.storage.kms import parquet_format
 from lab.storage.layout import resolve
 from lab.storage.models import DatasetVersion

@@ -27,9 +27,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lab.db.base import utcnow
 from lab.errors import LabError
+from lab.keys.hierarchy import shred_key
 from lab.storage.catalog import get_version
 from lab.storage.destroy import scrub_metastore
-from lab.storage.keys import shred_key
 from lab.storage.layout import (
     STAGING,
     STORAGE,

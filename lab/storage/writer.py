@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lab.db.base import utcnow
 from lab.errors import Conflict, InvalidInput
+from lab.keys.hierarchy import create_version_key, shred_key
 from lab.storage import hooks
 from lab.storage.catalog import VersionInfo, get_version
-from lab.storage.keys import create_version_key, shred_key
 from lab.storage.layout import (
     check_dataset_name,
     check_tenant,

@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from lab.actions import Actor
-from lab.auditing import Auditor
+from lab.auditing import Actor, Auditor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.errors import InvalidInput

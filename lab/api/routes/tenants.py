@@ -1,57 +1,57 @@
-"""Tenants: organisations whose people, data and keys are isolated from each other."""
+"""Tenants: organisations whose people, data and keys are isolated from each other.
+
+Thin adapters over `lab.identity.service`, which authorizes, acts and audits."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
-from sqlalchemy.orm import Session
 
-from lab.actions.identity import add_tenant
-from lab.api.deps import Access, db, get_lab, require
-from lab.api.schemas import TenantIn, TenantOut
+from lab.api.deps import Caller, get_lab, service_authorizes
 from lab.context import Lab
 from lab.errors import InvalidInput
-from lab.identity.tenants import get_tenant, list_tenants
-from lab.retention.offboarding import offboard_tenant
+from lab.identity import service
+from lab.identity.schemas import TenantIn, TenantOut
 
 router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
 
 
 @router.get("", response_model=list[TenantOut])
 def tenants_list(
-    access: Access = require("read", "tenants"), session: Session = Depends(db)
+    caller: Caller = service_authorizes("read", "tenants"), lab: Lab = Depends(get_lab)
 ) -> list[TenantOut]:
-    return [TenantOut.of(t) for t in list_tenants(session)]
+    return service.list_tenants(lab, caller.principal, request_id=caller.request_id)
 
 
 @router.post("", response_model=TenantOut, status_code=201)
 def tenants_create(
     body: TenantIn,
-    access: Access = require("create", "tenants"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("create", "tenants"),
     lab: Lab = Depends(get_lab),
 ) -> TenantOut:
-    return TenantOut.of(add_tenant(lab, session, access.as_actor(), body.slug, body.name))
+    return service.create_tenant(
+        lab, caller.principal, caller.as_actor(), slug=body.slug, name=body.name
+    )
 
 
 @router.get("/{tenant}", response_model=TenantOut)
 def tenants_get(
     tenant: str,
-    access: Access = require("read", "tenants/{tenant}", tenant="path"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "tenants/{tenant}", tenant="path"),
+    lab: Lab = Depends(get_lab),
 ) -> TenantOut:
-    return TenantOut.of(get_tenant(session, tenant))
+    return service.get_tenant(lab, caller.principal, tenant, request_id=caller.request_id)
 
 
 @router.delete("/{tenant}")
 def tenant_offboard(
     tenant: str,
     confirm: str = Query(description="Repeat the tenant's slug to confirm."),
-    access: Access = require("delete", "tenants/{tenant}", tenant="path"),
+    caller: Caller = service_authorizes("delete", "tenants/{tenant}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:
     """Off-board a tenant: destroy all its data and keys in every zone, disable its people."""
     if confirm != tenant:
         raise InvalidInput("confirm must repeat the tenant's slug", field="confirm")
-    return offboard_tenant(lab, access.as_actor(), tenant)
+    return service.offboard_tenant(lab, caller.principal, caller.as_actor(), tenant)

@@ -1,86 +1,83 @@
-"""Tokens: issued to a user by an admin or the tenant's owner, or by users for themselves."""
+"""Tokens: issued to a user by an admin or the tenant's owner, or by users for themselves.
+
+Thin adapters over `lab.tokens.service`; `/me/tokens` are the caller's own (user None)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
 
-from lab.actions.identity import add_token, drop_token
-from lab.api.deps import Access, db, get_lab, require
-from lab.api.schemas import IssuedTokenOut, TokenIn, TokenOut
+from lab.api.deps import Caller, get_lab, service_authorizes
 from lab.context import Lab
-from lab.identity.models import User
-from lab.identity.tokens import list_tokens
-from lab.identity.users import get_user
+from lab.tokens import service
+from lab.tokens.schemas import IssuedTokenOut, TokenIn, TokenOut
 
 router = APIRouter(prefix="/v1", tags=["tokens"])
 
 
-def _issue(lab: Lab, session: Session, access: Access, user: User, body: TokenIn) -> IssuedTokenOut:
-    issued = add_token(
-        lab, session, access.as_actor(), user, ttl_days=body.ttl_days, name=body.name
+def _list(lab: Lab, caller: Caller, user: str | None) -> list[TokenOut]:
+    return service.list_tokens(lab, caller.principal, user, request_id=caller.request_id)
+
+
+def _issue(lab: Lab, caller: Caller, user: str | None, body: TokenIn) -> IssuedTokenOut:
+    return service.issue_token(
+        lab, caller.principal, caller.as_actor(), user, ttl_days=body.ttl_days, name=body.name
     )
-    return IssuedTokenOut(**TokenOut.of(issued.token).model_dump(), token=issued.secret)
 
 
-def _revoke(lab: Lab, session: Session, access: Access, user: User, token_id: str) -> TokenOut:
-    return TokenOut.of(drop_token(lab, session, access.as_actor(), user, token_id))
+def _revoke(lab: Lab, caller: Caller, user: str | None, token_id: str) -> TokenOut:
+    return service.revoke_token(lab, caller.principal, caller.as_actor(), user, token_id)
 
 
 @router.get("/users/{user}/tokens", response_model=list[TokenOut])
 def user_tokens_list(
     user: str,
-    access: Access = require("read", "users/{user}/tokens", tenant="user"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "users/{user}/tokens", tenant="user"),
+    lab: Lab = Depends(get_lab),
 ) -> list[TokenOut]:
-    return [TokenOut.of(t) for t in list_tokens(session, get_user(session, user))]
+    return _list(lab, caller, user)
 
 
 @router.post("/users/{user}/tokens", response_model=IssuedTokenOut, status_code=201)
 def user_tokens_issue(
     user: str,
     body: TokenIn,
-    access: Access = require("create", "users/{user}/tokens", tenant="user"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("create", "users/{user}/tokens", tenant="user"),
     lab: Lab = Depends(get_lab),
 ) -> IssuedTokenOut:
-    return _issue(lab, session, access, get_user(session, user), body)
+    return _issue(lab, caller, user, body)
 
 
 @router.delete("/users/{user}/tokens/{token_id}", response_model=TokenOut)
 def user_tokens_revoke(
     user: str,
     token_id: str,
-    access: Access = require("delete", "users/{user}/tokens/{token_id}", tenant="user"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("delete", "users/{user}/tokens/{token_id}", tenant="user"),
     lab: Lab = Depends(get_lab),
 ) -> TokenOut:
-    return _revoke(lab, session, access, get_user(session, user), token_id)
+    return _revoke(lab, caller, user, token_id)
 
 
 @router.get("/me/tokens", response_model=list[TokenOut])
 def my_tokens_list(
-    access: Access = require("read", "me/tokens", tenant="self"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "me/tokens", tenant="self"),
+    lab: Lab = Depends(get_lab),
 ) -> list[TokenOut]:
-    return [TokenOut.of(t) for t in list_tokens(session, get_user(session, access.actor))]
+    return _list(lab, caller, None)
 
 
 @router.post("/me/tokens", response_model=IssuedTokenOut, status_code=201)
 def my_tokens_issue(
     body: TokenIn,
-    access: Access = require("create", "me/tokens", tenant="self"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("create", "me/tokens", tenant="self"),
     lab: Lab = Depends(get_lab),
 ) -> IssuedTokenOut:
-    return _issue(lab, session, access, get_user(session, access.actor), body)
+    return _issue(lab, caller, None, body)
 
 
 @router.delete("/me/tokens/{token_id}", response_model=TokenOut)
 def my_tokens_revoke(
     token_id: str,
-    access: Access = require("delete", "me/tokens/{token_id}", tenant="self"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("delete", "me/tokens/{token_id}", tenant="self"),
     lab: Lab = Depends(get_lab),
 ) -> TokenOut:
-    return _revoke(lab, session, access, get_user(session, access.actor), token_id)
+    return _revoke(lab, caller, None, token_id)

@@ -1,97 +1,79 @@
-"""Users: members of a tenant, and platform staff (admins, compliance officers)."""
+"""Users: members of a tenant, and platform staff (admins, compliance officers).
+
+Thin adapters over `lab.identity.service`, which authorizes, acts and audits."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from sqlalchemy.orm import Session
 
-from lab.actions.identity import add_user, remove_user
-from lab.api.deps import Access, db, get_lab, require
-from lab.api.schemas import UserIn, UserOut
+from lab.api.deps import Caller, get_lab, service_authorizes
 from lab.context import Lab
-from lab.identity.models import User
-from lab.identity.users import get_user, list_users
+from lab.identity import service
+from lab.identity.schemas import UserIn, UserOut
 
 router = APIRouter(prefix="/v1", tags=["users"])
 
 
-def user_out(lab: Lab, user: User) -> UserOut:
-    if user.tenant_slug is None:
-        return UserOut.of(user, lab.policy.platform_roles_of(user.name))
-    return UserOut.of(user, lab.policy.roles_of(user.name, user.tenant_slug))
-
-
-def _create(
-    lab: Lab, session: Session, access: Access, body: UserIn, tenant: str | None
-) -> UserOut:
-    user = add_user(
+def _create(lab: Lab, caller: Caller, body: UserIn, tenant: str | None) -> UserOut:
+    return service.create_user(
         lab,
-        session,
-        access.as_actor(),
+        caller.principal,
+        caller.as_actor(),
         body.name,
         tenant=tenant,
         roles=body.roles,
         display_name=body.display_name,
     )
-    return UserOut.of(user, frozenset(body.roles))
 
 
 @router.get("/tenants/{tenant}/users", response_model=list[UserOut])
 def tenant_users_list(
     tenant: str,
-    access: Access = require("read", "users", tenant="path"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "users", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> list[UserOut]:
-    return [user_out(lab, u) for u in list_users(session, tenant=tenant)]
+    return service.list_users(lab, caller.principal, tenant=tenant, request_id=caller.request_id)
 
 
 @router.post("/tenants/{tenant}/users", response_model=UserOut, status_code=201)
 def tenant_users_create(
     tenant: str,
     body: UserIn,
-    access: Access = require("create", "users", tenant="path"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("create", "users", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> UserOut:
-    return _create(lab, session, access, body, tenant)
+    return _create(lab, caller, body, tenant)
 
 
 @router.get("/platform/users", response_model=list[UserOut])
 def staff_list(
-    access: Access = require("read", "users"),
-    session: Session = Depends(db),
-    lab: Lab = Depends(get_lab),
+    caller: Caller = service_authorizes("read", "users"), lab: Lab = Depends(get_lab)
 ) -> list[UserOut]:
-    return [user_out(lab, u) for u in list_users(session, tenant=None)]
+    return service.list_users(lab, caller.principal, tenant=None, request_id=caller.request_id)
 
 
 @router.post("/platform/users", response_model=UserOut, status_code=201)
 def staff_create(
     body: UserIn,
-    access: Access = require("create", "users"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("create", "users"),
     lab: Lab = Depends(get_lab),
 ) -> UserOut:
-    return _create(lab, session, access, body, None)
+    return _create(lab, caller, body, None)
 
 
 @router.get("/users/{user}", response_model=UserOut)
 def users_get(
     user: str,
-    access: Access = require("read", "users/{user}", tenant="user"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("read", "users/{user}", tenant="user"),
     lab: Lab = Depends(get_lab),
 ) -> UserOut:
-    return user_out(lab, get_user(session, user))
+    return service.get_user(lab, caller.principal, user, request_id=caller.request_id)
 
 
 @router.delete("/users/{user}", response_model=UserOut)
 def users_disable(
     user: str,
-    access: Access = require("delete", "users/{user}", tenant="user"),
-    session: Session = Depends(db),
+    caller: Caller = service_authorizes("delete", "users/{user}", tenant="user"),
     lab: Lab = Depends(get_lab),
 ) -> UserOut:
-    row = remove_user(lab, session, access.as_actor(), user)
-    return UserOut.of(row, frozenset())
+    return service.disable_user(lab, caller.principal, caller.as_actor(), user)

@@ -148,3 +148,12 @@ def test_an_encrypted_dataset_like_input_is_read_column_by_column(tmp_path: Path
     shown = redact("Zhang San at M00042", index).text
     assert "Zhang San" not in shown
     assert "M00042" in shown  # merchant_id was not given to the job
+
+
+def test_the_readers_own_words_stay_but_personal_data_goes_anyway(index: ValueIndex) -> None:
+    message = "needed more than the 4321 MB it may use; query said M00042 for 13812345678"
+    spec = "resources: {memory_mb: 4321}\nquery: SELECT 'M00042', '13812345678'"
+    shown = redact(message, index, known=spec).text
+    assert "4321 MB" in shown and "M00042" in shown  # written by the reader: left
+    assert "13812345678" not in shown  # a mobile number: the recognizers win
+    assert "4321" not in redact(message, index).text  # without `known`: a cell value

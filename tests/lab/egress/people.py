@@ -18,7 +18,7 @@ import pyarrow as pa
 import yaml
 from faker import Faker
 
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.datasets.service import write_dataset
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker

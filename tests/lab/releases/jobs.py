@@ -15,7 +15,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from audit.store import events_table
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.datasets.service import write_dataset
 from lab.runs.artifacts import store_files
 from lab.work.models import SUCCEEDED

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from audit.store import events_table
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.context import Lab
 from lab.datasets.service import write_dataset
 from lab.settings import Settings
@@ -78,7 +78,7 @@ def files_of(lab: Lab, info: VersionInfo) -> list[Path]:
 
 def destroy_and_die(settings_json: str, version_id: str, step: str) -> None:
     """In a child process: start destroying, and die by SIGKILL at `step`."""
-    from lab.retention.destroyer import destroy_version_now
+    from lab.retention.destruction import destroy_version
 
     lab = Lab.open(Settings.model_validate_json(settings_json))
 
@@ -87,7 +87,7 @@ def destroy_and_die(settings_json: str, version_id: str, step: str) -> None:
             os.kill(os.getpid(), signal.SIGKILL)
 
     hooks.on_step = on_step
-    destroy_version_now(lab, version_id, actor="system:scheduler", why="retention period over")
+    destroy_version(lab, version_id, actor="system:scheduler", why="retention period over")
 
 
 def settings_json(settings: Settings) -> str:

@@ -20,7 +20,7 @@ from faker import Faker
 from typer.testing import CliRunner
 
 from jobs.engines.python import sandbox_available
-from lab.actions import Actor
+from lab.auditing import Actor
 from lab.cli.main import app
 from lab.datasets.service import write_dataset
 from lab.work.handlers import HANDLERS

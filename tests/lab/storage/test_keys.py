@@ -9,15 +9,15 @@ import sqlalchemy as sa
 
 from lab.errors import ConfigurationError, NotFound
 from lab.keys.envelope import unwrap
+from lab.keys.hierarchy import open_version_key, zone_tenant_key_name
 from lab.keys.keyring import (
-    AUDIT_SIGNING_KEY,
     StoredKey,
     destroy_key,
     get_or_create_secret,
     rotate_master_key,
 )
+from lab.keys.signing import AUDIT_SIGNING_KEY
 from lab.storage import DatasetStore
-from lab.storage.keys import open_version_key, zone_tenant_key_name
 from lab.storage.parquet_io import sha256_of
 from tests.lab.storage.factories import StorageWorld, expected_sum
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from lab.keys.envelope import unwrap
+from lab.keys.hierarchy import zone_tenant_key_name
 from lab.keys.keyring import StoredKey
-from lab.storage.keys import zone_tenant_key_name
 from lab.storage.spark import read_spark, task_function
 from tests.lab.storage.factories import SMALL_FILES, expected_sum, make_world
 

@@ -1,4 +1,6 @@
-"""Request and response bodies shared by the identity routes."""
+"""What the tenant and user actions accept and return, shared by the service, the API and
+the CLI. The service builds these views itself, inside its session, so a front end never
+touches a row of the identity store."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lab.identity.models import Tenant, Token, User
+from lab.identity.models import Tenant, User
 
 
 class TenantIn(BaseModel):
@@ -55,39 +57,6 @@ class UserOut(BaseModel):
             disabled=user.disabled_at is not None,
             created_at=user.created_at,
         )
-
-
-class TokenIn(BaseModel):
-    name: str = Field(default="", description="A label to recognise the token by.")
-    ttl_days: int | None = Field(
-        default=None, ge=1, le=3650, description="Lifetime; default from the lab settings."
-    )
-
-
-class TokenOut(BaseModel):
-    id: str
-    user: str
-    name: str
-    created_at: datetime
-    expires_at: datetime
-    revoked: bool
-    created_by: str
-
-    @classmethod
-    def of(cls, token: Token) -> TokenOut:
-        return cls(
-            id=token.id,
-            user=token.user.name,
-            name=token.name,
-            created_at=token.created_at,
-            expires_at=token.expires_at,
-            revoked=token.revoked_at is not None,
-            created_by=token.created_by,
-        )
-
-
-class IssuedTokenOut(TokenOut):
-    token: str = Field(description="The bearer token. It is shown this once and never again.")
 
 
 class MeOut(BaseModel):

@@ -7,11 +7,15 @@ name as associated data) in the keyring table:
   first write into that (zone, tenant); destroying it shreds every dataset stored there.
 - `dataset-version/<version-id>`: wrapped by its (zone, tenant) key; it wraps the data
   keys inside the Parquet files of that one version. Destroying it shreds the version.
+
+Zone and tenant names are checked by the storage where they become paths (`lab.storage.
+layout`); here they only name keyring rows, so this module needs nothing of the storage.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +24,6 @@ from sqlalchemy.orm import Session
 from lab.errors import ConfigurationError, Conflict, NotFound
 from lab.keys.envelope import unwrap, wrap
 from lab.keys.keyring import StoredKey, destroy_key
-from lab.storage.layout import check_tenant, check_zone
 
 KEY_BYTES = 32
 ZONE_TENANT_KIND = "storage-zone-tenant"
@@ -28,7 +31,7 @@ VERSION_KIND = "dataset-version"
 
 
 def zone_tenant_key_name(zone: str, tenant: str) -> str:
-    return f"storage/{check_zone(zone)}/{check_tenant(tenant)}"
+    return f"storage/{zone}/{tenant}"
 
 
 def version_key_name(version_id: str) -> str:
@@ -90,6 +93,13 @@ def shred_key(session: Session, name: str) -> bool:
     if session.get_bind().dialect.name == "sqlite":
         session.execute(sa.text("PRAGMA secure_delete=ON"))
     return destroy_key(session, name)
+
+
+def shred_tenant_keys(session: Session, tenant: str, zones: Iterable[str]) -> list[str]:
+    """Off-boarding: shred the tenant's (zone, tenant) key in each zone, and with it every
+    dataset-version key it wraps. Returns the names of the keys this call destroyed."""
+    names = [zone_tenant_key_name(zone, tenant) for zone in zones]
+    return [name for name in names if shred_key(session, name)]
 
 
 def open_version_key(session: Session, master: bytes, key_name: str) -> bytes:

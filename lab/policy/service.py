@@ -1,0 +1,239 @@
+"""Policy, one front door per action: rules, role assignments, their history, a dry-run.
+
+The API routes and the CLI commands are thin adapters over these functions; neither reads
+nor writes the versioned store (`lab.authz.admin`) itself any more. Each function passes
+the chokepoint first: rules, the history and the dry-run are platform things
+(`platform/policy/...`), role assignments are asked about in the tenant they are held in
+(`*` for platform roles).
+
+A change is versioned and audited in a transaction of its own, and this process reloads the
+policy after the commit (the engine reads committed rules; other processes follow within
+`policy_refresh_seconds`). That is why the service, and not its caller, owns the
+transaction: the API route once committed the request's session itself, behind the back of
+the unit of work that owned it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from lab.auditing import Actor
+from lab.authz import admin as policy_admin
+from lab.authz.chokepoint import PLATFORM, Principal
+from lab.authz.request import AccessRequest
+from lab.catalogue.actions import AccessAction, AuditAction
+from lab.context import Lab
+from lab.errors import InvalidInput, NotFound
+from lab.identity.users import get_user
+from lab.policy.schemas import DryRunOut
+
+RULES = "policy/rules"
+ASSIGNMENTS = "policy/assignments"
+HISTORY = "policy/history"
+
+
+def _authorize(
+    lab: Lab,
+    principal: Principal,
+    action: AccessAction,
+    resource: str,
+    *,
+    tenant: str = PLATFORM,
+    request_id: str | None,
+) -> None:
+    # A tenant named by the caller: a refusal to someone with no standing there looks
+    # like a tenant that does not exist.
+    lab.chokepoint.authorize(
+        principal,
+        action=action,
+        resource=resource,
+        tenant=tenant,
+        request_id=request_id,
+        hide_unknown=tenant != PLATFORM,
+    )
+
+
+def _change(
+    lab: Lab,
+    principal: Principal,
+    actor: Actor,
+    verb: AccessAction,
+    resource: str,
+    *,
+    tenant: str,
+    about: str,
+    write: Callable[[Session], policy_admin.PolicyChange],
+) -> policy_admin.PolicyChange:
+    """Authorize `verb` on `resource` in `tenant`; then `write` the change, versioned, and
+    audit it for the tenant it is `about`, in one transaction; then reload the policy."""
+    _authorize(lab, principal, verb, resource, tenant=tenant, request_id=actor.request_id)
+    with lab.transaction() as session:
+        change = write(session)
+        lab.auditor.change(
+            session,
+            actor,
+            AuditAction(f"policy.{change.op}"),
+            "platform/policy",
+            tenant=about,
+            details={"version": change.version, **{k: str(v) for k, v in change.item.items()}},
+        )
+    lab.policy.refresh(force=True)
+    return change
+
+
+# -- rules ---------------------------------------------------------------------------------
+
+
+def list_rules(
+    lab: Lab, principal: Principal, *, tenant: str | None = None, request_id: str | None = None
+) -> list[policy_admin.Rule]:
+    """Every rule; with `tenant`, those of exactly that tenant (or `*`)."""
+    _authorize(lab, principal, AccessAction.READ, RULES, request_id=request_id)
+    with lab.read() as session:
+        return policy_admin.list_rules(session, tenant=tenant)
+
+
+def add_rule(
+    lab: Lab, principal: Principal, actor: Actor, rule: policy_admin.Rule
+) -> policy_admin.PolicyChange:
+    return _rule_change(lab, principal, actor, rule, AccessAction.CREATE, policy_admin.add_rule)
+
+
+def remove_rule(
+    lab: Lab, principal: Principal, actor: Actor, rule: policy_admin.Rule
+) -> policy_admin.PolicyChange:
+    return _rule_change(lab, principal, actor, rule, AccessAction.DELETE, policy_admin.remove_rule)
+
+
+def _rule_change(
+    lab: Lab,
+    principal: Principal,
+    actor: Actor,
+    rule: policy_admin.Rule,
+    verb: AccessAction,
+    store: Callable[[Session, str, policy_admin.Rule], policy_admin.PolicyChange],
+) -> policy_admin.PolicyChange:
+    # Rules are platform things whatever tenant they name; the event is filed under it.
+    return _change(
+        lab,
+        principal,
+        actor,
+        verb,
+        RULES,
+        tenant=PLATFORM,
+        about=rule.tenant,
+        write=lambda session: store(session, actor.name, rule),
+    )
+
+
+# -- role assignments ----------------------------------------------------------------------
+
+
+def list_assignments(
+    lab: Lab,
+    principal: Principal,
+    *,
+    tenant: str | None = None,
+    subject: str | None = None,
+    request_id: str | None = None,
+) -> list[policy_admin.RoleAssignment]:
+    """Role assignments, of exactly `tenant` (`*`: platform roles) and/or `subject`.
+    Those of one tenant are asked about in that tenant, where its owner may read them."""
+    _authorize(
+        lab,
+        principal,
+        AccessAction.READ,
+        ASSIGNMENTS,
+        tenant=tenant or PLATFORM,
+        request_id=request_id,
+    )
+    with lab.read() as session:
+        return policy_admin.list_assignments(session, tenant=tenant, subject=subject)
+
+
+def _assignment(
+    session: Session, subject: str, role: str, tenant: str
+) -> policy_admin.RoleAssignment:
+    """Tenant roles go to the tenant's users, platform roles to staff."""
+    user = get_user(session, subject)
+    if tenant == PLATFORM and user.tenant_slug is not None:
+        raise InvalidInput(
+            f"{subject!r} belongs to tenant {user.tenant_slug!r}; platform roles go to "
+            "platform staff only"
+        )
+    if tenant != PLATFORM and user.tenant_slug != tenant:
+        raise NotFound(f"user {subject!r} not found in tenant {tenant!r}")
+    return policy_admin.RoleAssignment(subject, role, tenant)
+
+
+def assign_role(
+    lab: Lab, principal: Principal, actor: Actor, subject: str, role: str, *, tenant: str
+) -> policy_admin.PolicyChange:
+    """Grant `role` in `tenant` (`*`: a platform role) to `subject`."""
+    item = (subject, role, tenant)
+    return _role_change(lab, principal, actor, item, AccessAction.CREATE, policy_admin.assign_role)
+
+
+def unassign_role(
+    lab: Lab, principal: Principal, actor: Actor, subject: str, role: str, *, tenant: str
+) -> policy_admin.PolicyChange:
+    """Withdraw `role` in `tenant` (`*`: a platform role) from `subject`."""
+    item = (subject, role, tenant)
+    return _role_change(
+        lab, principal, actor, item, AccessAction.DELETE, policy_admin.unassign_role
+    )
+
+
+def _role_change(
+    lab: Lab,
+    principal: Principal,
+    actor: Actor,
+    item: tuple[str, str, str],
+    verb: AccessAction,
+    store: Callable[[Session, str, policy_admin.RoleAssignment], policy_admin.PolicyChange],
+) -> policy_admin.PolicyChange:
+    tenant = item[2]
+    return _change(
+        lab,
+        principal,
+        actor,
+        verb,
+        ASSIGNMENTS,
+        tenant=tenant,
+        about=tenant,
+        write=lambda session: store(session, actor.name, _assignment(session, *item)),
+    )
+
+
+# -- history and dry-run -------------------------------------------------------------------
+
+
+def policy_history(
+    lab: Lab,
+    principal: Principal,
+    *,
+    limit: int = 100,
+    before_version: int | None = None,
+    request_id: str | None = None,
+) -> list[policy_admin.PolicyChange]:
+    """Policy versions, newest first: who changed what, when."""
+    _authorize(lab, principal, AccessAction.READ, HISTORY, request_id=request_id)
+    with lab.read() as session:
+        return policy_admin.history(session, limit=limit, before_version=before_version)
+
+
+def dry_run(
+    lab: Lab, principal: Principal, request: AccessRequest, *, request_id: str | None = None
+) -> DryRunOut:
+    """Would `request` be allowed, and by which rule, under the policy committed now?"""
+    _authorize(lab, principal, AccessAction.READ, RULES, request_id=request_id)
+    lab.policy.refresh(force=True)
+    decision = lab.policy.explain(request)
+    return DryRunOut(
+        allowed=decision.allowed,
+        rule=list(decision.rule) if decision.rule else None,
+        reason=decision.reason,
+        policy_version=lab.policy.version,
+    )

@@ -1,0 +1,1 @@
+"""Bearer tokens as a feature: the actions on them (the store is `lab.identity.tokens`)."""
