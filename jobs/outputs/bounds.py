@@ -9,6 +9,10 @@ from jobs.errors import LimitExceeded
 MIB = 1024 * 1024
 
 
+class TooManyRows(LimitExceeded):
+    """An output has, or declares, more rows than it may: the gate's `max_rows` rule."""
+
+
 @dataclass(frozen=True)
 class OutputBounds:
     max_rows: int
@@ -26,19 +30,20 @@ class OutputBounds:
         """A job's output may take no more memory to read than the job itself could use."""
         return cls(max_rows=max_rows, max_bytes=memory_mb * MIB)
 
+    # The messages name the bound, never the size found: a job's code chooses what its files
+    # declare, and a number it chooses could carry a value of its inputs out of the zone.
+
     def refuse_rows(self, what: str, rows: int, *, declared: bool = False) -> None:
         if rows > self.max_rows:
             verb, tail = ("declares", "; refused without reading it") if declared else ("has", "")
-            raise LimitExceeded(
-                f"{what} {verb} {rows} rows, more than the {self.max_rows} allowed{tail}"
-            )
+            raise TooManyRows(f"{what} {verb} more than the {self.max_rows} rows allowed{tail}")
 
     def refuse_bytes(self, what: str, size: int, *, declared: bool = False) -> None:
         if size > self.max_bytes:
             verb, tail = ("declares", "; refused without reading it") if declared else ("has", "")
             raise LimitExceeded(
-                f"{what} {verb} {_mib(size)} of values in memory, more than the "
-                f"{_mib(self.max_bytes)} allowed{tail}"
+                f"{what} {verb} more than the {_mib(self.max_bytes)} of values in memory "
+                f"allowed{tail}"
             )
 
 

@@ -47,12 +47,6 @@ _LAB_STATUS: tuple[tuple[type[LabError], WorkStatus], ...] = (
 )
 
 
-# Messages the engines compose from the job's own limits (seconds, MiB, rows, an output's
-# name), never from its data: shown as they are. Any other engine message may quote a value
-# (a query's error, a path) and is redacted like the log.
-_LIMIT_WORDED: tuple[type[JobError], ...] = (LimitExceeded, JobCancelled)
-
-
 def job_status(exc: JobError) -> WorkStatus:
     return next((s for cls, s in _JOB_STATUS if isinstance(exc, cls)), WorkStatus.FAILED)
 
@@ -82,9 +76,8 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
             output = engine.collect()
         except JobError as exc:
             message = exc.message
-            if not isinstance(exc, _LIMIT_WORDED):
-                known = json.dumps(item.spec.get("job", {}), ensure_ascii=False)
-                message = partner_message(lab, inputs, message, known=known)
+            known = json.dumps(item.spec.get("job", {}), ensure_ascii=False)
+            message = partner_message(lab, inputs, message, known=known)
             raise WorkFailed(job_status(exc), message) from None
         except LabError as exc:
             raise WorkFailed(lab_status(exc), exc.message) from None

@@ -15,7 +15,7 @@ import pyarrow as pa
 from jobs.errors import LimitExceeded
 from jobs.gate.model import CheckOutcome, FileContext
 from jobs.gate.registry import file_check
-from jobs.outputs import OutputBounds, read_csv_bounded, read_parquet_bounded
+from jobs.outputs import OutputBounds, TooManyRows, read_csv_bounded, read_parquet_bounded
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -63,7 +63,7 @@ def check(ctx: FileContext) -> CheckOutcome:
         try:
             table = read_table(ctx.path, kind, bounds)
         except LimitExceeded as exc:
-            rule = "max_rows" if " rows, more than " in exc.message else "file_content"
+            rule = "max_rows" if isinstance(exc, TooManyRows) else "file_content"
             return CheckOutcome([ctx.finding(rule, f"refused before reading: {exc.message}")])
         except (pa.ArrowException, OSError) as exc:
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

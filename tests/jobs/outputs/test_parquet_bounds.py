@@ -41,7 +41,7 @@ def test_a_small_file_declaring_a_huge_table_is_refused_from_its_footer(bomb: Pa
     assert bomb.stat().st_size < 1024 * 1024
     assert pq.ParquetFile(bomb).metadata.num_rows == DECLARED_ROWS
     before, started = rss_mb(), time.monotonic()
-    refused = "declares 120000000 rows, more than the 1000000 allowed; refused without"
+    refused = "declares more than the 1000000 rows allowed; refused without"
     with pytest.raises(LimitExceeded, match=refused):
         read_parquet_bounded(bomb, BOUNDS)
     assert time.monotonic() - started < 1.0
@@ -61,7 +61,9 @@ def test_declared_bytes_count_values_not_just_encoded_pages(tmp_path: Path) -> N
     path = tmp_path / "wide.parquet"
     pq.write_table(pa.table({"c": pa.array(np.zeros(2_000_000, dtype=np.int64))}), path)
     small = OutputBounds(max_rows=10_000_000, max_bytes=8 * 1024 * 1024)
-    with pytest.raises(LimitExceeded, match="declares 15 MiB of values in memory, more than the 8"):
+    with pytest.raises(
+        LimitExceeded, match="declares more than the 8 MiB of values in memory allowed"
+    ):
         inspect_parquet(path, small)
     large = OutputBounds(max_rows=10_000_000, max_bytes=64 * 1024 * 1024)
     assert inspect_parquet(path, large).num_rows == 2_000_000
@@ -84,7 +86,7 @@ def test_one_long_value_repeated_is_counted_before_it_is_decoded(tmp_path: Path)
 def test_deep_nesting_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "deep.parquet"
     pq.write_table(pa.table({"l": pa.array([[[[[1]]]]])}), path)
-    with pytest.raises(LimitExceeded, match="4 levels deep"):
+    with pytest.raises(LimitExceeded, match="more than 3 levels deep"):
         inspect_parquet(path, BOUNDS)
 
 
@@ -94,5 +96,5 @@ def test_files_within_bounds_read_back_whole(tmp_path: Path) -> None:
     assert read_parquet_bounded(tmp_path / "ok.parquet", BOUNDS).equals(table)
     (tmp_path / "ok.csv").write_text("city,n\n杭州,15\n上海,120\n", encoding="utf-8")
     assert read_csv_bounded(tmp_path / "ok.csv", BOUNDS).num_rows == 2
-    with pytest.raises(LimitExceeded, match="2 rows, more than the 1 allowed"):
+    with pytest.raises(LimitExceeded, match="has more than the 1 rows allowed"):
         read_csv_bounded(tmp_path / "ok.csv", OutputBounds(max_rows=1, max_bytes=1 << 20))
