@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from jobs.engines.bundle import MAX_BUNDLE_ZIP_BYTES
-from lab.api.deps import Access, Caller, get_lab, require, service_authorizes
+from lab.api.deps import Caller, get_lab, service_authorizes
 from lab.context import Lab
 from lab.releases.content import csv_rows
 from lab.releases.service import read_released_output
@@ -184,7 +184,9 @@ def jobs_output(
     format: Literal["json", "csv"] = Query(
         "json", description="For tables: json (rows) or csv (the released bytes)."
     ),
-    access: Access = require("read", "jobs/{job_id}/outputs", zone="{zone}", tenant="path"),
+    access: Caller = service_authorizes(
+        "read", "jobs/{job_id}/outputs", zone="{zone}", tenant="path"
+    ),
     lab: Lab = Depends(get_lab),
 ) -> Response:
     """A released output, exactly as it left the zone (through `read_released_output`)."""

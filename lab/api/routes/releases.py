@@ -1,9 +1,8 @@
 """Release requests: ask for a job's outputs to leave the zone, review, withdraw.
 
 Thin adapters over `lab.releases.service`, which authorizes each step for its precise
-resource (a job's outputs, one request) and audits it. The `require(...)` on each route is
-the coarse first gate (the collection in the tenant, or the reviewers' queue), so a caller
-with no standing is turned away before any lookup.
+resource (a job's outputs, one request) before it looks anything up, and audits it: one
+decision per call. `service_authorizes(...)` on each route names what its service asks.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from lab.api.deps import Access, get_lab, require
+from lab.api.deps import Caller, get_lab, service_authorizes
 from lab.context import Lab
 from lab.releases import service
 from lab.releases.schemas import OutputContent, ReleaseIn, ReleaseOut, ReleaseView, ReviewIn
@@ -65,7 +64,7 @@ def releases_request(
     tenant: str,
     zone: str,
     body: ReleaseIn,
-    access: Access = require("release", "releases", zone="{zone}", tenant="path"),
+    access: Caller = service_authorizes("release", "releases", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> ReleaseOut:
     """Ask for outputs of a finished job (those the gate sent to review) to leave the zone,
@@ -88,7 +87,7 @@ def releases_list(
     tenant: str,
     zone: str,
     state: str | None = STATE,
-    access: Access = require("read", "releases", zone="{zone}", tenant="path"),
+    access: Caller = service_authorizes("read", "releases", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> list[ReleaseOut]:
     """The tenant's release requests in the zone, newest first."""
@@ -102,7 +101,9 @@ def releases_show(
     tenant: str,
     zone: str,
     release_id: str,
-    access: Access = require("read", "releases/{release_id}", zone="{zone}", tenant="path"),
+    access: Caller = service_authorizes(
+        "read", "releases/{release_id}", zone="{zone}", tenant="path"
+    ),
     lab: Lab = Depends(get_lab),
 ) -> ReleaseView:
     """A request with its findings, the job's code and inputs, and the reviews so far."""
@@ -120,7 +121,7 @@ def releases_content(
     tenant: str,
     zone: str,
     release_id: str,
-    access: Access = require(
+    access: Caller = service_authorizes(
         "review", "releases/{release_id}/content", zone="{zone}", tenant="path"
     ),
     lab: Lab = Depends(get_lab),
@@ -141,7 +142,9 @@ def releases_withdraw(
     tenant: str,
     zone: str,
     release_id: str,
-    access: Access = require("release", "releases/{release_id}", zone="{zone}", tenant="path"),
+    access: Caller = service_authorizes(
+        "release", "releases/{release_id}", zone="{zone}", tenant="path"
+    ),
     lab: Lab = Depends(get_lab),
 ) -> ReleaseOut:
     """The author takes back a pending request."""
@@ -154,7 +157,7 @@ def releases_withdraw(
 def releases_queue(
     zone: str,
     state: str | None = STATE,
-    access: Access = require("read", "releases", zone="{zone}"),
+    access: Caller = service_authorizes("read", "releases", zone="{zone}"),
     lab: Lab = Depends(get_lab),
 ) -> list[ReleaseOut]:
     """The reviewers' queue: every tenant's requests in the zone (`?state=pending`)."""
@@ -172,7 +175,7 @@ def releases_review(
     zone: str,
     release_id: str,
     body: ReviewIn,
-    access: Access = require("review", "releases/{release_id}", zone="{zone}"),
+    access: Caller = service_authorizes("review", "releases/{release_id}", zone="{zone}"),
     lab: Lab = Depends(get_lab),
 ) -> ReleaseOut:
     """Approve, reject or return a pending request, with a comment. The author never
@@ -197,7 +200,7 @@ def releases_review(
 def releases_publish(
     zone: str,
     release_id: str,
-    access: Access = require("review", "releases/{release_id}", zone="{zone}"),
+    access: Caller = service_authorizes("review", "releases/{release_id}", zone="{zone}"),
     lab: Lab = Depends(get_lab),
 ) -> ReleaseOut:
     """Finish the publication of an approved request that the lab could not publish at

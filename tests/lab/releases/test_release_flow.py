@@ -9,7 +9,9 @@ from typing import Any
 
 import pyarrow.csv as pa_csv
 import pytest
+import sqlalchemy as sa
 
+from audit.schema import events_table
 from lab.authz import admin as policy_admin
 from lab.releases.models import ReleaseRequest
 from tests.lab.factories import World
@@ -265,3 +267,31 @@ def test_an_approved_request_whose_publication_stopped_is_published_again(world:
     assert world.post("carol", publish).json()["state"] == "released"
     assert world.get("a-eng", fetch).content == expected_csv()
     assert world.post("carol", publish).status_code == 409
+
+
+def test_each_allowed_step_passes_the_chokepoint_once(world: World) -> None:
+    """The routes leave the decision to the service: one allow event per call, naming the
+    object the step is about, never a second one from the route."""
+    job = finished_job(world)
+
+    def allows(who: str, call: Any) -> list[str]:
+        query = sa.select(events_table.c.seq, events_table.c.resource).where(
+            events_table.c.actor == who, events_table.c.decision == "allow"
+        )
+        with world.lab.engine.connect() as conn:
+            before = {seq for seq, _ in conn.execute(query)}
+        response = call()
+        assert response.status_code in (200, 201), response.text
+        with world.lab.engine.connect() as conn:
+            return [r for seq, r in conn.execute(query.order_by("seq")) if seq not in before]
+
+    made: list[Any] = []
+    asked = allows("a-eng", lambda: made.append(ask(world, "a-eng", job, "by_city")) or made[0])
+    assert asked == [f"sandbox/jobs/{job}"]
+    release = made[0].json()["id"]
+    shown = allows("carol", lambda: world.get("carol", f"{ACME}/releases/{release}"))
+    assert shown == [f"sandbox/releases/{release}"]
+    approved = allows("carol", lambda: decide(world, "carol", release, "approve"))
+    assert approved == [f"sandbox/releases/{release}"]
+    fetched = allows("a-eng", lambda: world.get("a-eng", f"{ACME}/jobs/{job}/outputs/by_city"))
+    assert fetched == [f"sandbox/jobs/{job}/outputs"]
