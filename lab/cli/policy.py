@@ -52,6 +52,34 @@ def add(
     _rule_change(role, tenant, obj, action, deny, add=True)
 
 
+@app.command("seed-diff")
+@handles_errors
+def seed_diff(
+    apply: bool = typer.Option(
+        False, "--apply", help="Add them, each as its own versioned, audited change."
+    ),
+) -> None:
+    """The rules of policies/seed.csv this lab's policy lacks (a lab made from an older
+    seed). Review them; --apply adds them. A rule an admin removed on purpose shows here
+    too: add only what you mean to."""
+    with open_lab() as lab:
+        principal, actor = principal_of(lab)
+        missing = service.seed_rules_missing(lab, principal)
+        if not missing:
+            console.print("the policy holds every rule of the seed")
+            return
+        table = Table("role", "tenant", "object", "action", "effect")
+        for r in missing:
+            table.add_row(r.role, r.tenant, r.obj, r.action, r.effect)
+        console.print(table)
+        if not apply:
+            console.print(f"{len(missing)} rule(s) of the seed are missing; --apply adds them")
+            return
+        for rule in missing:
+            change = service.add_rule(lab, principal, actor, rule)
+            console.print(f"policy version {change.version}: {change.op} {rule}")
+
+
 @app.command("remove")
 @handles_errors
 def remove(

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from lab.auditing import Actor
 from lab.authz import admin as policy_admin
 from lab.authz.chokepoint import PLATFORM, Principal
+from lab.authz.model import SEED_PATH
 from lab.authz.request import AccessRequest
+from lab.authz.seedfile import read_seed
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
 from lab.errors import InvalidInput, NotFound
@@ -126,6 +128,22 @@ def _rule_change(
         about=rule.tenant,
         write=lambda session: store(session, actor.name, rule),
     )
+
+
+def seed_rules_missing(
+    lab: Lab, principal: Principal, *, request_id: str | None = None
+) -> list[policy_admin.Rule]:
+    """The seed file's rules (policies/seed.csv) that the stored policy does not hold.
+
+    The seed loads into an empty metastore only, so a lab made from an older seed lacks the
+    rules added since (a new action, a new role). They are listed for an admin to decide on
+    and never added on their own: a rule missing from the store may have been removed on
+    purpose, and that decision is the admin's, as every change is."""
+    _authorize(lab, principal, AccessAction.READ, RULES, request_id=request_id)
+    source = read_seed(SEED_PATH)
+    with lab.read() as session:
+        held = {rule.values() for rule in policy_admin.list_rules(session)}
+    return [policy_admin.Rule(*values) for values in source.rules if values not in held]
 
 
 # -- role assignments ----------------------------------------------------------------------

@@ -79,6 +79,7 @@ PROBES: dict[tuple[str, ...], Probe] = {
     ),
     ("policy", "assignments"): Probe((), "platform/policy/assignments", "platform"),
     ("policy", "history"): Probe((), "platform/policy/history", "platform"),
+    ("policy", "seed-diff"): Probe(("--apply",), "platform/policy/rules", "platform"),
     ("policy", "check"): Probe(("{user}", "read", "datasets"), "platform/policy/rules", "platform"),
     # audit
     ("audit", "verify"): Probe((), "platform/audit", "platform"),
