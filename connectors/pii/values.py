@@ -88,8 +88,15 @@ def is_location(value: str) -> bool:
     return zh_address.kind_of(value) is not None or zh_address.is_place(value)
 
 
+def _any_of(entity: str) -> Check:
+    """One check for an entity several recognizers report (ID numbers of 18 and 15 digits):
+    a dict keyed by entity would otherwise keep only the last one."""
+    checks = [entry.matches for entry in RECOGNIZERS if entry.entity == entity]
+    return checks[0] if len(checks) == 1 else lambda v: any(check(v) for check in checks)
+
+
 STRONG: dict[str, Check] = {
-    **{entry.entity: entry.matches for entry in RECOGNIZERS},
+    **{entry.entity: _any_of(entry.entity) for entry in RECOGNIZERS},
     IP_ADDRESS: is_ip,
     ORGANIZATION: lambda v: _ORGANIZATION.fullmatch(v) is not None,
 }

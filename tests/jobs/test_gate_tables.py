@@ -208,6 +208,7 @@ def test_identifier_columns_can_be_allowed_by_the_zone() -> None:
     ("value", "kind"),
     [
         ("11010519491231002X", "a resident ID number"),
+        ("110105491231002", "a 15-digit resident ID number"),
         ("13812345678", "a mobile number"),
         ("+86 13812345678", "a mobile number"),
         ("6222021234567890128", "a bank card number"),
@@ -226,7 +227,17 @@ def test_identifier_values_block_whatever_the_column_is_called(value: str, kind:
 
 
 @pytest.mark.parametrize(
-    "value", ["110105194912310021", "6222021234567890123", "12345", "hello@", "2023-01-01", "杭州"]
+    "value",
+    [
+        "110105194912310021",
+        "110105490230002",  # 15 digits, 1949-02-30
+        "200001011230455",  # 15 digits, a timestamp
+        "6222021234567890123",
+        "12345",
+        "hello@",
+        "2023-01-01",
+        "杭州",
+    ],
 )
 def test_lookalikes_with_bad_check_digits_pass(value: str) -> None:
     assert gate(pa.table({"label": [value], "n": [50]})).allowed

@@ -198,8 +198,9 @@ def test_the_threshold_is_defined_once() -> None:
         (["浙江省杭州市西湖区文三路90号", "上海市浦东新区世纪大道100号"], "LOCATION"),
         (["杭州云栖科技有限公司", "深圳腾达贸易有限公司", "成都天府餐饮有限公司"], "ORGANIZATION"),
         (["王小明", "李建国", "张伟", "刘德华", "陈静"], "PERSON"),
+        (["110105491231002", "440305851103123", "820000990615999"], "PRC_ID_NUMBER"),
     ],
-    ids=["addresses", "organizations", "person_names"],
+    ids=["addresses", "organizations", "person_names", "id_numbers_15_digits"],
 )  # fmt: skip
 def test_the_pii_classifier_blocks_identifier_text_whatever_its_header(
     values: list[str], entity: str

@@ -18,6 +18,7 @@ from connectors.pii.recognizers import (
     bank_card,
     email,
     prc_id_number,
+    prc_id_number_15,
     prc_mobile,
     prc_uscc,
     zh_address,
@@ -26,6 +27,7 @@ from connectors.pii.recognizers import (
 from connectors.pii.recognizers.bank_card import BankCardRecognizer
 from connectors.pii.recognizers.email import OfflineEmailRecognizer
 from connectors.pii.recognizers.prc_id_number import PrcIdNumberRecognizer
+from connectors.pii.recognizers.prc_id_number_15 import PrcIdNumber15Recognizer
 from connectors.pii.recognizers.prc_mobile import PrcMobileRecognizer
 from connectors.pii.recognizers.prc_uscc import PrcUsccRecognizer
 from connectors.pii.recognizers.zh_address import ChineseAddressRecognizer
@@ -73,6 +75,12 @@ RECOGNIZERS: tuple[Entry, ...] = (
         _finder(prc_id_number.PATTERN, prc_id_number.is_valid, 1.0),
     ),
     Entry(
+        prc_id_number_15.ENTITY,
+        PrcIdNumber15Recognizer,
+        prc_id_number_15.matches,
+        _finder(prc_id_number_15.PATTERN, prc_id_number_15.is_valid, prc_id_number_15.SCORE),
+    ),
+    Entry(
         prc_uscc.ENTITY,
         PrcUsccRecognizer,
         prc_uscc.matches,
@@ -107,7 +115,8 @@ def build_recognizers(language: str) -> list[EntityRecognizer]:
 
 
 def entry_for(entity: str) -> Entry | None:
-    """The registry entry of an entity, if it is one of ours."""
+    """The first registry entry of an entity, if it is one of ours (an entity may have
+    several: the 18- and the 15-digit ID numbers are both PRC_ID_NUMBER)."""
     return next((entry for entry in RECOGNIZERS if entry.entity == entity), None)
 
 
@@ -118,6 +127,7 @@ __all__ = [
     "ChineseNameRecognizer",
     "Entry",
     "OfflineEmailRecognizer",
+    "PrcIdNumber15Recognizer",
     "PrcIdNumberRecognizer",
     "PrcMobileRecognizer",
     "PrcUsccRecognizer",

@@ -1,9 +1,11 @@
 """Cells that hold identifiers whatever their column is called: mainland resident ID numbers
-(with a valid check digit), mobile numbers, bank cards (Luhn-valid), e-mail addresses and
-unified social credit codes (with a valid check character). Text columns: any such value
-blocks. Integer columns other than counts (a CSV reader makes numbers of phone, ID and card
-columns): ID, mobile and card numbers, when they are most of the column. One finding per
-column and kind, naming the first such row and how many there are."""
+(18 digits with a valid check digit; 15-digit first-generation ones with a real region and
+birth date, judged by the import's own recognizer), mobile numbers, bank cards (Luhn-valid),
+e-mail addresses and unified social credit codes (with a valid check character). Text
+columns: any such value blocks. Integer columns other than counts (a CSV reader makes
+numbers of phone, ID and card columns): ID, mobile and card numbers, when they are most of
+the column. One finding per column and kind, naming the first such row and how many there
+are."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from collections.abc import Callable
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from connectors.pii.recognizers import prc_id_number_15
 from jobs.gate.model import CheckOutcome, Finding, TableContext
 from jobs.gate.registry import table_check
 
@@ -42,6 +45,7 @@ def _any(_: str) -> bool:
 
 KINDS: dict[str, tuple[str, Callable[[str], bool]]] = {
     "a resident ID number": (r"^[1-9]\d{16}[\dXx]$", _resident_id),
+    "a 15-digit resident ID number": (r"^[1-8]\d{14}$", prc_id_number_15.is_valid),
     "a mobile number": (r"^(\+?86[- ]?)?1[3-9]\d{9}$", _any),
     "a bank card number": (r"^\d{16,19}$", _luhn),
     "an e-mail address": (r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$", _any),
@@ -57,7 +61,12 @@ def mask(value: str) -> str:
     return value[:keep] + "*" * max(len(value) - 2 * keep, 1) + value[-keep:]
 
 
-_NUMERIC_KINDS = ("a resident ID number", "a mobile number", "a bank card number")
+_NUMERIC_KINDS = (
+    "a resident ID number",
+    "a 15-digit resident ID number",
+    "a mobile number",
+    "a bank card number",
+)
 
 
 @table_check("identifier_values", order=40)

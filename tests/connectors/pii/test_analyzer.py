@@ -23,6 +23,7 @@ from tests.connectors.pii._make import card, prc_id
 
 OURS = {
     "PrcIdNumberRecognizer",
+    "PrcIdNumber15Recognizer",
     "PrcUsccRecognizer",
     "BankCardRecognizer",
     "PrcMobileRecognizer",

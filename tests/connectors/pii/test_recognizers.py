@@ -169,6 +169,7 @@ def test_a_name_standing_alone_is_only_a_low_score() -> None:
 def test_every_recognizer_is_in_the_registry() -> None:
     assert [e.entity for e in RECOGNIZERS] == [
         "PRC_ID_NUMBER",
+        "PRC_ID_NUMBER",  # 15 digits, first generation
         "PRC_USCC",
         "BANK_CARD",
         "PRC_MOBILE",

@@ -90,12 +90,13 @@ def test_every_value_of_the_inputs_printed_anyhow_is_gone(index: ValueIndex) -> 
     ("text", "gone"),
     [
         ("身份证 451424198708068259 ok", "451424198708068259"),
+        ("证件号110105491231002 ok", "110105491231002"),
         ("手机 17679190748 ok", "17679190748"),
         ("card 6222021234567890128 ok", "6222021234567890128"),
         ("mail liuchao@leitao.cn ok", "liuchao@leitao.cn"),
         ("account 0012345678901 ok", "0012345678901"),
     ],
-    ids=["id_number", "mobile", "bank_card", "email", "long_digits"],
+    ids=["id_number", "id_number_15_digits", "mobile", "bank_card", "email", "long_digits"],
 )
 def test_what_the_pii_recognizers_flag_is_redacted_without_an_index(text: str, gone: str) -> None:
     shown = redact(text)
