@@ -1,7 +1,8 @@
 """Bad input through the API, on every metastore: a file with no rows and a column name
 holding control characters end the import failed with a message naming what is wrong, and
 leave no dataset, no version and no file behind. A column named like a path is data: the
-dataset keeps the name and no file is ever named after it."""
+dataset keeps the name and no file is ever named after it (storage, Spark layout, job
+inputs)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from lab.cli.main import app
+from lab.datasets.service import list_versions
+from lab.runs.engines import LabInputs
+from lab.runs.inputs import ResolvedInput
 from lab.storage.models import Dataset, DatasetVersion
 from lab.storage.spark import spark_input
 from tests.lab.factories import World
@@ -97,7 +101,9 @@ def test_a_column_name_with_control_characters_is_refused_by_position(
 
 
 @pytest.mark.parametrize("kind", sorted(MAKERS))
-def test_a_column_named_like_a_path_is_data_and_names_no_file(world: World, kind: str) -> None:
+def test_a_column_named_like_a_path_is_data_and_names_no_file(
+    world: World, tmp_path: Path, kind: str
+) -> None:
     names = ["merchant", "../../x", "a/b\\c", ".."]
     record = _import(world, kind, names, 30)
     assert record["state"] == "succeeded", record
@@ -115,6 +121,15 @@ def test_a_column_named_like_a_path_is_data_and_names_no_file(world: World, kind
         files = spark_input(session, home, world.lab.master_key, version.id).files
     folder = (home / "storage" / "sandbox" / "acme").resolve()
     assert files and all(Path(f).resolve().is_relative_to(folder) for f in files)
+    # a job's input files are named after the job's alias, whatever the columns are called
+    with world.lab.read() as session:
+        [info] = list_versions(session, tenant="acme", zone="sandbox", name="merchants")
+    inputs = tmp_path / "job" / "inputs"
+    LabInputs(world.lab, {"m": ResolvedInput("m", info, None)}).materialize(inputs)
+    assert [p.relative_to(tmp_path) for p in _files_under(tmp_path / "job")] == [
+        Path("job/inputs/m.parquet")
+    ]
+    assert pq.read_schema(inputs / "m.parquet").names == names
 
 
 @pytest.mark.parametrize(
