@@ -43,13 +43,14 @@ from connectors.operators.hierarchy import chain_to, hierarchy, level_outputs
 from connectors.operators.registry import get_operator
 from connectors.readahead import ReadAhead
 from connectors.report import (
+    NO_ROWS,
     ImportPlan,
     ImportReport,
     import_report,
     plan_import,
 )
 from connectors.sampling import sample_batches
-from connectors.sources.base import Source
+from connectors.sources.base import Source, check_column_names
 
 BATCH_ROWS = 65_536
 ROW_NUMBER = "__row_number__"
@@ -109,6 +110,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         self._report: ImportReport | None = None
         self._rows_read = 0
         types = source.schema()
+        check_column_names(types.names)
         self._row_number = ROW_NUMBER
         while self._row_number in types.names:
             self._row_number += "_"
@@ -321,6 +323,8 @@ class ImportRun(Iterator[pa.RecordBatch]):
                 yield (result if result.num_rows else None), rows_in
         finally:
             _close(reading)
+        if rows_in == 0:
+            raise SourceError(NO_ROWS)
         k_report = KReport.trivial(self.plan.k, self.plan.k_strategy, rows_in)
         if qis:
             decision = self._decide(counter, hierarchies)
@@ -359,6 +363,8 @@ class ImportRun(Iterator[pa.RecordBatch]):
             _close(reading)
         if first.rows is not None and first.rows != rows_in:
             raise SourceError(f"the source changed between passes ({first.rows}, {rows_in} rows)")
+        if rows_in == 0:
+            raise SourceError(NO_ROWS)
         k_report = first.k_report or KReport.trivial(plan.k, plan.k_strategy, rows_out)
         self._report = import_report(
             plan, (rows_in, rows_selected, rows_out), chains, seconds, k_report,

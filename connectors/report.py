@@ -18,14 +18,14 @@ from typing import Any, Literal
 
 import pyarrow as pa
 
-from connectors.errors import SpecError
+from connectors.errors import SourceError, SpecError
 from connectors.kanon import KReport, Strategy
 from connectors.operators.base import Operator
 from connectors.operators.defaults import default_choice
 from connectors.operators.registry import build_operator, get_operator, parse_params
 from connectors.operators.surrogate import SURROGATE_ENTITIES
 from connectors.pii.classify import ColumnFinding, classify_columns
-from connectors.sources.base import Source
+from connectors.sources.base import Source, check_column_names
 from connectors.spec import ColumnSpec, ImportSpec
 
 SCAN_BATCH_ROWS = 65_536
@@ -211,10 +211,14 @@ def _scan(source: Source, rows: int) -> pa.Table:
     return pa.Table.from_batches(taken, schema=source.schema())
 
 
+NO_ROWS = "the source has no rows (a header alone is not a dataset); nothing was imported"
+
+
 def plan_import(source: Source, spec: ImportSpec, *, k: int) -> ImportPlan:
     """Scans the head of `source`, classifies its columns and plans each one.
     `k` is the zone's minimum; the spec may raise it."""
     schema = source.schema()
+    check_column_names(schema.names)
     spec.check_columns(schema.names)
     spec.operator_params()
     k = spec.effective_k(k)
@@ -223,6 +227,9 @@ def plan_import(source: Source, spec: ImportSpec, *, k: int) -> ImportPlan:
     with ThreadPoolExecutor(1, thread_name_prefix="describe") as background:
         described = background.submit(source.describe)
         sample = _scan(source, spec.scan_rows)
+        if sample.num_rows == 0:
+            described.cancel()
+            raise SourceError(NO_ROWS)
         findings = classify_columns(sample)
         facts = described.result()
     columns = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -43,6 +44,32 @@ class Source(Protocol):
         """Lineage facts: kind, file, size, sha256, encoding, rows when known. Never
         credentials, never data values."""
         ...
+
+
+def check_column_names(names: Sequence[str]) -> None:
+    """Refuse a column name holding a control character or NUL (or an empty name).
+
+    Such a name cannot be shown, logged or typed back safely, so the error names the
+    column by its 1-based position and says what is wrong, never echoing the raw bytes.
+    Names with path characters (`/`, `\\`, `..`) are data: nothing in the lab builds a
+    path from a column name, so they are kept as given."""
+    for position, name in enumerate(names, start=1):
+        if not name.strip():
+            raise SourceError(f"column {position} has an empty name; give every column a name")
+        bad = sorted({_describe_control(ch) for ch in name if _is_control(ch)})
+        if bad:
+            raise SourceError(
+                f"column {position}'s name holds control characters ({', '.join(bad)}); "
+                "rename the column"
+            )
+
+
+def _is_control(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") and ch != "\u200d"
+
+
+def _describe_control(ch: str) -> str:
+    return "NUL" if ch == "\x00" else f"U+{ord(ch):04X}"
 
 
 def check_columns(schema: pa.Schema, columns: Sequence[str] | None) -> pa.Schema:

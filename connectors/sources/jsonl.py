@@ -100,7 +100,7 @@ class JsonLinesSource:
                 rows += table.num_rows
                 schema = self._unify(schema, table.schema, chunk, first_line)
             if schema is None or (rows == 0 and not schema.names):
-                raise SourceError(f"{self._facts.path.name!r} holds no JSON objects")
+                raise SourceError(f"{self._facts.path.name!r} holds no JSON objects: no rows")
             self._facts.rows = rows
             self._schema = pa.schema(
                 [f.with_type(pa.string()) if pa.types.is_null(f.type) else f for f in schema]
