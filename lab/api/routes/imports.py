@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from lab.api.deps import Caller, get_lab, service_authorizes
 from lab.context import Lab
@@ -63,7 +64,9 @@ async def imports_submit(
     # One byte over the cap is enough for the service to refuse it; never read more.
     text = (await spec.read(MAX_SPEC_BYTES + 1)).decode("utf-8", errors="replace")
     upload = (data.filename or "upload", data.file) if data is not None else None
-    item = submit_import(
+    # the service touches the metastore (and copies the upload): off the event loop
+    item = await run_in_threadpool(
+        submit_import,
         lab,
         caller.principal,
         caller.as_actor(),

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from jobs.engines.bundle import MAX_BUNDLE_ZIP_BYTES
 from lab.api.deps import Caller, get_lab, service_authorizes
@@ -79,7 +80,9 @@ async def jobs_submit(
     text = (await spec.read(MAX_SPEC_BYTES + 1)).decode("utf-8", errors="replace")
     # One byte over the cap is enough for the service to refuse it; never read more.
     code = await bundle.read(MAX_BUNDLE_ZIP_BYTES + 1) if bundle is not None else None
-    item = submit_job(
+    # the service touches the metastore (and copies the upload): off the event loop
+    item = await run_in_threadpool(
+        submit_job,
         lab,
         caller.principal,
         caller.as_actor(),
