@@ -51,9 +51,7 @@ class LabInputs:
             a: tuple(i.columns) for a, i in inputs.items() if i.columns
         }
         self.entity_keys: Mapping[str, str] = {
-            a: str(i.version.lineage["entity_key"])
-            for a, i in inputs.items()
-            if i.version.lineage.get("entity_key")
+            a: key for a, i in inputs.items() if (key := i.named_entity_key) is not None
         }
 
     def materialize(self, folder: Path) -> None:

@@ -26,11 +26,18 @@ class ResolvedInput:
         return {c["name"]: c["classification"] for c in self.version.columns}
 
     @property
-    def entity_key(self) -> str | None:
-        """The column that identifies a person or business (the import or writer named it),
-        if the job can see it."""
+    def named_entity_key(self) -> str | None:
+        """The column that identifies a person or business, as the import or writer named
+        it, whether or not the job's projection shows it: the SQL engine counts entities by
+        it, and fails closed when the projection hides it."""
         key = self.version.lineage.get("entity_key")
-        if not isinstance(key, str) or (self.columns is not None and key not in self.columns):
+        return key if isinstance(key, str) and key else None
+
+    @property
+    def entity_key(self) -> str | None:
+        """The named entity key, if the job can see it (for the gate's value checks)."""
+        key = self.named_entity_key
+        if key is None or (self.columns is not None and key not in self.columns):
             return None
         return key
 
