@@ -28,7 +28,8 @@ class AccessAction(StrEnum):
     CANCEL = "cancel"  # stop a queued or running job: its own verb, not `submit`
     IMPORT = "import"
     RELEASE = "release"  # ask for an output to leave the zone
-    APPROVE = "approve"  # decide a promotion or a release
+    APPROVE = "approve"  # decide a promotion
+    REVIEW = "review"  # decide a release request; read a job's full log
     HOLD = "hold"  # place or lift a legal hold
     DESTROY = "destroy"
     VERIFY = "verify"

@@ -13,6 +13,7 @@ import hashlib
 import sqlalchemy as sa
 
 from lab.authz.chokepoint import Principal
+from lab.catalogue.actions import AccessAction
 from lab.context import Lab
 from lab.errors import Conflict, NotFound
 from lab.releases.content import is_file
@@ -40,7 +41,7 @@ def read_released_output(
     the `release.fetch` event."""
     lab.chokepoint.authorize_named(
         principal,
-        "read",
+        AccessAction.READ,
         f"jobs/{job_id}/outputs",
         tenant=tenant,
         zone=zone,

@@ -21,7 +21,14 @@ from lab.context import Lab
 from lab.db.base import utcnow
 from lab.errors import Conflict, NotFound
 from lab.releases.content import Candidate, candidate
-from lab.releases.models import APPROVED, RELEASED, SYSTEM_GATE, ReleaseRequest, ReleaseReview
+from lab.releases.models import (
+    APPROVE,
+    APPROVED,
+    RELEASED,
+    SYSTEM_GATE,
+    ReleaseRequest,
+    ReleaseReview,
+)
 from lab.releases.schemas import ReleaseOut
 from lab.releases.trail import record_step
 from lab.runs.artifacts import store_files
@@ -49,7 +56,7 @@ def publish(lab: Lab, release_id: str, *, request_id: str | None = None) -> Rele
         approvers = sorted(
             session.scalars(
                 sa.select(ReleaseReview.reviewer).where(
-                    ReleaseReview.request_id == release_id, ReleaseReview.decision == "approve"
+                    ReleaseReview.request_id == release_id, ReleaseReview.decision == APPROVE
                 )
             )
         )

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
+from lab.catalogue.actions import AccessAction
 from lab.context import Lab
 from lab.db.base import utcnow
 from lab.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -128,7 +129,7 @@ def list_releases(
     """A tenant's requests, or (tenant None) every tenant's: the reviewers' queue."""
     lab.chokepoint.authorize(
         principal,
-        action="read",
+        action=AccessAction.READ,
         resource="releases",
         zone=zone,
         tenant=tenant or PLATFORM,
@@ -160,7 +161,7 @@ def get_release(
     request_id: str | None = None,
 ) -> ReleaseView:
     """One request with the findings as they stood, the job's code and inputs, the reviews."""
-    request = _authorized(lab, principal, "read", release_id, zone, tenant, request_id)
+    request = _authorized(lab, principal, AccessAction.READ, release_id, zone, tenant, request_id)
     with lab.read() as session:
         item = session.get(WorkItem, request.job_id)
         reviews = _reviews_of(session, [request.id]).get(request.id, [])
@@ -178,7 +179,9 @@ def release_content(
     request_id: str | None = None,
 ) -> list[OutputContent]:
     """The requested outputs as they would leave, for reviewers, inside the lab."""
-    request = _authorized(lab, principal, "review", release_id, zone, tenant, request_id, "content")
+    request = _authorized(
+        lab, principal, AccessAction.REVIEW, release_id, zone, tenant, request_id, "content"
+    )
     return [preview(lab, name, request.findings[name]) for name in request.outputs]
 
 
@@ -194,7 +197,9 @@ def review_release(
 ) -> ReleaseOut:
     """Approve, reject or return a pending request. When distinct approvals reach the
     number the request requires, the lab publishes it at once."""
-    asked = _authorized(lab, principal, "review", release_id, zone, None, actor.request_id)
+    asked = _authorized(
+        lab, principal, AccessAction.REVIEW, release_id, zone, None, actor.request_id
+    )
     if decision not in DECISIONS:
         raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}", field="decision")
     comment = comment.strip()
@@ -243,7 +248,9 @@ def publish_release(
 ) -> ReleaseOut:
     """Publish again a request that was approved but whose publication did not finish
     (the lab stopped in between): reviewers may, the outputs stay what was approved."""
-    asked = _authorized(lab, principal, "review", release_id, zone, None, actor.request_id)
+    asked = _authorized(
+        lab, principal, AccessAction.REVIEW, release_id, zone, None, actor.request_id
+    )
     if asked.state != APPROVED:
         raise Conflict(
             f"release request {release_id} is {asked.state}; only an approved, "

@@ -11,6 +11,7 @@ import pyarrow.dataset as pads
 from jobs.gate.probe import InputProbe
 from jobs.spec import JobSpec
 from lab.authz.chokepoint import Principal
+from lab.catalogue.actions import AccessAction
 from lab.context import Lab
 from lab.storage import VersionInfo, find_version
 
@@ -51,7 +52,7 @@ def resolve_inputs(
         owner = ref.tenant or tenant
         lab.chokepoint.authorize(
             principal,
-            action="read",
+            action=AccessAction.READ,
             resource=f"datasets/{ref.dataset}",
             zone=spec.zone,
             tenant=owner,

@@ -19,6 +19,7 @@ from jobs.redaction import ValueIndex, build_index, redact
 from jobs.spec import JobSpec
 from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
+from lab.catalogue.actions import AccessAction
 from lab.context import Lab
 from lab.runs.artifacts import read_files, store_files
 from lab.runs.inputs import ResolvedInput
@@ -111,7 +112,7 @@ def read_job_log(
     if full or tenant != item.tenant:
         lab.chokepoint.authorize(
             principal,
-            action="review" if full else "read",
+            action=AccessAction.REVIEW if full else AccessAction.READ,
             resource=f"jobs/{item.id}/logs",
             zone=item.zone,
             tenant=tenant,
