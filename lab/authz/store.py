@@ -43,14 +43,19 @@ def read_policy(db: Engine) -> tuple[int, list[PolicyLine]]:
     with db.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        version = current_version(conn)
-        t = casbin_rule.c
-        rows = conn.execute(
-            sa.select(t.id, t.ptype, t.v0, t.v1, t.v2, t.v3, t.v4, t.v5)
-            .where(t.ptype.in_(tuple(_ARITY)))
-            .order_by(t.id)
-        ).all()
-    return version, [_line(row) for row in rows]
+        return current_version(conn), read_lines(conn)
+
+
+def read_lines(conn_or_session: Connection | Session) -> list[PolicyLine]:
+    """Every rule and role assignment, in storage order, as the caller's transaction sees
+    them (its own changes not yet committed included)."""
+    t = casbin_rule.c
+    rows = conn_or_session.execute(
+        sa.select(t.id, t.ptype, t.v0, t.v1, t.v2, t.v3, t.v4, t.v5)
+        .where(t.ptype.in_(tuple(_ARITY)))
+        .order_by(t.id)
+    ).all()
+    return [_line(row) for row in rows]
 
 
 def _line(row: Sequence[object]) -> PolicyLine:
