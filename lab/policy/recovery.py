@@ -190,7 +190,7 @@ def _lift_denials(
     """Remove the deny rules that still refuse `subjects` an administration request; stop
     with ConfigurationError (nothing is committed) if something else refuses them."""
     while True:
-        policy = ProposedPolicy.read(session, lab.policy.model_text)
+        policy = ProposedPolicy.read(session, lab.policy.model_text, tenant=PLATFORM)
         denied = [
             (req, policy.explain(req))
             for subject in subjects

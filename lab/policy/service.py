@@ -292,7 +292,8 @@ def dry_run(
             findings.append(exc.message)
         decision = None
         if request is not None:
-            decision = ProposedPolicy.read(session, lab.policy.model_text).explain(request)
+            after = ProposedPolicy.read(session, lab.policy.model_text, tenant=request.tenant)
+            decision = after.explain(request)
     finally:
         session.rollback()
         session.close()

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from lab.auditing import Actor
 from lab.authz import admin as policy_admin
 from lab.authz.admin import Rule
 from lab.authz.chokepoint import Principal
+from lab.authz.models import casbin_rule
 from lab.cli.common import CLI_PRINCIPAL
 from lab.errors import LabError, WouldLockOut
 from lab.identity import service as identity
@@ -326,3 +328,20 @@ def test_a_malformed_dry_run_is_a_clear_4xx(world: World, body: dict[str, Any]) 
     answer = world.post("root", "/v1/policy/dry-run", json=body)
     assert answer.status_code == 422
     assert answer.json()["error"]["message"].startswith("invalid request")
+
+
+def test_an_administrator_by_a_rule_naming_them_counts_too(world: World) -> None:
+    """The vocabulary names roles in rules, but a stored line naming a user is judged by
+    the engine like any other: root2 administers through it, so root may step down."""
+    world.user("root2")
+    with world.lab.transaction() as session:
+        session.execute(
+            sa.insert(casbin_rule).values(
+                ptype="p", v0="root2", v1="*", v2="platform/*", v3="*", v4="allow"
+            )
+        )
+        policy_admin.add_rule(session, "system:test", rule(PROBE_RULE))  # a new version
+    world.lab.policy.refresh(force=True)
+    withdraw = {"subject": "root", "role": "admin"}
+    assert world.delete("root", "/v1/platform/roles", json=withdraw).status_code == 200
+    assert world.delete("root2", "/v1/users/root2").status_code == 409
