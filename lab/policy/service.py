@@ -11,6 +11,10 @@ policy after the commit (the engine reads committed rules; other processes follo
 `policy_refresh_seconds`). That is why the service, and not its caller, owns the
 transaction: the API route once committed the request's session itself, behind the back of
 the unit of work that owned it.
+
+Inside that transaction a change is refused (WouldLockOut) if it would leave no active
+user able to administer the policy (lab.policy.lockout); the dry-run of a change tries it
+the same way and rolls back, so it reports the same refusal as a finding.
 """
 
 from __future__ import annotations
