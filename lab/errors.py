@@ -51,6 +51,12 @@ class Conflict(LabError):
     code = "conflict"
 
 
+class WouldLockOut(Conflict):
+    """A change would leave no active user able to administer the policy (lab.policy.lockout)."""
+
+    code = "would_lock_out"
+
+
 class ConfigurationError(LabError):
     """The lab cannot start: a setting, key or definition file is missing or wrong."""
 

@@ -42,6 +42,7 @@ __all__ = [
     "list_rules",
     "remove_rule",
     "seed",
+    "serialise",
     "unassign_role",
 ]
 
@@ -100,7 +101,7 @@ def list_rules(session: Session, *, tenant: str | None = None) -> list[Rule]:
 def add_rule(session: Session, actor: str, rule: Rule) -> PolicyChange:
     _check_actor(actor)
     check_rule_fields(*rule.values())
-    _serialise(session)
+    serialise(session)
     if _ids(session, "p", rule.values()):
         raise Conflict(f"the rule {_text('p', rule.values())} exists already")
     _insert(session, [("p", rule.values())])
@@ -110,7 +111,7 @@ def add_rule(session: Session, actor: str, rule: Rule) -> PolicyChange:
 def remove_rule(session: Session, actor: str, rule: Rule) -> PolicyChange:
     _check_actor(actor)
     _check_filled(asdict(rule))
-    _serialise(session)
+    serialise(session)
     if not _delete(session, "p", rule.values()):
         raise NotFound(f"no rule {_text('p', rule.values())}")
     return _record(session, actor, "remove_rule", asdict(rule))
@@ -133,7 +134,7 @@ def list_assignments(
 def assign_role(session: Session, actor: str, a: RoleAssignment) -> PolicyChange:
     _check_actor(actor)
     check_assignment_fields(*a.values())
-    _serialise(session)
+    serialise(session)
     if _ids(session, "g", a.values()):
         where = "the platform" if a.tenant == "*" else f"tenant {a.tenant}"
         raise Conflict(f"{a.subject} holds the role {a.role} in {where} already")
@@ -144,7 +145,7 @@ def assign_role(session: Session, actor: str, a: RoleAssignment) -> PolicyChange
 def unassign_role(session: Session, actor: str, a: RoleAssignment) -> PolicyChange:
     _check_actor(actor)
     _check_filled(asdict(a))
-    _serialise(session)
+    serialise(session)
     if not _delete(session, "g", a.values()):
         raise NotFound(f"{a.subject} does not hold the role {a.role} in {a.tenant}")
     return _record(session, actor, "unassign_role", asdict(a))
@@ -173,7 +174,7 @@ def seed(session: Session, actor: str, *, path: Path | None = None) -> int:
     """
     _check_actor(actor)
     source = read_seed(path or SEED_PATH)
-    _serialise(session)
+    serialise(session)
     if session.execute(sa.select(_T.id).where(_T.ptype == "p").limit(1)).first():
         return 0
     held = {
@@ -205,7 +206,9 @@ def _check_filled(fields: dict[str, str]) -> None:
             raise InvalidInput(f"{name} must not be empty", field=name)
 
 
-def _serialise(session: Session) -> None:
+def serialise(session: Session) -> None:
+    """Wait for (then hold, until the transaction ends) the lock that orders policy changes.
+    Also for a caller that must read the policy before it changes it (the lockout guard)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(_LOCK, {"key": LOCK_KEY})
 

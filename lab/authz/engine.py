@@ -111,6 +111,11 @@ class PolicyEngine:
     # -- keeping up with the stored policy --------------------------------------------
 
     @property
+    def model_text(self) -> str:
+        """The casbin model this engine decides with."""
+        return self._model_text
+
+    @property
     def version(self) -> int:
         """The policy version this engine decides with."""
         return self._state.version

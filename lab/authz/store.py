@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -43,14 +43,29 @@ def read_policy(db: Engine) -> tuple[int, list[PolicyLine]]:
     with db.connect() as conn:
         if conn.dialect.name == "postgresql":
             conn = conn.execution_options(isolation_level="REPEATABLE READ")
-        version = current_version(conn)
-        t = casbin_rule.c
-        rows = conn.execute(
-            sa.select(t.id, t.ptype, t.v0, t.v1, t.v2, t.v3, t.v4, t.v5)
-            .where(t.ptype.in_(tuple(_ARITY)))
-            .order_by(t.id)
-        ).all()
-    return version, [_line(row) for row in rows]
+        return current_version(conn), read_lines(conn)
+
+
+def read_lines(
+    conn_or_session: Connection | Session, *, domains: Collection[str] | None = None
+) -> list[PolicyLine]:
+    """Every rule and role assignment, in storage order, as the caller's transaction sees
+    them (its own changes not yet committed included); with `domains`, only the lines of
+    those domains (rules by tenant, role assignments by domain)."""
+    t = casbin_rule.c
+    stmt = sa.select(t.id, t.ptype, t.v0, t.v1, t.v2, t.v3, t.v4, t.v5)
+    if domains is None:
+        stmt = stmt.where(t.ptype.in_(tuple(_ARITY)))
+    else:
+        names = sorted(domains)
+        stmt = stmt.where(
+            sa.or_(
+                sa.and_(t.ptype == "p", t.v1.in_(names)),
+                sa.and_(t.ptype == "g", t.v2.in_(names)),
+            )
+        )
+    rows = conn_or_session.execute(stmt.order_by(t.id)).all()
+    return [_line(row) for row in rows]
 
 
 def _line(row: Sequence[object]) -> PolicyLine:

@@ -52,6 +52,8 @@ class AuditAction(StrEnum):
     POLICY_REMOVE_RULE = "policy.remove_rule"
     POLICY_ASSIGN_ROLE = "policy.assign_role"
     POLICY_UNASSIGN_ROLE = "policy.unassign_role"
+    POLICY_LOCKOUT_REFUSED = "policy.lockout_refused"  # a change that would lock admins out
+    ADMIN_RECOVER = "admin.recover"  # break-glass from the operator console (`lab admin recover`)
     ZONE_RULES_UPDATE = "zone.rules.update"
     KEYS_ROTATE = "keys.rotate"
     DATASET_WRITE = "dataset.write"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import admin, audit, data, imports, jobs, keys, lifecycle, policy, releases
+from lab.cli import admin, audit, data, imports, jobs, keys, lifecycle, policy, recover, releases
 from lab.cli.common import handles_errors
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.add_typer(admin.tenants, name="tenants", help="Organisations and their isola
 app.add_typer(admin.users, name="users", help="People of a tenant and platform staff.")
 app.add_typer(admin.tokens, name="tokens", help="Bearer tokens: issue, list, revoke.")
 app.add_typer(policy.app, name="policy", help="Authorization rules and role assignments.")
+app.add_typer(recover.app, name="admin", help="Break-glass: give the administration back, audited.")
 app.add_typer(audit.app, name="audit", help="The tamper-evident audit trail.")
 app.add_typer(
     data.datasets, name="datasets", help="Encrypted dataset versions, holds, destruction."

@@ -12,6 +12,7 @@ from lab.authz.chokepoint import PLATFORM
 from lab.authz.request import AccessRequest
 from lab.cli.common import console, handles_errors, open_lab, principal_of
 from lab.policy import service
+from lab.policy.schemas import AssignmentOut, ChangeBody, RuleBody
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -31,8 +32,29 @@ def rules(tenant: str | None = typer.Option(None, help="Only this tenant's rules
     console.print(table)
 
 
-def _rule_change(role: str, tenant: str, obj: str, action: str, deny: bool, add: bool) -> None:
+DRY_RUN_HELP = "Only say whether the change would be made (and why not), change nothing."
+
+
+def _try(change: ChangeBody) -> None:
+    """Dry-run `change`: print the verdict; exit 3 if it would be refused."""
+    with open_lab() as lab:
+        principal, _ = principal_of(lab)
+        answer = service.dry_run(lab, principal, None, change=change)
+    if answer.change_accepted:
+        console.print(f"[bold green]would be made[/]: {change.op} (nothing changed)")
+        return
+    for finding in answer.findings:
+        console.print(f"[bold red]would be refused[/]: {finding}", soft_wrap=True)
+    raise typer.Exit(3)
+
+
+def _rule_change(
+    role: str, tenant: str, obj: str, action: str, deny: bool, add: bool, dry_run: bool
+) -> None:
     rule = Rule(role, tenant, obj, action, "deny" if deny else "allow")
+    if dry_run:
+        _try(ChangeBody(op="add_rule" if add else "remove_rule", rule=RuleBody.of(rule)))
+        return
     with open_lab() as lab:
         principal, actor = principal_of(lab)
         change = (service.add_rule if add else service.remove_rule)(lab, principal, actor, rule)
@@ -47,9 +69,10 @@ def add(
     action: str = typer.Argument(help="read, create, update, delete, ... or *"),
     tenant: str = typer.Option("*", help=TENANT_HELP),
     deny: bool = typer.Option(False, "--deny", help="A deny rule (deny wins over allow)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Add a rule."""
-    _rule_change(role, tenant, obj, action, deny, add=True)
+    _rule_change(role, tenant, obj, action, deny, add=True, dry_run=dry_run)
 
 
 @app.command("seed-diff")
@@ -88,12 +111,17 @@ def remove(
     action: str = typer.Argument(help="The rule's action, as listed."),
     tenant: str = typer.Option("*", help=TENANT_HELP),
     deny: bool = typer.Option(False, "--deny", help="The rule is a deny rule."),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Remove a rule."""
-    _rule_change(role, tenant, obj, action, deny, add=False)
+    _rule_change(role, tenant, obj, action, deny, add=False, dry_run=dry_run)
 
 
-def _assignment_change(subject: str, role: str, tenant: str, add: bool) -> None:
+def _assignment_change(subject: str, role: str, tenant: str, add: bool, dry_run: bool) -> None:
+    if dry_run:
+        item = AssignmentOut(subject=subject, role=role, tenant=tenant)
+        _try(ChangeBody(op="assign_role" if add else "unassign_role", assignment=item))
+        return
     change_role = service.assign_role if add else service.unassign_role
     with open_lab() as lab:
         principal, actor = principal_of(lab)
@@ -109,9 +137,10 @@ def assign(
         help="owner, engineer, viewer (tenant) or admin, compliance, output_checker."
     ),
     tenant: str = typer.Option(PLATFORM, help=TENANT_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Grant a role to a user."""
-    _assignment_change(subject, role, tenant, add=True)
+    _assignment_change(subject, role, tenant, add=True, dry_run=dry_run)
 
 
 @app.command("unassign")
@@ -120,9 +149,10 @@ def unassign(
     subject: str = typer.Argument(help="User name."),
     role: str = typer.Argument(help="The role to withdraw."),
     tenant: str = typer.Option(PLATFORM, help=TENANT_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help=DRY_RUN_HELP),
 ) -> None:
     """Withdraw a role from a user."""
-    _assignment_change(subject, role, tenant, add=False)
+    _assignment_change(subject, role, tenant, add=False, dry_run=dry_run)
 
 
 @app.command("assignments")

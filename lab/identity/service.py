@@ -33,6 +33,7 @@ from lab.identity import users as user_store
 from lab.identity.models import User
 from lab.identity.schemas import MeOut, TenantOut, UserOut
 from lab.identity.tokens import IssuedToken
+from lab.policy import lockout
 from lab.retention.offboarding import destroy_tenant
 
 INIT = "system:init"
@@ -266,7 +267,8 @@ def get_user(
 
 
 def disable_user(lab: Lab, principal: Principal, actor: Actor, name: str) -> UserOut:
-    """Disable a user and revoke all their tokens at once, audited."""
+    """Disable a user and revoke all their tokens at once, audited; refused (WouldLockOut)
+    for the last user able to administer the policy (lab.policy.lockout)."""
     _authorize(
         lab,
         principal,
@@ -276,7 +278,8 @@ def disable_user(lab: Lab, principal: Principal, actor: Actor, name: str) -> Use
         request_id=actor.request_id,
         named=True,
     )
-    with lab.transaction() as session:
+    resource = f"platform/users/{name}"
+    with lockout.guarded(lab, actor, f"disabling {name}", resource) as session:
         user = user_store.disable_user(session, name)
         lab.auditor.change(
             session,

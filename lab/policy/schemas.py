@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from lab.authz import admin as policy_admin
 from lab.authz.request import AccessRequest
@@ -53,19 +53,58 @@ class ChangeOut(BaseModel):
         return cls(**change.__dict__)
 
 
+class ChangeBody(BaseModel):
+    """A policy change to try without making it: a rule to add or remove, or a role
+    assignment (`tenant` `*`: a platform role) to grant or withdraw."""
+
+    op: Literal["add_rule", "remove_rule", "assign_role", "unassign_role"]
+    rule: RuleBody | None = None
+    assignment: AssignmentOut | None = None
+
+    @model_validator(mode="after")
+    def _one_item(self) -> ChangeBody:
+        wants = "rule" if self.op.endswith("_rule") else "assignment"
+        given = {name for name in ("rule", "assignment") if getattr(self, name) is not None}
+        if given != {wants}:
+            raise ValueError(f"{self.op} takes a {wants} (and nothing else)")
+        return self
+
+
 class DryRunBody(BaseModel):
-    subject: str
+    """A request to judge (`subject`, `action`, `resource`), a `change` to try, or both: the
+    request is then judged under the policy as it would be after the change."""
+
+    subject: str | None = None
     tenant: str = "*"
     zone: str = "platform"
-    resource: str
-    action: str
+    resource: str | None = None
+    action: str | None = None
+    change: ChangeBody | None = None
 
-    def request(self) -> AccessRequest:
-        return AccessRequest(**self.model_dump())
+    @model_validator(mode="after")
+    def _something_to_judge(self) -> DryRunBody:
+        parts = (self.subject, self.resource, self.action)
+        if any(p is not None for p in parts) and not all(p is not None for p in parts):
+            raise ValueError("a request needs subject, resource and action")
+        if self.subject is None and self.change is None:
+            raise ValueError("give a request (subject, resource, action), a change, or both")
+        return self
+
+    def request(self) -> AccessRequest | None:
+        if self.subject is None or self.resource is None or self.action is None:
+            return None
+        return AccessRequest(self.subject, self.tenant, self.zone, self.resource, self.action)
 
 
 class DryRunOut(BaseModel):
-    allowed: bool
+    allowed: bool | None = Field(description="The request's verdict; null when none was asked.")
     rule: list[str] | None
     reason: str
     policy_version: int
+    change_accepted: bool | None = Field(
+        default=None, description="Would the change be made? null when none was tried."
+    )
+    findings: list[str] = Field(
+        default_factory=list,
+        description="Why the change would be refused: the same message the change would get.",
+    )

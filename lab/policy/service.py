@@ -11,6 +11,10 @@ policy after the commit (the engine reads committed rules; other processes follo
 `policy_refresh_seconds`). That is why the service, and not its caller, owns the
 transaction: the API route once committed the request's session itself, behind the back of
 the unit of work that owned it.
+
+Inside that transaction a change is refused (WouldLockOut) if it would leave no active
+user able to administer the policy (lab.policy.lockout); the dry-run of a change tries it
+the same way and rolls back, so it reports the same refusal as a finding.
 """
 
 from __future__ import annotations
@@ -23,13 +27,16 @@ from lab.auditing import Actor
 from lab.authz import admin as policy_admin
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.authz.model import SEED_PATH
-from lab.authz.request import AccessRequest
+from lab.authz.proposed import ProposedPolicy
+from lab.authz.request import AccessRequest, Decision
 from lab.authz.seedfile import read_seed
+from lab.authz.store import current_version
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
-from lab.errors import InvalidInput, NotFound
+from lab.errors import InvalidInput, LabError, NotFound
 from lab.identity.users import get_user
-from lab.policy.schemas import DryRunOut
+from lab.policy import lockout
+from lab.policy.schemas import ChangeBody, DryRunOut
 
 RULES = "policy/rules"
 ASSIGNMENTS = "policy/assignments"
@@ -66,12 +73,14 @@ def _change(
     *,
     tenant: str,
     about: str,
+    what: str,
     write: Callable[[Session], policy_admin.PolicyChange],
 ) -> policy_admin.PolicyChange:
     """Authorize `verb` on `resource` in `tenant`; then `write` the change, versioned, and
-    audit it for the tenant it is `about`, in one transaction; then reload the policy."""
+    audit it for the tenant it is `about`, in one transaction, refused if it would leave
+    nobody able to administer the policy (lab.policy.lockout); then reload the policy."""
     _authorize(lab, principal, verb, resource, tenant=tenant, request_id=actor.request_id)
-    with lab.transaction() as session:
+    with lockout.guarded(lab, actor, what, f"platform/{resource}") as session:
         change = write(session)
         lab.auditor.change(
             session,
@@ -83,6 +92,17 @@ def _change(
         )
     lab.policy.refresh(force=True)
     return change
+
+
+def describe_rule(rule: policy_admin.Rule, *, added: bool) -> str:
+    return f"{'adding' if added else 'removing'} the rule {', '.join(rule.values())}"
+
+
+def describe_assignment(subject: str, role: str, tenant: str, *, added: bool) -> str:
+    where = "on the platform" if tenant == PLATFORM else f"in tenant {tenant}"
+    if added:
+        return f"granting the role {role} {where} to {subject}"
+    return f"withdrawing the role {role} {where} from {subject}"
 
 
 # -- rules ---------------------------------------------------------------------------------
@@ -126,6 +146,7 @@ def _rule_change(
         RULES,
         tenant=PLATFORM,
         about=rule.tenant,
+        what=describe_rule(rule, added=verb == AccessAction.CREATE),
         write=lambda session: store(session, actor.name, rule),
     )
 
@@ -221,6 +242,7 @@ def _role_change(
         ASSIGNMENTS,
         tenant=tenant,
         about=tenant,
+        what=describe_assignment(*item, added=verb == AccessAction.CREATE),
         write=lambda session: store(session, actor.name, _assignment(session, *item)),
     )
 
@@ -243,15 +265,68 @@ def policy_history(
 
 
 def dry_run(
-    lab: Lab, principal: Principal, request: AccessRequest, *, request_id: str | None = None
+    lab: Lab,
+    principal: Principal,
+    request: AccessRequest | None,
+    *,
+    change: ChangeBody | None = None,
+    request_id: str | None = None,
 ) -> DryRunOut:
-    """Would `request` be allowed, and by which rule, under the policy committed now?"""
+    """Would `request` be allowed, and by which rule, under the policy committed now; or,
+    with `change`, would the change be made, and what would the request get after it?
+
+    The change is tried for real in a transaction that is always rolled back, through the
+    same store functions and the same lockout guard as the change itself: its findings are
+    the messages the change would be refused with. The request is judged with the change
+    made, even one the guard refuses, to show what it would do."""
     _authorize(lab, principal, AccessAction.READ, RULES, request_id=request_id)
-    lab.policy.refresh(force=True)
-    decision = lab.policy.explain(request)
+    if change is None:
+        if request is None:
+            raise InvalidInput("a dry-run needs a request, a change, or both")
+        lab.policy.refresh(force=True)
+        return _dry_run_out(lab.policy.explain(request), lab.policy.version)
+    session = lab.sessions()
+    try:
+        guard = lockout.Guard(session, lab.policy.model_text)
+        version = current_version(session)
+        findings = []
+        try:
+            guard.check(session, _apply(session, principal.user, change))
+        except LabError as exc:
+            findings.append(exc.message)
+        decision = None
+        if request is not None:
+            after = ProposedPolicy.read(session, lab.policy.model_text, tenant=request.tenant)
+            decision = after.explain(request)
+    finally:
+        session.rollback()
+        session.close()
+    out = _dry_run_out(decision, version)
+    return out.model_copy(update={"change_accepted": not findings, "findings": findings})
+
+
+def _apply(session: Session, actor: str, change: ChangeBody) -> str:
+    """Make `change` in `session`; return what it does, in words."""
+    if change.rule is not None:
+        rule = change.rule.rule()
+        added = change.op == "add_rule"
+        (policy_admin.add_rule if added else policy_admin.remove_rule)(session, actor, rule)
+        return describe_rule(rule, added=added)
+    if change.assignment is None:  # ChangeBody's validator rules it out
+        raise InvalidInput(f"{change.op} needs an assignment", field="assignment")
+    a = change.assignment
+    added = change.op == "assign_role"
+    assignment = _assignment(session, a.subject, a.role, a.tenant)
+    (policy_admin.assign_role if added else policy_admin.unassign_role)(session, actor, assignment)
+    return describe_assignment(a.subject, a.role, a.tenant, added=added)
+
+
+def _dry_run_out(decision: Decision | None, version: int) -> DryRunOut:
+    if decision is None:
+        return DryRunOut(allowed=None, rule=None, reason="", policy_version=version)
     return DryRunOut(
         allowed=decision.allowed,
         rule=list(decision.rule) if decision.rule else None,
         reason=decision.reason,
-        policy_version=lab.policy.version,
+        policy_version=version,
     )

@@ -149,5 +149,9 @@ def policy_dry_run(
     caller: Caller = service_authorizes("read", "policy/rules"),
     lab: Lab = Depends(get_lab),
 ) -> DryRunOut:
-    """Would `subject` in `tenant` be allowed `action` on `zone/resource`, and by which rule?"""
-    return service.dry_run(lab, caller.principal, body.request(), request_id=caller.request_id)
+    """Would `subject` in `tenant` be allowed `action` on `zone/resource`, and by which rule?
+    With `change`: would the change be made (`findings`: why not, e.g. it would leave no
+    one able to administer the policy), and what would the request get after it?"""
+    return service.dry_run(
+        lab, caller.principal, body.request(), change=body.change, request_id=caller.request_id
+    )

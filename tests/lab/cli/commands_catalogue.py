@@ -153,6 +153,8 @@ OUT_OF_SCOPE: dict[tuple[str, ...], str] = {
     ("worker",): "runs queued items; each was authorized when it was submitted",
     ("keys", "generate"): "prints random bytes; opens no lab",
     ("keys", "rotate"): "needs the master key itself: an operator on the lab's machine",
+    ("admin", "recover"): "break-glass: bypasses the chokepoint on purpose, with the master "
+    "key, audited as admin.recover (tests/lab/authz/test_break_glass.py)",
 }
 
 
