@@ -86,14 +86,15 @@ def unique_mask(keys: U64) -> npt.NDArray[np.bool_]:
     return mask
 
 
-def unique_count(keys: U64) -> int:
-    """How many records are alone in their class (no per-record mask: a sort and compares)."""
+def class_stats(keys: U64) -> tuple[int, int]:
+    """(records alone in their class, number of classes), from one sort and no per-record
+    mask."""
     n = len(keys)
     if n < 2:
-        return n
+        return n, n
     ordered = np.sort(keys)
     differs = ordered[1:] != ordered[:-1]
     alone = np.ones(n, dtype=bool)
     alone[1:] &= differs
     alone[:-1] &= differs
-    return int(alone.sum())
+    return int(alone.sum()), int(differs.sum()) + 1

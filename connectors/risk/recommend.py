@@ -34,7 +34,7 @@ from connectors.operators.defaults import decile_edges
 from connectors.operators.round_significant import round_significant
 from connectors.report import ImportPlan
 from connectors.risk.candidates import Candidate
-from connectors.risk.classes import U64, class_keys, column_codes, hashed_codes, unique_count
+from connectors.risk.classes import U64, class_keys, class_stats, column_codes, hashed_codes
 from connectors.risk.estimate import Measured
 
 Step = tuple[str, dict[str, Any]]
@@ -148,9 +148,8 @@ class _Search:
         columns = [
             self.hashed_at(c, changes.get(c, self.rung.get(c, -1))) for c in self.measured.hashed
         ]
-        keys = class_keys(columns, rows)
-        classes = len(np.unique(keys)) if rows else 0
-        return (unique_count(keys) / rows if rows else 0.0), classes
+        unique, classes = class_stats(class_keys(columns, rows))
+        return (unique / rows if rows else 0.0), classes
 
 
 def recommend(
