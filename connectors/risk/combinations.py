@@ -81,6 +81,7 @@ def minimal_uniques(
     max_subsets: int = MAX_SUBSETS,
 ) -> Search:
     """The sets that are minimal sample uniques for some record, most records first."""
+    position = {c: i for i, c in enumerate(hashed)}  # sets are named in the table's order
     columns = sorted(hashed, key=lambda c: (-distinct[c], c))[:max_columns]
     search = Search(columns=columns, max_size=max_size)
     search.possible = sum(comb(len(columns), s) for s in range(1, max_size + 1))
@@ -106,7 +107,8 @@ def minimal_uniques(
                 masks[subset] = alone | covered
             minimal = int((alone & ~covered).sum())
             if minimal:
-                found.append(UniqueSet(subset, int(alone.sum()), minimal))
+                named = tuple(sorted(subset, key=position.__getitem__))
+                found.append(UniqueSet(named, int(alone.sum()), minimal))
     found.sort(key=lambda u: (-u.minimal_for, len(u.columns), u.columns))
     search.found = found[:LISTED]
     return search
