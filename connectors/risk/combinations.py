@@ -12,7 +12,7 @@ when the budget ends first the later sets are not visited either.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from math import comb
@@ -112,7 +112,3 @@ def minimal_uniques(
     found.sort(key=lambda u: (-u.minimal_for, len(u.columns), u.columns))
     search.found = found[:LISTED]
     return search
-
-
-def columns_label(columns: Sequence[str]) -> str:
-    return "(" + ", ".join(columns) + ")"

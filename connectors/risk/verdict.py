@@ -33,22 +33,25 @@ def _where(report: RiskReport) -> str:
 
 
 def finding(report: RiskReport) -> str:
-    """The headline: the unique share and the combination that makes the most records
-    unique."""
+    """The headline: the unique share, on which columns, and the small combination that
+    makes the most records unique when it is not all of them."""
     if not report.candidates:
         return "no candidate quasi-identifiers in the output: no record can be singled out"
-    columns = ", ".join(report.candidate_columns)
+    share = percent(report.unique_share)
+    top = report.combinations[0] if report.combinations else None
+    if top is not None and top["columns"] == report.candidate_columns:
+        return f"{share} of records are unique on {label(top['columns'])}{_where(report)}"
     text = (
-        f"{percent(report.unique_share)} of records are unique on their candidate "
-        f"quasi-identifiers ({columns}){_where(report)}"
+        f"{share} of records are unique on their candidate quasi-identifiers "
+        f"{label(report.candidate_columns)}{_where(report)}"
     )
-    if report.combinations:
-        top = report.combinations[0]
-        text += (
-            f"; ({', '.join(top['columns'])}) alone makes {percent(top['unique_share'])} "
-            "of records unique"
-        )
+    if top is not None:
+        text += f"; {label(top['columns'])} alone makes {percent(top['unique_share'])} unique"
     return text
+
+
+def label(columns: list[str]) -> str:
+    return "(" + ", ".join(columns) + ")"
 
 
 def recommendation_text(rec: Recommendation | None) -> str:
