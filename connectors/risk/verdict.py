@@ -12,6 +12,7 @@ import json
 from typing import Any, Literal
 
 from connectors.errors import PrivacyError
+from connectors.risk.candidates import NEARLY_UNIQUE
 from connectors.risk.estimate import RiskReport
 from connectors.risk.recommend import Recommendation
 
@@ -50,6 +51,19 @@ def finding(report: RiskReport) -> str:
     return text
 
 
+def kept_identifiers(report: RiskReport) -> str:
+    """A word on text columns kept as they are whose values are nearly all distinct: not
+    counted (they may be an upstream pseudonym), but a raw identifier there would single
+    out every record."""
+    columns = [e["column"] for e in report.excluded if e["reason"] == NEARLY_UNIQUE]
+    if not columns:
+        return ""
+    return (
+        f"; not counted: {label(columns)} kept as is with nearly every value distinct — if "
+        "it identifies anyone, pseudonymize or drop it"
+    )
+
+
 def label(columns: list[str]) -> str:
     return "(" + ", ".join(columns) + ")"
 
@@ -80,6 +94,7 @@ def judge(
             f" — above the {zone} zone's limit of {percent(max_unique_share)}; "
             + recommendation_text(rec)
         )
+    message += kept_identifiers(report)
     return {
         "zone": zone,
         "max_unique_share": max_unique_share,
