@@ -4,6 +4,13 @@ An import is a work item like a job. Its upload waits in the item's private work
 which is destroyed when the import ends, however it ends; a failed import writes no
 dataset version (the storage commits a version only once completely written).
 
+Every import's output is measured for re-identification risk (connectors.risk) on its way
+to storage: the batches the writer takes pass through a `RiskEstimator`, and the report
+gains a `reidentification` section judged by the zone's rule. A zone whose rule
+generalizes or refuses is judged before writing, by a run that writes nothing, so a refused
+import leaves no version and a generalized one is written once, with the recommended
+operators.
+
 `submit_import`, `list_imports` and `show_import` are the one front door of each action
 for the API and the CLI: each passes the chokepoint first, then looks items up by id,
 tenant, kind and zone, so an allowance in one zone never shows an item of another (the
