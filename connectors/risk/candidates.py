@@ -5,7 +5,8 @@ record and look it up by. Judged by the values, not the column names:
   label, a small count), text or number;
 - `date`: date or timestamp columns, and text that reads as dates ("2023-05", "2023-05-17");
 - `geography`: text that reads as places or addresses (a city after generalization);
-- `amount`: numbers with more than `CATEGORICAL_MAX` distinct values (exact sales, ratios);
+- `amount`: numbers with more than `CATEGORICAL_MAX` distinct values, or distinct in more
+  than half the rows (exact sales, ratios: a small file has few values, all exact);
 - `text`: other text with many values that is not nearly all distinct.
 
 Not candidates:
@@ -34,11 +35,12 @@ from connectors.report import ImportPlan
 Kind = Literal["categorical", "date", "geography", "amount", "text"]
 CATEGORICAL_MAX = 200
 NEARLY_ALL_DISTINCT = 0.9
+MOSTLY_DISTINCT = 0.5
 MIN_ROWS_FOR_DISTINCT = 20
 TEXT_SHARE = 0.9
 PLACE_SHARE = 0.6
 LOOKED_AT = 200
-_DATE_TEXT = re.compile(r"^\s*\d{4}(\s*[-/.年]\s*\d{1,2}(\s*[-/.月]\s*\d{1,2}\s*日?)?)?\s*$")
+_DATE_TEXT = re.compile(r"^\s*(19|20)\d{2}(\s*[-/.年]\s*\d{1,2}(\s*[-/.月]\s*\d{1,2}\s*日?)?)?\s*$")
 
 PSEUDONYM = (
     "pseudonym: unique by design; it links one entity's records but does not re-identify "
@@ -100,7 +102,10 @@ def kind_of(values: pa.Array | pa.ChunkedArray) -> tuple[Kind | None, int, str]:
     if pa.types.is_date(dtype) or pa.types.is_timestamp(dtype):
         return "date", distinct, ""
     if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
-        return ("amount" if distinct > CATEGORICAL_MAX else "categorical"), distinct, ""
+        rows = len(present)
+        mostly_distinct = rows >= MIN_ROWS_FOR_DISTINCT and distinct > MOSTLY_DISTINCT * rows
+        amount = distinct > CATEGORICAL_MAX or mostly_distinct
+        return ("amount" if amount else "categorical"), distinct, ""
     if pa.types.is_boolean(dtype):
         return "categorical", distinct, ""
     text = pc.cast(distinct_values, pa.string())

@@ -81,6 +81,9 @@ DAYS = [dt.date(2020, 1, 1) + dt.timedelta(days=i % 300) for i in range(400)]
         ([i % 40 for i in range(400)], "categorical"),
         ([True, False] * 200, "categorical"),
         ([float(i) * 1.37 for i in range(400)], "amount"),
+        ([float(i) * 1.37 for i in range(60)], "amount"),  # few rows, every amount exact
+        ([i % 25 for i in range(60)], "categorical"),
+        ([str(1000 + i % 30) for i in range(400)], "categorical"),  # codes, not years
         (pa.array([i * 101 for i in range(400)], pa.decimal128(12, 2)), "amount"),
         (DAYS, "date"),
         ([f"2023-{1 + i % 12:02d}" for i in range(400)], "date"),
