@@ -148,4 +148,6 @@ class RiskEstimator:
         return self._reservoir.seen
 
     def result(self) -> tuple[RiskReport, Measured]:
-        return measure(self._reservoir.table(), self.excluded, rows_seen=self._reservoir.seen)
+        written = set(self._schema.names) if self._schema is not None else set()
+        excluded = {c: why for c, why in self.excluded.items() if c in written}
+        return measure(self._reservoir.table(), excluded, rows_seen=self._reservoir.seen)

@@ -128,12 +128,13 @@ def test_columns_do_not_cancel_out() -> None:
 
 def test_the_estimator_streams_and_says_when_it_measured_a_sample() -> None:
     table = merchants(3000)
-    estimator = RiskEstimator(EXCLUDED, sample_rows=1000, seed=1)
+    estimator = RiskEstimator({**EXCLUDED, "dropped": FREE_TEXT}, sample_rows=1000, seed=1)
     passed = list(estimator.observe(table.to_batches(max_chunksize=256)))
     assert sum(b.num_rows for b in passed) == 3000  # the batches go on unchanged
     report, measured = estimator.result()
     assert report.rows == 3000 and report.sample_rows == 1000 and report.sampled
     assert measured.table.column_names == ["industry", "monthly_sales"]  # excluded: not kept
+    assert [e["column"] for e in report.excluded] == ["merchant", "remark"]  # only what is written
     assert report.unique_share == pytest.approx(
         unique_share(measured.table, measured.table.column_names)
     )
