@@ -1,8 +1,9 @@
 """Desensitization operators: named, parameterised, vectorized column transforms.
 
 One operator per module (drop, keep, mask, pseudonym, surrogate, generalize, suppress_rare,
-scrub); `registry` maps names to them, `defaults` picks one per column class and entity and
-`hierarchy` lines up generalization levels for k-anonymity.
+scrub, and for amounts round_significant, top_bottom_code, noise); `registry` maps names to
+them, `defaults` picks one per column class and entity and `hierarchy` lines up
+generalization levels for k-anonymity.
 """
 
 from __future__ import annotations

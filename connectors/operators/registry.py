@@ -13,16 +13,31 @@ from connectors.operators.drop import Drop
 from connectors.operators.generalize import Generalize
 from connectors.operators.keep import Keep
 from connectors.operators.mask import Mask
+from connectors.operators.noise import Noise
 from connectors.operators.pseudonym import Pseudonym
+from connectors.operators.round_significant import RoundSignificant
 from connectors.operators.scrub import Scrub
 from connectors.operators.suppress_rare import SuppressRare
 from connectors.operators.surrogate import Surrogate
+from connectors.operators.top_bottom_code import TopBottomCode
 
 OperatorType = type[Operator[Any]]
 
 OPERATORS: dict[str, OperatorType] = {
     cls.name: cls
-    for cls in (Keep, Drop, Mask, Pseudonym, Surrogate, Generalize, SuppressRare, Scrub)
+    for cls in (
+        Keep,
+        Drop,
+        Mask,
+        Pseudonym,
+        Surrogate,
+        Generalize,
+        SuppressRare,
+        Scrub,
+        RoundSignificant,
+        TopBottomCode,
+        Noise,
+    )
 }
 
 

@@ -79,6 +79,59 @@ def _report(result: dict[str, Any]) -> None:
     )
     for dropped in report.get("free_text_dropped", []):
         console.print(f"free-text column {dropped.get('column')} dropped: {dropped.get('reason')}")
+    if report.get("reidentification"):
+        _risk(report["reidentification"])
+
+
+def _share(value: float) -> str:
+    return f"{value:.1%}" if value >= 0.001 or value == 0 else f"{value:.3%}"
+
+
+def _risk(risk: dict[str, Any]) -> None:
+    """The re-identification section: the figures, the combinations that single records out,
+    what is not counted and why, the verdict and the recommended spec to paste."""
+    before = risk.get("before")
+    if before:
+        console.print(
+            f"[bold]re-identification[/bold]: the recommended operators were applied; unique "
+            f"share {_share(before['unique_share'])} before, {_share(risk['unique_share'])} after"
+        )
+    sample = (
+        f"a uniform sample of {risk['sample_rows']:,} of {risk['rows']:,} rows"
+        if risk.get("sampled")
+        else f"all {risk['rows']:,} rows"
+    )
+    figures = Table("measure", "value", title=f"re-identification risk ({sample})")
+    candidates = ", ".join(f"{c['column']} ({c['kind']})" for c in risk["candidates"]) or "none"
+    figures.add_row("candidate quasi-identifiers", candidates)
+    figures.add_row(
+        "sample-unique records", f"{risk['unique_records']:,} ({_share(risk['unique_share'])})"
+    )
+    figures.add_row("highest risk (1 / class size)", f"{risk['highest_risk']:.3f}")
+    figures.add_row("average risk", f"{risk['average_risk']:.3f}")
+    console.print(figures)
+    if risk["combinations"]:
+        found = Table(
+            "columns", "unique records", "share", "minimal for", title="what makes records unique"
+        )
+        for combination in risk["combinations"]:
+            found.add_row(
+                ", ".join(combination["columns"]),
+                f"{combination['unique_records']:,}",
+                _share(combination["unique_share"]),
+                f"{combination['minimal_for']:,}",
+            )
+        console.print(found)
+    for excluded in risk["excluded"]:
+        console.print(f"  not counted: {excluded['column']}: {excluded['reason']}", style="dim")
+    verdict = risk.get("verdict") or {}
+    if verdict.get("message"):
+        style = "yellow" if verdict.get("over_limit") else None
+        console.print(verdict["message"], style=style, markup=False, highlight=False)
+    recommendation = risk.get("recommendation") or {}
+    if recommendation.get("yaml") and not before:
+        console.print("recommended spec (paste into your import spec):", style="bold")
+        console.print(recommendation["yaml"], markup=False, highlight=False)
 
 
 @handles_errors

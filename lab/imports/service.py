@@ -4,6 +4,13 @@ An import is a work item like a job. Its upload waits in the item's private work
 which is destroyed when the import ends, however it ends; a failed import writes no
 dataset version (the storage commits a version only once completely written).
 
+Every import's output is measured for re-identification risk (connectors.risk) on its way
+to storage: the batches the writer takes pass through a `RiskEstimator`, and the report
+gains a `reidentification` section judged by the zone's rule. A zone whose rule
+generalizes or refuses is judged before writing, by a run that writes nothing, so a refused
+import leaves no version and a generalized one is written once, with the recommended
+operators.
+
 `submit_import`, `list_imports` and `show_import` are the one front door of each action
 for the API and the CLI: each passes the chokepoint first, then looks items up by id,
 tenant, kind and zone, so an allowance in one zone never shows an item of another (the
@@ -23,7 +30,13 @@ from typing import Any, BinaryIO
 from connectors.errors import ConnectorError, SinglePassMissed, SpecError
 from connectors.pipeline import Keys, plan_import, run_import
 from connectors.report import ColumnPlan, ImportPlan
+from connectors.risk.candidates import plan_exclusions
+from connectors.risk.estimate import Measured, RiskEstimator, RiskReport
+from connectors.risk.recommend import Recommendation, recommend
+from connectors.risk.replan import apply_columns
+from connectors.risk.verdict import judge, refusal
 from connectors.sources import open_source
+from connectors.sources.base import Source
 from connectors.spec import ImportSpec
 from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
@@ -40,6 +53,7 @@ from lab.work.queue import get_item, list_items, submit
 from lab.work.statuses import WorkStatus
 from lab.work.worker import Outcome, WorkContext, WorkFailed
 from lab.zones.registry import rules_at
+from lab.zones.rules import Reidentification
 
 FILE_KINDS = frozenset({"csv", "parquet", "jsonl"})
 API_KINDS = FILE_KINDS | {"synthetic"}
@@ -271,7 +285,28 @@ def execute_import(
             )
         lineage["entity_key"] = spec.entity_key
 
-    def write(single_pass: bool) -> tuple[VersionInfo, dict[str, Any]]:
+    rule = rules.reidentification
+    before: dict[str, Any] | None = None
+    if rule.action != "warn":
+        # Judged before anything is written: a refused import leaves no version at all, a
+        # generalized one writes once, with the recommended operators.
+        measured_before = _measure(source, plan, keys, on_rows)
+        first, rec = _judged(measured_before, plan, rule, item.zone)
+        if first.verdict["over_limit"]:
+            if rule.action == "refuse":
+                raise refusal(first, rec, zone=item.zone, max_unique_share=rule.max_unique_share)
+            if rec is not None and rec.spec:
+                plan = apply_columns(
+                    plan,
+                    rec.spec["columns"],
+                    source.schema(),
+                    why=f"re-identification: recommended by the {item.zone} zone's rule",
+                )
+                lineage["plan"] = _plan_summary(plan)
+                before = first.to_dict()
+
+    def write(single_pass: bool) -> tuple[VersionInfo, dict[str, Any], RiskEstimator]:
+        estimator = RiskEstimator(plan_exclusions(plan))
         # `with`: a failed or cancelled write also stops the pipeline's read-ahead threads.
         with run_import(source, plan, keys, progress=on_rows, single_pass=single_pass) as run:
             written = write_dataset(
@@ -280,19 +315,25 @@ def execute_import(
                 tenant=item.tenant,
                 zone=item.zone,
                 name=item.name,
-                batches=run,
+                batches=estimator.observe(run),
                 schema=run.schema,
                 classifications=classes,
                 lineage=lineage,
             )
-            return written, run.report.to_dict()
+            return written, run.report.to_dict(), estimator
 
     # One pass when the plan allows it. If its bet on k-anonymity is lost, the version it was
     # writing is discarded uncommitted (no dataset appears) and two passes follow.
     try:
-        info, report = write(single_pass=True)
+        info, report, estimator = write(single_pass=True)
     except SinglePassMissed:
-        info, report = write(single_pass=False)
+        info, report, estimator = write(single_pass=False)
+    risk, _ = _judged(estimator.result(), plan, rule, item.zone)
+    report["reidentification"] = {
+        **risk.to_dict(),
+        "before": before,
+        "applied": before is not None,
+    }
     with lab.transaction() as session:
         lab.auditor.change(
             session,
@@ -307,6 +348,8 @@ def execute_import(
                 "rows_in": report["rows_in"],
                 "rows_out": report["rows_out"],
                 "k": report["k_anonymity"].get("k"),
+                "unique_share": risk.unique_share,
+                "reidentification_action": rule.action if risk.verdict["over_limit"] else None,
             },
         )
     return {
@@ -316,6 +359,37 @@ def execute_import(
         "plan": plan.to_dict(),
         "report": report,
     }
+
+
+def _measure(
+    source: Source, plan: ImportPlan, keys: Keys, on_rows: Callable[[int], None] | None
+) -> tuple[RiskReport, Measured]:
+    """The risk of `plan`'s output, measured by running it without writing anything."""
+    for single_pass in (True, False):
+        estimator = RiskEstimator(plan_exclusions(plan))
+        try:
+            with run_import(source, plan, keys, progress=on_rows, single_pass=single_pass) as run:
+                for batch in run:
+                    estimator.update(batch)
+        except SinglePassMissed:
+            continue
+        return estimator.result()
+    raise AssertionError("a two-pass run does not miss")  # pragma: no cover
+
+
+def _judged(
+    measured: tuple[RiskReport, Measured], plan: ImportPlan, rule: Reidentification, zone: str
+) -> tuple[RiskReport, Recommendation | None]:
+    """The report with the zone's verdict and, when over the limit, a recommended spec."""
+    report, sample = measured
+    rec = None
+    if report.unique_share > rule.max_unique_share:
+        rec = recommend(sample, plan, rule.max_unique_share, unique_share=report.unique_share)
+        report.recommendation = rec.to_dict()
+    report.verdict = judge(
+        report, rec, zone=zone, max_unique_share=rule.max_unique_share, action=rule.action
+    )
+    return report, rec
 
 
 def _plan_summary(plan: ImportPlan) -> dict[str, Any]:

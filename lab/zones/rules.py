@@ -54,11 +54,22 @@ class Egress(_Strict):
     )
 
 
+class Reidentification(_Strict):
+    """How many records of an import's output may be unique on their candidate
+    quasi-identifiers (connectors.risk), and what an import over that does: `warn` (it
+    succeeds, its report says so and recommends a spec), `generalize` (it applies the
+    recommended spec) or `refuse` (it fails and writes nothing)."""
+
+    max_unique_share: float = Field(default=0.05, ge=0, le=1)
+    action: Literal["warn", "generalize", "refuse"] = "warn"
+
+
 class ZoneRules(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")
     description: str = ""
     retention: Retention
     k_anonymity: int = Field(default=5, ge=2, le=1000)
+    reidentification: Reidentification = Field(default_factory=Reidentification)
     disclosure: Disclosure
     engines: list[Engine] = Field(min_length=1)
     resources: Resources

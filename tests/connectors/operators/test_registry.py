@@ -20,6 +20,9 @@ def test_registry_names() -> None:
         "generalize",
         "suppress_rare",
         "scrub",
+        "round_significant",
+        "top_bottom_code",
+        "noise",
     }
     for name, cls in OPERATORS.items():
         assert cls.name == name
