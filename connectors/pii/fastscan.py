@@ -1,12 +1,14 @@
 """Finding PII spans in text with our compiled patterns only - no Presidio, no phone library.
 
-About forty times faster than the analyzer; used to measure free-text columns while
-classifying and as the scrubber's second pass over already-scrubbed text.
+Much faster than the analyzer (no phone library; names need a word segmentation, the
+slowest part); used to measure free-text columns while classifying and as the scrubber's
+second pass over already-scrubbed text.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from connectors.pii.entities import specificity
@@ -28,11 +30,13 @@ class Found:
     score: float
 
 
-def scan_text(text: str, *, min_score: float = 0.0) -> list[Found]:
-    """PII spans in text, overlaps merged (most specific entity, union span, best score)."""
+def scan_text(text: str, *, min_score: float = 0.0, skip: Collection[str] = ()) -> list[Found]:
+    """PII spans in text, overlaps merged (most specific entity, union span, best score);
+    recognizers of the entities in `skip` are not run."""
     raw = [
         Found(entry.entity, start, end, score)
         for entry in RECOGNIZERS
+        if entry.entity not in skip
         for start, end, score in entry.find(text)
         if score >= min_score
     ]
