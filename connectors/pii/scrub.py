@@ -91,8 +91,8 @@ def _scrub_one(
     pieces.append(text[at:])
     scrubbed = "".join(pieces)
     if not unsure:
-        # Names are not looked for again: the analyzer ran the same finder on the same words
-        # (and segmenting is the costliest step).
+        # Names are not looked for again: the analyzer looked for them with the word
+        # segmentation, which overrules the bare rules ("客户满意" names nobody).
         unsure = any(
             _outside(f.start, f.end, new_spans)
             for f in scan_text(scrubbed, min_score=unsure_threshold, skip=(PERSON,))

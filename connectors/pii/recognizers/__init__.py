@@ -3,8 +3,10 @@ classifier and the fast text scan all pick it up.
 
 Each entry names its entity, how to build the Presidio recognizer for a language, a check
 that a whole value is the entity (the classifier's fast path, plain `re` + validators; None
-for recognizers of text only) and a finder for spans in free text (the scrubber's second
-pass, the free-text classifier).
+for recognizers of text only), a cheap finder for spans in free text (plain `re`: the
+scrubber's second pass, job-log redaction) and, where one exists, a thorough finder that
+costs more (the Chinese names' word segmentation, about a millisecond per sentence: the
+free-text classifier, and the analyzer through the recognizer).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class Entry:
     build: Callable[[str], EntityRecognizer]
     matches: Callable[[str], bool] | None
     find: Callable[[str], list[Span]]
+    find_thorough: Callable[[str], list[Span]] | None = None
 
 
 def _finder(
@@ -68,6 +71,10 @@ def _find_addresses(text: str) -> list[Span]:
 
 
 def _find_names(text: str) -> list[Span]:
+    return [(start, end, score) for start, end, score, _ in zh_name.find(text)]
+
+
+def _find_names_segmented(text: str) -> list[Span]:
     return [(start, end, score) for start, end, score, _ in zh_name_segmented.find(text)]
 
 
@@ -113,7 +120,9 @@ RECOGNIZERS: tuple[Entry, ...] = (
         _finder(email.PATTERN, email.is_valid, 1.0),
     ),
     Entry(zh_address.ENTITY, ChineseAddressRecognizer, _address_matches, _find_addresses),
-    Entry(zh_name.ENTITY, ChineseNameRecognizer, zh_name.matches, _find_names),
+    Entry(
+        zh_name.ENTITY, ChineseNameRecognizer, zh_name.matches, _find_names, _find_names_segmented
+    ),
     # Whole-value English names are judged by values.is_person with a column-name hint only.
     Entry(en_name.ENTITY, LatinNameRecognizer, None, _find_latin_names),
 )

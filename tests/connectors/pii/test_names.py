@@ -7,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from presidio_analyzer import AnalyzerEngine
 
-from connectors.pii import scrub_texts
+from connectors.pii import classify_column, scrub_texts
+from connectors.pii.fastscan import scan_text
 from connectors.pii.recognizers import en_name, zh_name_segmented
 
 SURE = 0.4
@@ -144,3 +146,18 @@ def test_the_segmenter_loads_quietly_and_writes_no_cache(tmp_path: Path) -> None
     assert done.stdout.strip() == "[(0, 2, 0.5, 'word found by segmentation')]"
     assert done.stderr == ""
     assert list(temp.iterdir()) == []
+
+
+def test_the_cheap_scan_keeps_to_rules_and_the_thorough_one_segments() -> None:
+    text = "王丽说资金周转困难"
+    assert scan_text(text, min_score=SURE) == []
+    assert [(f.entity, text[f.start : f.end]) for f in scan_text(text, thorough=True)] == [
+        ("PERSON", "王丽")
+    ]
+
+
+def test_a_remarks_column_naming_people_without_context_is_an_identifier() -> None:
+    remarks = pa.array(["王丽说资金周转困难", "已与黄晓明确认还款计划", "经营正常，按时还款"] * 4)
+    finding = classify_column("备注", remarks)
+    assert (finding.free_text, finding.classification) == (True, "identifier")
+    assert "PERSON" in finding.evidence
