@@ -1,7 +1,7 @@
 """Latin-script personal names (English, pinyin) in free text, by capitalization and context.
 
 A name is a run of one to three capitalized words ("John Smith", "O'Brien", "Smith-Jones",
-"John F. Kennedy"). Where it stands decides:
+"John F. Kennedy"; in capitals only after a title or role). Where it stands decides:
 - after a title ("Mr. Smith", "Dr Jane Doe", "Dear John") - score 0.5;
 - after a role, in English or Chinese ("Contact John Smith", "signed by Jane Doe",
   "attn: John Smith", "legal representative: Zhang Wei", "联系人John Smith") - score 0.6;
@@ -35,9 +35,12 @@ TITLE_SCORE = 0.5
 BARE_SCORE = 0.3
 MAX_WORDS = 3
 
-_WORD = re.compile(r"(?<![A-Za-z0-9'])(?:Mc|Mac|O')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?(?![A-Za-z0-9])")
+_WORD = re.compile(
+    r"(?<![A-Za-z0-9'])(?:(?:Mc|Mac|O')?[A-Z][a-z]+(?:-[A-Z][a-z]+)?|[A-Z]{2,}(?:['-][A-Z]+)?)"
+    r"(?![A-Za-z0-9])"
+)
 _GAP = re.compile(r" (?:[A-Z]\. )?")  # between the words of one run ("John F. Kennedy")
-_TITLE_GAP = re.compile(r"\.? ")  # after a title ("Mr. Smith")
+_TITLE_GAP = re.compile(r"\. ?| ")  # after a title ("Mr. Smith", "Mr.Smith")
 _ROLE_BEFORE = re.compile(r"(?i:(?<![a-z])(?:" + "|".join(ROLE_PHRASES) + r"))\s*[:：,-]?\s*$")
 _LEADING = TITLES | ROLE_WORDS
 CONTEXT = ["name", "contact", "customer", "payee", "attn", "signed"]
@@ -84,6 +87,8 @@ def _name_in(run: list[_Word], text: str) -> Find | None:
         return start, end, TITLE_SCORE, "after a title"
     if role:
         return start, end, ROLE_SCORE, "after a role"
+    if any(w[2].isupper() for w in words):
+        return None  # capitals only ("NEW ACCOUNT"): a name only after a title or role
     names = [w[2].lower() for w in words]
     if len(words) >= 2 and (names[0] in FIRST_NAMES or any(w in PINYIN_SURNAMES for w in names)):
         return start, end, BARE_SCORE, "capitalized words"

@@ -40,7 +40,10 @@ _TITLE = "(?:" + "|".join(NAME_TITLES) + f"|总(?![{NOT_AFTER_ZONG}]))"
 _NEXT = "(?:" + "|".join(NAME_FOLLOWERS) + ")"
 SEPARATOR = r"[:：\s]{0,2}"
 
-LABELED = re.compile(_ROLE + SEPARATOR + "(" + SURNAME + _ANY + f"{{1,2}})(?=$|[^{CJK}]|{_NEXT})")
+# After a role, a blank between surname and given name does not hide the name ("张 军").
+LABELED = re.compile(
+    _ROLE + SEPARATOR + "(" + SURNAME + "[ \u3000]?" + _ANY + f"{{1,2}})(?=$|[^{CJK}]|{_NEXT})"
+)
 TITLED = re.compile("(" + SURNAME + _ANY + "{0,2}?)(?=" + _TITLE + ")")
 ALONE = re.compile(f"(?<![{CJK}])(" + SURNAME + _COMMON + f"{{1,2}})(?![{CJK}])")
 AFTER_ROLE = re.compile(_ROLE + SEPARATOR + "$")

@@ -32,6 +32,8 @@ CHINESE: list[tuple[str, list[str], list[str]]] = [
     ("联系人欧阳娜娜", ["欧阳娜娜"], []),
     ("客户王瑞电话未接通", ["王瑞"], []),  # jieba reads "客户王/瑞": the role is glued
     ("经理张军说会还款", ["张军"], []),  # jieba glues 说 to the name: the name ends before
+    ("客户：张 军，已回访", ["张 军"], []),  # a blank inside the name does not hide it
+    ("（联系人：王芳）", ["王芳"], []),
     # a title right after the surname (or the full name)
     ("王先生来电要求延期", ["王"], []),
     ("请转告王总", ["王"], []),
@@ -74,6 +76,8 @@ LATIN: list[tuple[str, list[str], list[str]]] = [
     ("customer John F. Kennedy paid", ["John F. Kennedy"], []),
     ("Payee Patrick O'Brien", ["Patrick O'Brien"], []),
     ("联系人John Smith", ["John Smith"], []),
+    ("Contact JOHN SMITH", ["JOHN SMITH"], []),  # capitals after a role
+    ("Mr.Smith called", ["Smith"], []),
     # bare pairs: a doubt when they look like a name, nothing otherwise
     ("John Smith called", [], ["John Smith"]),
     ("Zhang Wei paid in cash", [], ["Zhang Wei"]),
@@ -83,6 +87,8 @@ LATIN: list[tuple[str, list[str], list[str]]] = [
     ("Signed by the Board of Directors", [], []),
     ("Attention: Accounts Payable", [], []),
     ("ALL CAPS TEXT HERE", [], []),
+    ("JOHN SMITH called", [], []),  # capitals alone are no name shape
+    ("NEW ACCOUNT OPENED", [], []),
 ]
 
 
