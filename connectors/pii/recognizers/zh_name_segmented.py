@@ -50,7 +50,7 @@ WEAK_SCORE = 0.3
 
 Find = tuple[int, int, float, str]
 GLUED_BEFORE = "和与跟同及向给由被让请对把"
-GLUED_AFTER = "说的和与在已称也都等曾向被对把将"
+GLUED_AFTER = "说的与在已称也都等曾向被对把将"  # not 和: common in given names
 _HAS_CJK = re.compile(f"[{CJK}]")
 
 
