@@ -13,10 +13,13 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from connectors.pii.known_names import KnownNames
 
 KeyName = Literal["pseudonym", "surrogate"]
 
@@ -34,12 +37,14 @@ class NoParams(OperatorParams):
 @dataclass(frozen=True)
 class OperatorContext:
     """What the pipeline gives an operator besides its parameters: the tenant's keys, the
-    zone's k and, optionally, value counts computed elsewhere (instead of `observe`)."""
+    zone's k and, optionally, value counts computed elsewhere (instead of `observe`) and the
+    personal names known from the import's name columns (for `scrub`)."""
 
     pseudonym_key: bytes = field(default=b"", repr=False)
     surrogate_key: bytes = field(default=b"", repr=False)
     k: int = 2
     counts: Mapping[Any, int] | None = field(default=None, repr=False)
+    known_names: KnownNames | None = field(default=None, repr=False, compare=False)
 
 
 P = TypeVar("P", bound=OperatorParams)

@@ -2,7 +2,8 @@
 
 Only for free-text columns: the analyzer (connectors.pii.scrub_texts) runs once per distinct
 cell, never on structured columns. A cell where PII may remain ("unsure") is withheld (null)
-unless `on_unsure` is "keep"; the counts go to the report.
+unless `on_unsure` is "keep"; the counts go to the report. Names known from the import's name
+columns (`OperatorContext.known_names`) are replaced wherever they occur.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ class Scrub(Operator[ScrubParams]):
         )
         scrubbed: list[str | None] = []
         for value, count in zip(distinct, cells.tolist(), strict=True):
-            result = scrub_texts([value], language=self.params.language)
+            result = scrub_texts(
+                [value], language=self.params.language, known_names=self.context.known_names
+            )
             if result.unsure_cells:
                 self.count("unsure_cells", count)
                 if self.params.on_unsure == "withhold":

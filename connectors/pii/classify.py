@@ -96,7 +96,7 @@ def _free_text(column: str, values: list[str], hint: Hint | None, why: str) -> C
     found: Counter[str] = Counter()
     cells = 0
     for value in values:
-        spans = scan_text(value, min_score=FREE_TEXT_MIN_SCORE)
+        spans = scan_text(value, min_score=FREE_TEXT_MIN_SCORE, thorough=True)
         cells += bool(spans)
         found.update(span.entity for span in spans)
     n = len(values)

@@ -1,12 +1,14 @@
 """Finding PII spans in text with our compiled patterns only - no Presidio, no phone library.
 
 About forty times faster than the analyzer; used to measure free-text columns while
-classifying and as the scrubber's second pass over already-scrubbed text.
+classifying (there with the thorough finders: names by word segmentation), as the
+scrubber's second pass over already-scrubbed text, and to redact job logs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from connectors.pii.entities import specificity
@@ -28,12 +30,20 @@ class Found:
     score: float
 
 
-def scan_text(text: str, *, min_score: float = 0.0) -> list[Found]:
-    """PII spans in text, overlaps merged (most specific entity, union span, best score)."""
+def scan_text(
+    text: str, *, min_score: float = 0.0, skip: Collection[str] = (), thorough: bool = False
+) -> list[Found]:
+    """PII spans in text, overlaps merged (most specific entity, union span, best score).
+
+    skip: entities whose recognizers are not run.
+    thorough: use the recognizers' thorough finders where they have one (Chinese names by
+    word segmentation: better on both sides, but about a millisecond per sentence).
+    """
     raw = [
         Found(entry.entity, start, end, score)
         for entry in RECOGNIZERS
-        for start, end, score in entry.find(text)
+        if entry.entity not in skip
+        for start, end, score in ((thorough and entry.find_thorough) or entry.find)(text)
         if score >= min_score
     ]
     merged = []

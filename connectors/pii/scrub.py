@@ -6,10 +6,13 @@ For the few free-text columns (remarks, notes). Each distinct cell goes through 
 "unsure" when PII may remain that could not be removed with confidence:
 - a find scored between `unsure_threshold` and `score_threshold` (e.g. a name with no label
   or title around it) and was left in place;
-- the second pass - our fast patterns over the scrubbed text, outside the replaced spans -
-  still finds something;
+- the second pass - our fast patterns (names aside) over the scrubbed text, outside the
+  replaced spans - still finds something;
 - a run of ten or more digits survives (an account or ID number no validator accepted).
 The caller decides what to do with unsure cells (the lab drops such a column by default).
+
+Names known from elsewhere (`known_names`, e.g. the values of the import's name columns) are
+replaced as PERSON wherever they occur, context or not (known_names.py).
 """
 
 from __future__ import annotations
@@ -19,10 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import pyarrow as pa
-from presidio_analyzer import AnalyzerEngine
+from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from connectors.errors import SpecError
+from connectors.pii.entities import PERSON
 from connectors.pii.fastscan import LONG_DIGITS, scan_text
+from connectors.pii.known_names import KnownNames
+from connectors.pii.merge import merge_overlaps
 
 Replacement = Callable[[str, str], str]
 """(entity, original text) -> the text to put in its place."""
@@ -59,8 +65,14 @@ def _scrub_one(
     replace: Replacement,
     score_threshold: float,
     unsure_threshold: float,
+    known_names: KnownNames | None,
 ) -> _Cell:
-    results = sorted(analyzer.analyze(text, language=language), key=lambda r: r.start)
+    results = analyzer.analyze(text, language=language)
+    if known_names:
+        known = [RecognizerResult(PERSON, start, end, 1.0) for start, end in known_names.find(text)]
+        if known:
+            results = merge_overlaps([*results, *known])
+    results = sorted(results, key=lambda r: r.start)
     sure = [r for r in results if r.score >= score_threshold]
     unsure = any(unsure_threshold <= r.score < score_threshold for r in results)
     pieces: list[str] = []
@@ -79,9 +91,11 @@ def _scrub_one(
     pieces.append(text[at:])
     scrubbed = "".join(pieces)
     if not unsure:
+        # Names are not looked for again: the analyzer looked for them with the word
+        # segmentation, which overrules the bare rules ("客户满意" names nobody).
         unsure = any(
             _outside(f.start, f.end, new_spans)
-            for f in scan_text(scrubbed, min_score=unsure_threshold)
+            for f in scan_text(scrubbed, min_score=unsure_threshold, skip=(PERSON,))
         ) or any(_outside(m.start(), m.end(), new_spans) for m in LONG_DIGITS.finditer(scrubbed))
     return _Cell(scrubbed, tuple(r.entity_type for r in sure), unsure)
 
@@ -94,11 +108,13 @@ def scrub_texts(
     analyzer: AnalyzerEngine | None = None,
     score_threshold: float = 0.4,
     unsure_threshold: float = 0.2,
+    known_names: KnownNames | None = None,
 ) -> ScrubResult:
     """Scrub PII out of free-text cells (see the module doc).
 
     replace: called with (entity, original span) for each replaced span; default `<ENTITY>`.
     analyzer: default the cached offline analyzer (analyzer.get_analyzer()).
+    known_names: names replaced as PERSON wherever they occur (known_names.KnownNames).
     """
     if analyzer is None:
         from connectors.pii.analyzer import get_analyzer
@@ -129,7 +145,13 @@ def scrub_texts(
         cell = done.get(text) if replace is None else None
         if cell is None:
             cell = _scrub_one(
-                text, analyzer, language, substitute, score_threshold, unsure_threshold
+                text,
+                analyzer,
+                language,
+                substitute,
+                score_threshold,
+                unsure_threshold,
+                known_names,
             )
             done[text] = cell
         replaced.update(cell.replaced)

@@ -91,12 +91,12 @@ def is_location(value: str) -> bool:
 def _any_of(entity: str) -> Check:
     """One check for an entity several recognizers report (ID numbers of 18 and 15 digits):
     a dict keyed by entity would otherwise keep only the last one."""
-    checks = [entry.matches for entry in RECOGNIZERS if entry.entity == entity]
+    checks = [e.matches for e in RECOGNIZERS if e.entity == entity and e.matches is not None]
     return checks[0] if len(checks) == 1 else lambda v: any(check(v) for check in checks)
 
 
 STRONG: dict[str, Check] = {
-    **{entry.entity: _any_of(entry.entity) for entry in RECOGNIZERS},
+    **{entry.entity: _any_of(entry.entity) for entry in RECOGNIZERS if entry.matches},
     IP_ADDRESS: is_ip,
     ORGANIZATION: lambda v: _ORGANIZATION.fullmatch(v) is not None,
 }

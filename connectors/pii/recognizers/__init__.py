@@ -2,8 +2,11 @@
 classifier and the fast text scan all pick it up.
 
 Each entry names its entity, how to build the Presidio recognizer for a language, a check
-that a whole value is the entity (the classifier's fast path, plain `re` + validators) and a
-finder for spans in free text (the scrubber's cheap second pass).
+that a whole value is the entity (the classifier's fast path, plain `re` + validators; None
+for recognizers of text only), a cheap finder for spans in free text (plain `re`: the
+scrubber's second pass, job-log redaction) and, where one exists, a thorough finder that
+costs more (the Chinese names' word segmentation, about a millisecond per sentence: the
+free-text classifier, and the analyzer through the recognizer).
 """
 
 from __future__ import annotations
@@ -17,21 +20,24 @@ from presidio_analyzer import EntityRecognizer
 from connectors.pii.recognizers import (
     bank_card,
     email,
+    en_name,
     prc_id_number,
     prc_id_number_15,
     prc_mobile,
     prc_uscc,
     zh_address,
     zh_name,
+    zh_name_segmented,
 )
 from connectors.pii.recognizers.bank_card import BankCardRecognizer
 from connectors.pii.recognizers.email import OfflineEmailRecognizer
+from connectors.pii.recognizers.en_name import LatinNameRecognizer
 from connectors.pii.recognizers.prc_id_number import PrcIdNumberRecognizer
 from connectors.pii.recognizers.prc_id_number_15 import PrcIdNumber15Recognizer
 from connectors.pii.recognizers.prc_mobile import PrcMobileRecognizer
 from connectors.pii.recognizers.prc_uscc import PrcUsccRecognizer
 from connectors.pii.recognizers.zh_address import ChineseAddressRecognizer
-from connectors.pii.recognizers.zh_name import ChineseNameRecognizer
+from connectors.pii.recognizers.zh_name_segmented import ChineseNameRecognizer
 
 Span = tuple[int, int, float]
 
@@ -42,8 +48,9 @@ class Entry:
 
     entity: str
     build: Callable[[str], EntityRecognizer]
-    matches: Callable[[str], bool]
+    matches: Callable[[str], bool] | None
     find: Callable[[str], list[Span]]
+    find_thorough: Callable[[str], list[Span]] | None = None
 
 
 def _finder(
@@ -65,6 +72,14 @@ def _find_addresses(text: str) -> list[Span]:
 
 def _find_names(text: str) -> list[Span]:
     return [(start, end, score) for start, end, score, _ in zh_name.find(text)]
+
+
+def _find_names_segmented(text: str) -> list[Span]:
+    return [(start, end, score) for start, end, score, _ in zh_name_segmented.find(text)]
+
+
+def _find_latin_names(text: str) -> list[Span]:
+    return [(start, end, score) for start, end, score, _ in en_name.find(text)]
 
 
 RECOGNIZERS: tuple[Entry, ...] = (
@@ -105,7 +120,11 @@ RECOGNIZERS: tuple[Entry, ...] = (
         _finder(email.PATTERN, email.is_valid, 1.0),
     ),
     Entry(zh_address.ENTITY, ChineseAddressRecognizer, _address_matches, _find_addresses),
-    Entry(zh_name.ENTITY, ChineseNameRecognizer, zh_name.matches, _find_names),
+    Entry(
+        zh_name.ENTITY, ChineseNameRecognizer, zh_name.matches, _find_names, _find_names_segmented
+    ),
+    # Whole-value English names are judged by values.is_person with a column-name hint only.
+    Entry(en_name.ENTITY, LatinNameRecognizer, None, _find_latin_names),
 )
 
 
@@ -126,6 +145,7 @@ __all__ = [
     "ChineseAddressRecognizer",
     "ChineseNameRecognizer",
     "Entry",
+    "LatinNameRecognizer",
     "OfflineEmailRecognizer",
     "PrcIdNumber15Recognizer",
     "PrcIdNumberRecognizer",

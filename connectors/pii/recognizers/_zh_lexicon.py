@@ -70,8 +70,52 @@ NAME_LABELS = (
     "店主",
     "业主",
 )
+# Roles that name a person when a name follows right away, with or without a separator
+# ("客户张军电话…", "法人代表李建国表示…"), besides the labels above. Too common in remarks to
+# count as context further away.
+NAME_ROLES = (
+    *NAME_LABELS,
+    "客户",
+    "法定代表",
+    "收款人",
+    "付款人",
+    "委托人",
+    "代理人",
+    "受益人",
+    "投保人",
+    "被保险人",
+    "保证人",
+    "共同借款人",
+    "承租人",
+    "出租人",
+    "股东",
+    "老板",
+    "配偶",
+    "经理",
+    "业务员",
+    "介绍人",
+    "签字人",
+)
 # Words right after a surname (and given name) that say it is a person.
-NAME_TITLES = ("先生", "女士", "小姐", "老师", "经理", "老板", "师傅", "阿姨")
+NAME_TITLES = (
+    "先生",
+    "女士",
+    "小姐",
+    "老师",
+    "经理",
+    "老板",
+    "师傅",
+    "阿姨",
+    "主任",
+    "律师",
+    "医生",
+    "会计",
+    "总监",
+    "董事长",
+    "同志",
+)
+# "王总" (boss Wang): 总 is a title only right after a surname and not starting a word.
+NOT_AFTER_ZONG = "计额量部体共之是数和值结价资产站账监裁线务署局行台算分成"
 
 # Province-level divisions, with and without their suffix.
 PROVINCES = (
@@ -99,4 +143,72 @@ NAME_FOLLOWERS = (
     "年龄",
     "先生",
     "女士",
+)
+# Words right after a name-shaped word that make it a firm's trade name, not a person
+# ("戴硕电子科技有限公司", "金承传媒").
+ORGANIZATION_WORDS = (
+    "有限",
+    "公司",
+    "集团",
+    "控股",
+    "科技",
+    "技术",
+    "传媒",
+    "网络",
+    "信息",
+    "电子",
+    "贸易",
+    "商贸",
+    "实业",
+    "文化",
+    "物流",
+    "建设",
+    "建筑",
+    "工程",
+    "投资",
+    "置业",
+    "地产",
+    "餐饮",
+    "酒店",
+    "超市",
+    "商行",
+    "药房",
+    "医药",
+    "医院",
+    "咨询",
+    "广告",
+    "服饰",
+    "食品",
+    "设计",
+    "教育",
+    "制造",
+    "机械",
+    "能源",
+    "环保",
+    "生物",
+    "装饰",
+    "家具",
+    "发展",
+    "银行",
+    "证券",
+    "保险",
+    "工作室",
+)
+# Ordinary words the segmenter takes for names (places, brands, trades).
+NOT_NAMES = (
+    "张江",
+    "王府井",
+    "李宁",
+    "全家福",
+    "农家乐",
+    "田园",
+    "高新",
+    "万达",
+    "苏宁",
+    "华为",
+    "国美",
+    "金龙鱼",
+    "白玉兰",
+    "黄金",
+    "宋体",
 )
