@@ -12,11 +12,15 @@ from lab.authz.request import AccessRequest
 
 
 class RuleBody(BaseModel):
-    role: str
-    tenant: str = Field(default="*", description="A tenant slug, or `*` for every tenant.")
-    obj: str = Field(description="`<zone>/<resource>`, may end in `*`: `sandbox/datasets/*`.")
-    action: str
-    effect: str = Field(default="allow", description="`allow` or `deny`; deny wins.")
+    role: str = Field(max_length=32)
+    tenant: str = Field(
+        default="*", max_length=64, description="A tenant slug, or `*` for every tenant."
+    )
+    obj: str = Field(
+        max_length=255, description="`<zone>/<resource>`, may end in `*`: `sandbox/datasets/*`."
+    )
+    action: str = Field(max_length=64)
+    effect: str = Field(default="allow", max_length=8, description="`allow` or `deny`; deny wins.")
 
     def rule(self) -> policy_admin.Rule:
         return policy_admin.Rule(self.role, self.tenant, self.obj, self.action, self.effect)
@@ -27,8 +31,8 @@ class RuleBody(BaseModel):
 
 
 class AssignmentBody(BaseModel):
-    subject: str
-    role: str
+    subject: str = Field(max_length=128)
+    role: str = Field(max_length=32)
 
 
 class AssignmentOut(BaseModel):
@@ -54,11 +58,11 @@ class ChangeOut(BaseModel):
 
 
 class DryRunBody(BaseModel):
-    subject: str
-    tenant: str = "*"
-    zone: str = "platform"
-    resource: str
-    action: str
+    subject: str = Field(max_length=128)
+    tenant: str = Field(default="*", max_length=64)
+    zone: str = Field(default="platform", max_length=64)
+    resource: str = Field(max_length=255)
+    action: str = Field(max_length=64)
 
     def request(self) -> AccessRequest:
         return AccessRequest(**self.model_dump())
