@@ -7,11 +7,12 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
 import lab as lab_package
 from lab.api import errors
 from lab.api.body_limit import BodyLimit
+from lab.api.query_names import known_query_only
 from lab.api.responses import document_errors
 from lab.api.routes import (
     audit,
@@ -55,6 +56,7 @@ def create_app(lab: Lab) -> FastAPI:
         title="Data collaboration lab",
         version=lab_package.__version__,
         description=DESCRIPTION,
+        dependencies=[Depends(known_query_only)],
     )
     app.state.lab = lab
     errors.install(app)

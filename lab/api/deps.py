@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,11 @@ from lab.tokens.service import authenticate
 TenantFrom = Literal["platform", "path", "query", "user", "self"]
 
 _bearer = HTTPBearer(auto_error=False, description="A lab token: `lab_<id>_<secret>`.")
+
+
+def dependency_tree(dependant: Dependant) -> list[Dependant]:
+    """`dependant` (a route's, say) and everything it depends on, depth first."""
+    return [dependant, *(d for sub in dependant.dependencies for d in dependency_tree(sub))]
 
 
 def get_lab(request: Request) -> Lab:

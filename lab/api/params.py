@@ -18,11 +18,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Path, Query
-from pydantic import AfterValidator, StringConstraints
+from pydantic import BeforeValidator, StringConstraints
 
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.releases.models import STATES
-from lab.utc import as_utc
+from lab.utc import as_utc, parse_utc
 
 MAX_INT64 = 2**63 - 1
 """Sequence numbers, versions and cursors are signed 64-bit integers in every backend."""
@@ -104,7 +104,15 @@ StateFilter = Annotated[
 ]
 
 
-UtcTime = Annotated[datetime, AfterValidator(as_utc)]
+def _utc_time(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return as_utc(value)
+    if isinstance(value, str):
+        return parse_utc(value)
+    raise ValueError("a time is an ISO 8601 text such as 2026-06-01T00:00")
+
+
+UtcTime = Annotated[datetime, BeforeValidator(_utc_time)]
 TIME_HELP = "ISO 8601 (`2026-06-01T00:00`); a time without an offset is taken as UTC."
 SinceFilter = Annotated[UtcTime | None, Query(description=f"From this time. {TIME_HELP}")]
 UntilFilter = Annotated[UtcTime | None, Query(description=f"Until this time. {TIME_HELP}")]

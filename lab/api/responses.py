@@ -3,8 +3,9 @@
 `document_errors` walks a router's routes and gives each route the statuses
 it can answer, computed from what the route depends on rather than written out per route:
 an authorization marker means 401, 403 and 404 (the chokepoint answers a caller with no
-standing as if the thing did not exist); any path, query or body value means 400 (a
-service refused it) and 422 (its shape is wrong); a body means 413; a change means 409; a
+standing as if the thing did not exist); every route answers 422 (a value of the wrong
+shape, or a query parameter it does not know); any path, query or body value means 400 (a
+service refused it); a body means 413; a change means 409; a
 route over encrypted data means 503 (a missing key or storage setting). A route may add
 a status of its own with `errors(...)`, which is kept.
 """
@@ -14,10 +15,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.utils import create_model_field
 from pydantic import BaseModel, ConfigDict, Field
+
+from lab.api.deps import dependency_tree
 
 
 class ErrorDetail(BaseModel):
@@ -41,7 +43,8 @@ WHY: dict[int, str] = {
     404: "No such thing, or not one the caller may know of.",
     409: "The current state forbids it (a duplicate, a state change, a hold).",
     413: "The request body is larger than the lab accepts.",
-    422: "A path, query or body value does not have the expected shape.",
+    422: "A path, query or body value does not have the expected shape, or the route has "
+    "no such query parameter.",
     503: "The lab is not configured for it (a key or a storage setting is missing).",
 }
 
@@ -55,19 +58,15 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorOut, "description": WHY[code]} for code in codes}
 
 
-def _walk(dependant: Dependant) -> list[Dependant]:
-    """`dependant` and everything it depends on."""
-    return [dependant, *(d for sub in dependant.dependencies for d in _walk(sub))]
-
-
 def route_statuses(route: APIRoute) -> set[int]:
     """The error statuses `route` can answer, from what it depends on."""
-    every = _walk(route.dependant)
+    every = dependency_tree(route.dependant)
     statuses: set[int] = set()
     if any(getattr(d.call, "lab_authorization", None) for d in every):
         statuses |= {401, 403, 404}
+    statuses.add(422)  # a query parameter the route does not know (`lab.api.query_names`)
     if any(d.path_params or d.query_params or d.body_params for d in every):
-        statuses |= {400, 422}
+        statuses.add(400)
     if any(d.body_params for d in every):
         statuses.add(413)
     if set(route.methods or ()) & CHANGES:

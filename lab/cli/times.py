@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from lab.utc import as_utc
+from lab.utc import as_utc, parse_utc
 
 TIME_HELP = "ISO 8601, e.g. 2026-06-01T00:00; a time without an offset is taken as UTC."
 
@@ -15,13 +15,9 @@ TIME_HELP = "ISO 8601, e.g. 2026-06-01T00:00; a time without an offset is taken 
 def parse_time(value: str | datetime) -> datetime:
     """A command-line time as an aware UTC datetime, or a clear usage error."""
     try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(value.strip())
-        return as_utc(moment)
+        return as_utc(value) if isinstance(value, datetime) else parse_utc(value)
     except ValueError as exc:
-        raise typer.BadParameter(
-            f"{value!r} is not a time ({exc}): use ISO 8601, e.g. 2026-06-01T00:00 (UTC) "
-            "or 2026-06-01T08:00+08:00"
-        ) from None
+        raise typer.BadParameter(str(exc)) from None
 
 
 def time_option(help: str) -> Any:
