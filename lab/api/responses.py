@@ -53,9 +53,17 @@ DATA_TAGS = frozenset({"datasets", "jobs", "imports", "releases"})
 """Routes over encrypted data, which need the storage keys."""
 
 
+ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+"""Errors are JSON even from a route whose success is text (the public key)."""
+
+
+def _error(code: int, **given: Any) -> dict[str, Any]:
+    return {"description": WHY[code], **given, "model": ErrorOut, "content": ERROR_CONTENT}
+
+
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     """Statuses a route adds to the ones computed for it (with the error schema)."""
-    return {code: {"model": ErrorOut, "description": WHY[code]} for code in codes}
+    return {code: _error(code) for code in codes}
 
 
 def route_statuses(route: APIRoute) -> set[int]:
@@ -84,10 +92,8 @@ def document_errors(router: APIRouter) -> None:
         computed = errors(*sorted(route_statuses(route)))
         # a route's own wording of a status wins; the schema is always the error body
         for code, given in route.responses.items():
-            if code in computed:
-                computed[code] = {**computed[code], **given, "model": ErrorOut}
-            else:
-                computed[code] = given
+            is_error = int(code) >= 400
+            computed[code] = _error(int(code), **given) if is_error else given
         route.responses = computed
         route.response_fields = {
             code: create_model_field(

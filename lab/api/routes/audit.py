@@ -184,21 +184,11 @@ def checkpoints(
     return [c.to_dict() for c in lab.audit_log.checkpoints(session.connection(), limit=limit)]
 
 
-@router.get(
-    "/public-key",
-    response_model=None,
-    responses={
-        200: {
-            "description": "The public key, PEM-encoded.",
-            "content": {"text/plain": {"schema": {"type": "string"}}},
-        }
-    },
-)
+@router.get("/public-key", response_class=PlainTextResponse)
 def public_key(
     access: Access = require("read", "audit/public-key"), lab: Lab = Depends(get_lab)
-) -> PlainTextResponse:
+) -> str:
     """The Ed25519 public key (PEM) that verifies checkpoint signatures."""
-    pem = lab.audit_public_key.public_bytes(
+    return lab.audit_public_key.public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return PlainTextResponse(pem.decode("ascii"))
+    ).decode("ascii")

@@ -16,7 +16,7 @@ from jobs.engines.bundle import MAX_BUNDLE_ZIP_BYTES
 from lab.api.deps import Caller, get_lab, service_authorizes
 from lab.api.params import Identifier, OutputName, Tenant, Zone
 from lab.context import Lab
-from lab.releases.content import csv_rows
+from lab.releases.content import CONTENT_TYPES, FALLBACK_TYPE, csv_rows
 from lab.releases.service import read_released_output
 from lab.runs.service import cancel_job, job_log, job_status, list_jobs, submit_job
 from lab.work.models import WorkItem
@@ -62,6 +62,16 @@ class JobOut(BaseModel):
             outputs=dict(item.result.get("outputs", {})),
             confinement=str(item.result.get("confinement", "")),
         )
+
+
+class TableRows(BaseModel):
+    """A released table as JSON rows."""
+
+    output: str
+    release: str
+    sha256: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
 
 
 class JobLog(BaseModel):
@@ -175,7 +185,10 @@ def jobs_logs(
             "description": "The released output: a table as JSON rows (or, with "
             "`?format=csv`, the exact CSV that was released); a file as its bytes, with its "
             "content type. `X-Content-SHA256` is the hash recorded at release.",
-            "content": {"application/json": {}, "text/csv": {}, "image/png": {}},
+            "model": TableRows,
+            # a file output's bytes, with the type its name gives (`CONTENT_TYPES`)
+            "content": {kind: {} for kind in sorted({*CONTENT_TYPES.values(), FALLBACK_TYPE})}
+            | {"application/json": {}},
         },
         409: {
             "description": "The output was not released: it leaves the zone only through a "
