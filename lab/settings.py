@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=4 << 30, ge=1, description="Largest file an import may upload through the API."
     )
+    max_json_body_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        description="Largest request body the API reads that is not an upload (JSON).",
+    )
     requeue_expired_work: bool = Field(
         default=False,
         description="When a worker dies, requeue its item (true) or fail it (false).",

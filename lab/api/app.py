@@ -7,10 +7,13 @@ import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
 import lab as lab_package
 from lab.api import errors
+from lab.api.body_limit import BodyLimit
+from lab.api.query_names import known_query_only
+from lab.api.responses import document_errors
 from lab.api.routes import (
     audit,
     datasets,
@@ -34,6 +37,8 @@ DESCRIPTION = """
 A privacy-preserving data collaboration lab. Every route but `/health` needs a bearer
 token (`Authorization: Bearer lab_...`) and passes one authorization chokepoint that
 audits allow and deny alike. Errors are `{"error": {"code", "message", "request_id"}}`.
+Times without an offset are taken as UTC. Bodies that are not uploads are capped
+(`LAB_MAX_JSON_BODY_BYTES`, 413 beyond it).
 """
 
 
@@ -51,9 +56,12 @@ def create_app(lab: Lab) -> FastAPI:
         title="Data collaboration lab",
         version=lab_package.__version__,
         description=DESCRIPTION,
+        dependencies=[Depends(known_query_only)],
     )
     app.state.lab = lab
     errors.install(app)
+    # inside the request id middleware (added after it), so a 413 carries the request id
+    app.add_middleware(BodyLimit, largest=lab.settings.max_json_body_bytes)
 
     @app.middleware("http")
     async def _request_id(
@@ -79,5 +87,6 @@ def create_app(lab: Lab) -> FastAPI:
         releases,
         imports,
     ):
+        document_errors(module.router)
         app.include_router(module.router)
     return app

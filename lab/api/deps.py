@@ -6,14 +6,18 @@
 
 from __future__ import annotations
 
+import inspect
+import string
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from lab.api.params import PATH_TYPES, TenantFilter
 from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
 from lab.authz.request import Decision
@@ -25,6 +29,11 @@ from lab.tokens.service import authenticate
 TenantFrom = Literal["platform", "path", "query", "user", "self"]
 
 _bearer = HTTPBearer(auto_error=False, description="A lab token: `lab_<id>_<secret>`.")
+
+
+def dependency_tree(dependant: Dependant) -> list[Dependant]:
+    """`dependant` (a route's, say) and everything it depends on, depth first."""
+    return [dependant, *(d for sub in dependant.dependencies for d in dependency_tree(sub))]
 
 
 def get_lab(request: Request) -> Lab:
@@ -55,6 +64,41 @@ def db(lab: Lab = Depends(get_lab)) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def _checked_values(resource: str, zone: str, tenant: TenantFrom) -> list[inspect.Parameter]:
+    """The path and query values an authorization dependency uses, typed from
+    `lab.api.params`: FastAPI validates them before the dependency runs (a control
+    character, an over-long segment or a malformed slug is a 422, never an audit row)."""
+    names = {
+        field
+        for template in (resource, zone)
+        for _, field, _, _ in string.Formatter().parse(template)
+        if field
+    }
+    if tenant == "path":
+        names.add("tenant")
+    elif tenant == "user":
+        names.add("user")
+    params = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=PATH_TYPES[name])
+        for name in sorted(names)
+    ]
+    if tenant == "query":
+        params.append(
+            inspect.Parameter(
+                "tenant", inspect.Parameter.KEYWORD_ONLY, annotation=TenantFilter, default=None
+            )
+        )
+    return params
+
+
+def _with_values(func: Callable[..., Any], values: list[inspect.Parameter]) -> None:
+    """Declare `values` as keyword parameters of the dependency `func` (which takes them
+    as `**checked`), so that FastAPI validates them and documents them."""
+    signature = inspect.signature(func)
+    fixed = [p for p in signature.parameters.values() if p.kind != p.VAR_KEYWORD]
+    func.__dict__["__signature__"] = signature.replace(parameters=[*fixed, *values])
 
 
 @dataclass(frozen=True)
@@ -89,13 +133,12 @@ def require(
         request: Request,
         lab: Lab = Depends(get_lab),
         principal: Principal = Depends(current_principal),
+        **checked: Any,
     ) -> Access:
-        params = dict(request.path_params)
+        params = {k: str(v) for k, v in checked.items() if v is not None}
         domain = PLATFORM
-        if tenant == "path":
-            domain = params["tenant"]
-        elif tenant == "query":
-            domain = request.query_params.get("tenant") or PLATFORM
+        if tenant in ("path", "query"):
+            domain = params.get("tenant", PLATFORM)
         elif tenant == "user":
             with lab.read() as session:
                 domain = policy_domain(session, params["user"])
@@ -113,6 +156,7 @@ def require(
         )
         return Access(principal, domain, decision, request_id(request))
 
+    _with_values(_authorize, _checked_values(resource, zone, tenant))
     marker: Callable[..., Access] = _authorize
     marker.__dict__["lab_authorization"] = (action, resource, zone, tenant)
     return Depends(_authorize)
@@ -141,10 +185,11 @@ def service_authorizes(
     (and its denial tests prove that the service does ask)."""
 
     def _authenticate(
-        request: Request, principal: Principal = Depends(current_principal)
+        request: Request, principal: Principal = Depends(current_principal), **checked: Any
     ) -> Caller:
         return Caller(principal, request_id(request))
 
+    _with_values(_authenticate, _checked_values(resource, zone, tenant))
     marker: Callable[..., Caller] = _authenticate
     marker.__dict__["lab_authorization"] = (action, resource, zone, tenant)
     return Depends(_authenticate)

@@ -8,10 +8,13 @@ error the caller should see: `NotFound` when the subject has no standing in the 
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from audit.event import MAX_TEXT
 from lab.auditing import Auditor
 from lab.authz.engine import PolicyEngine
 from lab.authz.request import AccessRequest, Decision
@@ -19,6 +22,22 @@ from lab.catalogue.actions import AuditAction
 from lab.errors import Forbidden, NotFound
 
 PLATFORM = "*"
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def recordable(text: str) -> str:
+    """`text` as the audit trail can hold it: control characters escaped (`\\x09`), a
+    blank text quoted, and a text longer than the trail's limit cut, with a digest of the
+    whole so that two long names stay apart. The API refuses such values before they get
+    here; a caller that passes one anyway (a script, a CLI argument) is still recorded,
+    never a crash."""
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    if not shown.strip():
+        return repr(text)
+    if len(shown) <= MAX_TEXT:
+        return shown
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{shown[: MAX_TEXT - 24]}...#{digest}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +86,9 @@ class Chokepoint:
                 session,
                 actor=principal.user,
                 action=AuditAction.access(action),
-                resource=request.obj,
-                tenant=tenant,
-                zone=zone,
+                resource=recordable(request.obj),
+                tenant=recordable(tenant),
+                zone=recordable(zone),
                 decision=verdict,
                 outcome="allowed" if decision.allowed else "denied",
                 request_id=request_id,

@@ -13,6 +13,8 @@ from rich.table import Table
 
 from audit import Checkpoint, EventFilter, verify, write_csv, write_jsonl
 from lab.cli.common import authorize, console, fail, handles_errors, open_lab
+from lab.cli.times import time_option
+from lab.errors import InvalidInput
 
 app = typer.Typer(no_args_is_help=True)
 PAGE = 1000
@@ -51,9 +53,12 @@ def _filter(
     since: datetime | None,
     until: datetime | None,
 ) -> EventFilter:
-    return EventFilter(
-        tenant=tenant, actor=actor, action=action, decision=decision, since=since, until=until
-    )
+    try:
+        return EventFilter(
+            tenant=tenant, actor=actor, action=action, decision=decision, since=since, until=until
+        )
+    except ValueError as exc:  # the filter names what is wrong with which value
+        raise InvalidInput(str(exc)) from None
 
 
 @app.command("events")
@@ -63,8 +68,8 @@ def events(
     actor: str | None = typer.Option(None, help="Only this actor."),
     action: str | None = typer.Option(None, help="Exact action, or a prefix with *: token.*"),
     decision: str | None = typer.Option(None, help="allow or deny."),
-    since: datetime | None = typer.Option(None, help="From this time (UTC)."),
-    until: datetime | None = typer.Option(None, help="Until this time (UTC)."),
+    since: datetime | None = time_option("From this time."),
+    until: datetime | None = time_option("Until this time."),
     after: int = typer.Option(0, help="Start after this sequence number."),
     limit: int = typer.Option(50, help="How many events."),
 ) -> None:
@@ -98,8 +103,8 @@ def export(
     actor: str | None = typer.Option(None, help="Only this actor."),
     action: str | None = typer.Option(None, help="Exact action, or a prefix with *."),
     decision: str | None = typer.Option(None, help="allow or deny."),
-    since: datetime | None = typer.Option(None, help="From this time (UTC)."),
-    until: datetime | None = typer.Option(None, help="Until this time (UTC)."),
+    since: datetime | None = time_option("From this time."),
+    until: datetime | None = time_option("Until this time."),
 ) -> None:
     """Export events as JSON lines or CSV."""
     if fmt not in ("jsonl", "csv"):

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.times import time_option
 from lab.datasets.schemas import VersionRef
 from lab.datasets.service import (
     destroy_dataset_version,
@@ -132,7 +133,7 @@ def datasets_release(
 
 def receipts(
     tenant: str | None = typer.Option(None, help="Only this tenant."),
-    since: datetime | None = typer.Option(None, help="From this time (UTC)."),
+    since: datetime | None = time_option("From this time."),
     limit: int = typer.Option(50, help="How many."),
 ) -> None:
     """Destruction receipts: what was destroyed, when, why, by whom."""
@@ -172,7 +173,7 @@ def zones_list() -> None:
 @handles_errors
 def zones_show(
     zone: str = typer.Argument(help="Zone name."),
-    at: datetime | None = typer.Option(None, help="The rules that held at this time (UTC)."),
+    at: datetime | None = time_option("The rules that held at this time."),
 ) -> None:
     """A zone's rules, now or at a past time."""
     with open_lab() as lab:

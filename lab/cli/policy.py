@@ -12,7 +12,7 @@ from lab.authz.chokepoint import PLATFORM
 from lab.authz.request import AccessRequest
 from lab.cli.common import console, handles_errors, open_lab, principal_of
 from lab.policy import service
-from lab.policy.schemas import AssignmentOut, ChangeBody, RuleBody
+from lab.policy.schemas import ChangeAssignment, ChangeBody, RuleBody
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -119,7 +119,7 @@ def remove(
 
 def _assignment_change(subject: str, role: str, tenant: str, add: bool, dry_run: bool) -> None:
     if dry_run:
-        item = AssignmentOut(subject=subject, role=role, tenant=tenant)
+        item = ChangeAssignment(subject=subject, role=role, tenant=tenant)
         _try(ChangeBody(op="assign_role" if add else "unassign_role", assignment=item))
         return
     change_role = service.assign_role if add else service.unassign_role

@@ -5,15 +5,18 @@ touches a row of the identity store."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from lab.identity.models import Tenant, User
 
 
 class TenantIn(BaseModel):
-    slug: str = Field(description="Short id used in paths and policies, e.g. `acme`.")
-    name: str = Field(description="The organisation's name.")
+    slug: str = Field(
+        max_length=40, description="Short id used in paths and policies, e.g. `acme`."
+    )
+    name: str = Field(max_length=200, description="The organisation's name.")
 
 
 class TenantOut(BaseModel):
@@ -30,10 +33,11 @@ class TenantOut(BaseModel):
 
 
 class UserIn(BaseModel):
-    name: str = Field(description="Login name, e.g. `alice`.")
-    display_name: str = ""
-    roles: list[str] = Field(
+    name: str = Field(max_length=64, description="Login name, e.g. `alice`.")
+    display_name: str = Field(default="", max_length=200)
+    roles: list[Annotated[str, StringConstraints(max_length=32)]] = Field(
         default_factory=list,
+        max_length=16,
         description="Roles to grant at once: in the tenant (owner, engineer, viewer), "
         "or platform-wide for staff (admin, compliance, output_checker).",
     )

@@ -12,11 +12,15 @@ from lab.authz.request import AccessRequest
 
 
 class RuleBody(BaseModel):
-    role: str
-    tenant: str = Field(default="*", description="A tenant slug, or `*` for every tenant.")
-    obj: str = Field(description="`<zone>/<resource>`, may end in `*`: `sandbox/datasets/*`.")
-    action: str
-    effect: str = Field(default="allow", description="`allow` or `deny`; deny wins.")
+    role: str = Field(max_length=32)
+    tenant: str = Field(
+        default="*", max_length=64, description="A tenant slug, or `*` for every tenant."
+    )
+    obj: str = Field(
+        max_length=255, description="`<zone>/<resource>`, may end in `*`: `sandbox/datasets/*`."
+    )
+    action: str = Field(max_length=64)
+    effect: str = Field(default="allow", max_length=8, description="`allow` or `deny`; deny wins.")
 
     def rule(self) -> policy_admin.Rule:
         return policy_admin.Rule(self.role, self.tenant, self.obj, self.action, self.effect)
@@ -27,8 +31,8 @@ class RuleBody(BaseModel):
 
 
 class AssignmentBody(BaseModel):
-    subject: str
-    role: str
+    subject: str = Field(max_length=128)
+    role: str = Field(max_length=32)
 
 
 class AssignmentOut(BaseModel):
@@ -53,13 +57,21 @@ class ChangeOut(BaseModel):
         return cls(**change.__dict__)
 
 
+class ChangeAssignment(BaseModel):
+    """A role assignment in a tried change; `tenant` `*` for a platform role."""
+
+    subject: str = Field(max_length=128)
+    role: str = Field(max_length=32)
+    tenant: str = Field(max_length=64)
+
+
 class ChangeBody(BaseModel):
     """A policy change to try without making it: a rule to add or remove, or a role
     assignment (`tenant` `*`: a platform role) to grant or withdraw."""
 
     op: Literal["add_rule", "remove_rule", "assign_role", "unassign_role"]
     rule: RuleBody | None = None
-    assignment: AssignmentOut | None = None
+    assignment: ChangeAssignment | None = None
 
     @model_validator(mode="after")
     def _one_item(self) -> ChangeBody:
@@ -74,11 +86,11 @@ class DryRunBody(BaseModel):
     """A request to judge (`subject`, `action`, `resource`), a `change` to try, or both: the
     request is then judged under the policy as it would be after the change."""
 
-    subject: str | None = None
-    tenant: str = "*"
-    zone: str = "platform"
-    resource: str | None = None
-    action: str | None = None
+    subject: str | None = Field(default=None, max_length=128)
+    tenant: str = Field(default="*", max_length=64)
+    zone: str = Field(default="platform", max_length=64)
+    resource: str | None = Field(default=None, max_length=255)
+    action: str | None = Field(default=None, max_length=64)
     change: ChangeBody | None = None
 
     @model_validator(mode="after")

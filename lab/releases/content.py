@@ -32,6 +32,7 @@ CONTENT_TYPES = {
     ".txt": "text/plain",
 }
 """By file suffix; anything else is served as opaque bytes."""
+FALLBACK_TYPE = "application/octet-stream"
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class Candidate:
 
 
 def content_type_of(file_name: str) -> str:
-    return CONTENT_TYPES.get(PurePath(file_name).suffix.lower(), "application/octet-stream")
+    return CONTENT_TYPES.get(PurePath(file_name).suffix.lower(), FALLBACK_TYPE)
 
 
 def is_file(entry: Mapping[str, Any]) -> bool:

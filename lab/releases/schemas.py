@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from lab.releases.models import ReleaseRequest, ReleaseReview
 
@@ -19,13 +19,19 @@ Decision = Literal["approve", "reject", "return"]
 
 
 class ReleaseIn(BaseModel):
-    job_id: str = Field(description="A finished job of your tenant in this zone.")
-    outputs: list[str] = Field(
-        min_length=1, description="Names of outputs the gate sent to review (disposition review)."
+    job_id: str = Field(max_length=64, description="A finished job of your tenant in this zone.")
+    outputs: list[Annotated[str, StringConstraints(max_length=63)]] = Field(
+        min_length=1,
+        max_length=100,
+        description="Names of outputs the gate sent to review (disposition review).",
     )
-    purpose: str = Field(description="Why these outputs must leave the zone, for the reviewers.")
+    purpose: str = Field(
+        max_length=2000, description="Why these outputs must leave the zone, for the reviewers."
+    )
     resubmits: str | None = Field(
-        default=None, description="The id of your returned request this one answers, if any."
+        default=None,
+        max_length=64,
+        description="The id of your returned request this one answers, if any.",
     )
 
 
@@ -33,7 +39,9 @@ class ReviewIn(BaseModel):
     decision: Decision = Field(
         description="approve; reject (final); return (the author may file a new request)."
     )
-    comment: str = Field(description="Required: what the reviewer checked and concluded.")
+    comment: str = Field(
+        max_length=2000, description="Required: what the reviewer checked and concluded."
+    )
 
 
 class ReviewOut(BaseModel):

@@ -10,7 +10,7 @@ from lab.identity.models import Token
 
 
 class TokenIn(BaseModel):
-    name: str = Field(default="", description="A label to recognise the token by.")
+    name: str = Field(default="", max_length=200, description="A label to recognise the token by.")
     ttl_days: int | None = Field(
         default=None, ge=1, le=3650, description="Lifetime; default from the lab settings."
     )

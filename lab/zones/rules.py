@@ -66,12 +66,12 @@ class Reidentification(_Strict):
 
 class ZoneRules(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")
-    description: str = ""
+    description: str = Field(default="", max_length=2000)
     retention: Retention
     k_anonymity: int = Field(default=5, ge=2, le=1000)
     reidentification: Reidentification = Field(default_factory=Reidentification)
     disclosure: Disclosure
-    engines: list[Engine] = Field(min_length=1)
+    engines: list[Engine] = Field(min_length=1, json_schema_extra={"uniqueItems": True})
     resources: Resources
     egress: Egress
 

@@ -12,17 +12,68 @@ from datetime import datetime
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives import serialization
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from audit import EventFilter, verify, write_csv, write_jsonl
 from lab.api.deps import Access, db, get_lab, require
+from lab.api.params import (
+    ActionFilter,
+    ActorFilter,
+    Cursor,
+    SinceFilter,
+    TenantFilter,
+    UntilFilter,
+    page_size,
+)
 from lab.authz.chokepoint import PLATFORM
 from lab.context import Lab
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 PAGE = 1000
+Decision = Literal["allow", "deny"]
+
+
+class EventOut(BaseModel):
+    seq: int
+    time: str
+    actor: str
+    action: str
+    resource: str
+    tenant: str | None
+    zone: str | None
+    decision: str | None
+    outcome: str
+    request_id: str | None
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class EventPage(BaseModel):
+    events: list[EventOut]
+    next_after: int | None
+
+
+class VerifyOut(BaseModel):
+    ok: bool
+    events_checked: int
+    checkpoints_checked: int
+    first_bad_seq: int | None
+    problem: str | None
+    signatures_checked: bool
+    last_seq: int
+    last_hash: str
+
+
+class CheckpointOut(BaseModel):
+    seq: int
+    hash: str
+    time: str
+    signature: str
+    key_id: str
 
 
 def _filter(
@@ -35,20 +86,25 @@ def _filter(
 ) -> EventFilter:
     tenant = None if access.tenant == PLATFORM else access.tenant
     return EventFilter(
-        tenant=tenant, actor=actor, action=action, decision=decision, since=since, until=until
+        tenant=tenant,
+        actor=actor,
+        action=None if action is None else str(action),
+        decision=decision,
+        since=since,
+        until=until,
     )
 
 
-@router.get("/events")
+@router.get("/events", response_model=EventPage)
 def events(
-    tenant: str | None = Query(None, description="Only this tenant's events (members: required)."),
-    actor: str | None = None,
-    action: str | None = Query(None, description="Exact action or prefix with `*`: `token.*`."),
-    decision: Literal["allow", "deny"] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    after: int = Query(0, ge=0, description="Return events after this sequence number."),
-    limit: int = Query(100, ge=1, le=PAGE),
+    tenant: TenantFilter = None,
+    actor: ActorFilter = None,
+    action: ActionFilter = None,
+    decision: Decision | None = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    after: Cursor = 0,
+    limit: int = page_size(PAGE),
     access: Access = require("read", "audit/events", tenant="query"),
     session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
@@ -61,15 +117,24 @@ def events(
     }
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The events as JSON lines or CSV, oldest first.",
+            "content": {"application/x-ndjson": {}, "text/csv": {}},
+        }
+    },
+)
 def export(
     format: Literal["jsonl", "csv"] = "jsonl",
-    tenant: str | None = None,
-    actor: str | None = None,
-    action: str | None = None,
-    decision: Literal["allow", "deny"] | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    tenant: TenantFilter = None,
+    actor: ActorFilter = None,
+    action: ActionFilter = None,
+    decision: Decision | None = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
     access: Access = require("export", "audit/events", tenant="query"),
     lab: Lab = Depends(get_lab),
 ) -> StreamingResponse:
@@ -99,7 +164,7 @@ def export(
     )
 
 
-@router.get("/verify")
+@router.get("/verify", response_model=VerifyOut)
 def verify_chain(
     access: Access = require("verify", "audit"),
     session: Session = Depends(db),
@@ -109,9 +174,9 @@ def verify_chain(
     return verify(session.connection(), lab.audit_public_key).to_dict()
 
 
-@router.get("/checkpoints")
+@router.get("/checkpoints", response_model=list[CheckpointOut])
 def checkpoints(
-    limit: int = Query(100, ge=1, le=PAGE),
+    limit: int = page_size(PAGE),
     access: Access = require("read", "audit/checkpoints"),
     session: Session = Depends(db),
     lab: Lab = Depends(get_lab),

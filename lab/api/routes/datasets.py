@@ -6,12 +6,23 @@ act and audit for the API and the CLI alike."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.params import (
+    Cursor,
+    DatasetName,
+    SinceFilter,
+    Tenant,
+    TenantFilter,
+    UntilFilter,
+    VersionNumber,
+    Zone,
+    page_size,
+)
 from lab.context import Lab
 from lab.datasets.schemas import HoldBody, VersionOut, VersionRef
 from lab.datasets.service import (
@@ -27,15 +38,28 @@ BASE = "/tenants/{tenant}/zones/{zone}/datasets"
 VERSION = BASE + "/{name}/versions/{version}"
 
 
-def version_ref(tenant: str, zone: str, name: str, version: int) -> VersionRef:
+class DestroyedOut(BaseModel):
+    version_id: str
+    already_destroyed: bool = False
+    receipt: dict[str, Any] | None = None
+
+
+class ReceiptPage(BaseModel):
+    receipts: list[dict[str, Any]]
+    next_after: int | None
+
+
+def version_ref(
+    tenant: Tenant, zone: Zone, name: DatasetName, version: VersionNumber
+) -> VersionRef:
     """The version the path names."""
     return VersionRef(tenant, zone, name, version)
 
 
 @router.get(BASE, response_model=list[VersionOut])
 def datasets_list(
-    tenant: str,
-    zone: str,
+    tenant: Tenant,
+    zone: Zone,
     include_destroyed: bool = False,
     caller: Caller = service_authorizes("read", "datasets", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
@@ -53,9 +77,9 @@ def datasets_list(
 
 @router.get(BASE + "/{name}", response_model=list[VersionOut])
 def dataset_versions(
-    tenant: str,
-    zone: str,
-    name: str,
+    tenant: Tenant,
+    zone: Zone,
+    name: DatasetName,
     include_destroyed: bool = False,
     caller: Caller = service_authorizes("read", "datasets/{name}", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
@@ -72,7 +96,7 @@ def dataset_versions(
     return [VersionOut.of(v) for v in found]
 
 
-@router.delete(VERSION, status_code=200)
+@router.delete(VERSION, status_code=200, response_model=DestroyedOut)
 def version_destroy(
     reason: str = Query(min_length=3, max_length=300, description="Why it is destroyed now."),
     ref: VersionRef = Depends(version_ref),
@@ -116,13 +140,13 @@ def hold_release(
     return VersionOut.of(info)
 
 
-@router.get("/receipts")
+@router.get("/receipts", response_model=ReceiptPage)
 def receipts(
-    tenant: str | None = Query(None, description="Only this tenant (members: required)."),
-    since: datetime | None = None,
-    until: datetime | None = None,
-    after: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
+    tenant: TenantFilter = None,
+    since: SinceFilter = None,
+    until: UntilFilter = None,
+    after: Cursor = 0,
+    limit: int = page_size(1000),
     caller: Caller = service_authorizes("read", "audit/receipts", tenant="query"),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:

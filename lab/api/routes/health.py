@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 
 import lab
 
@@ -10,6 +11,11 @@ router = APIRouter(tags=["health"])
 OPEN_PATHS = frozenset({"/health"})
 
 
-@router.get("/health")
+class HealthOut(BaseModel):
+    status: str
+    version: str
+
+
+@router.get("/health", response_model=HealthOut)
 def health() -> dict[str, str]:
     return {"status": "ok", "version": lab.__version__}

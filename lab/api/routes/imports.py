@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.params import DATASET_PATTERN, Identifier, Tenant, Zone
 from lab.context import Lab
 from lab.imports.service import MAX_SPEC_BYTES, list_imports, show_import, submit_import
 from lab.work.models import WorkItem
@@ -53,11 +54,15 @@ class ImportOut(BaseModel):
 
 @router.post("", response_model=ImportOut, status_code=202)
 async def imports_submit(
-    tenant: str,
-    zone: str,
-    dataset: str = Form(description="Name of the dataset the import creates a version of."),
+    tenant: Tenant,
+    zone: Zone,
+    dataset: str = Form(
+        pattern=DATASET_PATTERN,
+        description="Name of the dataset the import creates a version of.",
+    ),
     spec: UploadFile = File(description="The import spec (YAML or JSON)."),
-    data: UploadFile | None = File(None, description="The file to import (csv, parquet, jsonl)."),
+    # not `UploadFile | None`: a form field cannot be null, it is absent (no source file)
+    data: UploadFile = File(None, description="The file to import (csv, parquet, jsonl)."),
     caller: Caller = service_authorizes("import", "datasets", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> ImportOut:
@@ -81,8 +86,8 @@ async def imports_submit(
 
 @router.get("", response_model=list[ImportOut])
 def imports_list(
-    tenant: str,
-    zone: str,
+    tenant: Tenant,
+    zone: Zone,
     caller: Caller = service_authorizes("read", "imports", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> list[ImportOut]:
@@ -94,9 +99,9 @@ def imports_list(
 
 @router.get("/{import_id}", response_model=ImportOut)
 def imports_get(
-    tenant: str,
-    zone: str,
-    import_id: str,
+    tenant: Tenant,
+    zone: Zone,
+    import_id: Identifier,
     caller: Caller = service_authorizes(
         "read", "imports/{import_id}", zone="{zone}", tenant="path"
     ),

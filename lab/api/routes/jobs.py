@@ -14,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from jobs.engines.bundle import MAX_BUNDLE_ZIP_BYTES
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.params import Identifier, OutputName, Tenant, Zone
 from lab.context import Lab
-from lab.releases.content import csv_rows
+from lab.releases.content import CONTENT_TYPES, FALLBACK_TYPE, csv_rows
 from lab.releases.service import read_released_output
 from lab.runs.service import cancel_job, job_log, job_status, list_jobs, submit_job
 from lab.work.models import WorkItem
@@ -63,6 +64,22 @@ class JobOut(BaseModel):
         )
 
 
+class TableRows(BaseModel):
+    """A released table as JSON rows."""
+
+    output: str
+    release: str
+    sha256: str
+    columns: list[str]
+    rows: list[dict[str, Any]]
+
+
+class JobLog(BaseModel):
+    job: str
+    full: bool
+    log: str
+
+
 def _job(session: Session, tenant: str, zone: str, job_id: str) -> WorkItem:
     """For the outputs route, which reads through the release service once that lands."""
     return get_item(session, job_id, tenant=tenant, kind="job", zone=zone)
@@ -70,10 +87,11 @@ def _job(session: Session, tenant: str, zone: str, job_id: str) -> WorkItem:
 
 @router.post("", response_model=JobOut, status_code=202)
 async def jobs_submit(
-    tenant: str,
-    zone: str,
+    tenant: Tenant,
+    zone: Zone,
     spec: UploadFile = File(description="The job spec (YAML or JSON)."),
-    bundle: UploadFile | None = File(None, description="Code bundle (zip) for python/spark."),
+    # not `UploadFile | None`: a form field cannot be null, it is absent (a SQL job)
+    bundle: UploadFile = File(None, description="Code bundle (zip) for python/spark."),
     caller: Caller = service_authorizes("submit", "jobs", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> JobOut:
@@ -96,8 +114,8 @@ async def jobs_submit(
 
 @router.get("", response_model=list[JobOut])
 def jobs_list(
-    tenant: str,
-    zone: str,
+    tenant: Tenant,
+    zone: Zone,
     caller: Caller = service_authorizes("read", "jobs", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> list[JobOut]:
@@ -107,9 +125,9 @@ def jobs_list(
 
 @router.get("/{job_id}", response_model=JobOut)
 def jobs_status(
-    tenant: str,
-    zone: str,
-    job_id: str,
+    tenant: Tenant,
+    zone: Zone,
+    job_id: Identifier,
     caller: Caller = service_authorizes("read", "jobs/{job_id}", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> JobOut:
@@ -121,9 +139,9 @@ def jobs_status(
 
 @router.post("/{job_id}/cancel", response_model=JobOut)
 def jobs_cancel(
-    tenant: str,
-    zone: str,
-    job_id: str,
+    tenant: Tenant,
+    zone: Zone,
+    job_id: Identifier,
     caller: Caller = service_authorizes("cancel", "jobs/{job_id}", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> JobOut:
@@ -131,11 +149,11 @@ def jobs_cancel(
     return JobOut.of(item)
 
 
-@router.get("/{job_id}/logs")
+@router.get("/{job_id}/logs", response_model=JobLog)
 def jobs_logs(
-    tenant: str,
-    zone: str,
-    job_id: str,
+    tenant: Tenant,
+    zone: Zone,
+    job_id: Identifier,
     full: bool = Query(
         False,
         description="The log as the job wrote it, for reviewers (action `review`); "
@@ -167,23 +185,22 @@ def jobs_logs(
             "description": "The released output: a table as JSON rows (or, with "
             "`?format=csv`, the exact CSV that was released); a file as its bytes, with its "
             "content type. `X-Content-SHA256` is the hash recorded at release.",
-            "content": {"application/json": {}, "text/csv": {}, "image/png": {}},
+            "model": TableRows,
+            # a file output's bytes, with the type its name gives (`CONTENT_TYPES`)
+            "content": {kind: {} for kind in sorted({*CONTENT_TYPES.values(), FALLBACK_TYPE})}
+            | {"application/json": {}},
         },
-        401: {"description": "No bearer token, or one that is unknown, expired or revoked."},
-        403: {"description": "The policy does not let the caller read this job's outputs."},
-        404: {"description": "No such job or output, or not one the caller may know of."},
         409: {
             "description": "The output was not released: it leaves the zone only through a "
             "release request and its review."
         },
-        422: {"description": "`format` is neither json nor csv."},
     },
 )
 def jobs_output(
-    tenant: str,
-    zone: str,
-    job_id: str,
-    output: str,
+    tenant: Tenant,
+    zone: Zone,
+    job_id: Identifier,
+    output: OutputName,
     format: Literal["json", "csv"] = Query(
         "json", description="For tables: json (rows) or csv (the released bytes)."
     ),

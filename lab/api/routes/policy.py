@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.params import MAX_INT64, PolicyTenantFilter, SubjectFilter, Tenant, page_size
 from lab.authz.chokepoint import PLATFORM
 from lab.context import Lab
 from lab.policy import service
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/v1", tags=["policy"])
 
 @router.get("/policy/rules", response_model=list[RuleBody])
 def rules_list(
-    tenant: str | None = Query(None, description="Only rules of this tenant (or `*`)."),
+    tenant: PolicyTenantFilter = None,
     caller: Caller = service_authorizes("read", "policy/rules"),
     lab: Lab = Depends(get_lab),
 ) -> list[RuleBody]:
@@ -72,7 +73,7 @@ def _assign(lab: Lab, caller: Caller, body: AssignmentBody, tenant: str, add: bo
 
 @router.get("/policy/assignments", response_model=list[AssignmentOut])
 def assignments_list(
-    subject: str | None = None,
+    subject: SubjectFilter = None,
     caller: Caller = service_authorizes("read", "policy/assignments"),
     lab: Lab = Depends(get_lab),
 ) -> list[AssignmentOut]:
@@ -81,7 +82,7 @@ def assignments_list(
 
 @router.get("/tenants/{tenant}/roles", response_model=list[AssignmentOut])
 def tenant_roles_list(
-    tenant: str,
+    tenant: Tenant,
     caller: Caller = service_authorizes("read", "policy/assignments", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> list[AssignmentOut]:
@@ -90,7 +91,7 @@ def tenant_roles_list(
 
 @router.post("/tenants/{tenant}/roles", response_model=ChangeOut, status_code=201)
 def tenant_roles_assign(
-    tenant: str,
+    tenant: Tenant,
     body: AssignmentBody,
     caller: Caller = service_authorizes("create", "policy/assignments", tenant="path"),
     lab: Lab = Depends(get_lab),
@@ -100,7 +101,7 @@ def tenant_roles_assign(
 
 @router.delete("/tenants/{tenant}/roles", response_model=ChangeOut)
 def tenant_roles_unassign(
-    tenant: str,
+    tenant: Tenant,
     body: AssignmentBody,
     caller: Caller = service_authorizes("delete", "policy/assignments", tenant="path"),
     lab: Lab = Depends(get_lab),
@@ -128,8 +129,8 @@ def platform_roles_unassign(
 
 @router.get("/policy/history", response_model=list[ChangeOut])
 def policy_history(
-    limit: int = Query(100, ge=1, le=1000),
-    before_version: int | None = Query(None, ge=1),
+    limit: int = page_size(1000),
+    before_version: int | None = Query(None, ge=1, le=MAX_INT64),
     caller: Caller = service_authorizes("read", "policy/history"),
     lab: Lab = Depends(get_lab),
 ) -> list[ChangeOut]:

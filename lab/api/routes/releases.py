@@ -7,12 +7,11 @@ decision per call. `service_authorizes(...)` on each route names what its servic
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Depends
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.params import Identifier, StateFilter, Tenant, Zone
+from lab.api.responses import errors
 from lab.context import Lab
 from lab.releases import service
 from lab.releases.schemas import OutputContent, ReleaseIn, ReleaseOut, ReleaseView, ReviewIn
@@ -22,47 +21,10 @@ TENANT = "/tenants/{tenant}/zones/{zone}/releases"
 QUEUE = "/zones/{zone}/releases"
 
 
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    request_id: str
-
-
-class ErrorOut(BaseModel):
-    error: ErrorDetail
-
-
-_WHY = {
-    400: "The request cannot be accepted as sent: an output that can never leave (kept in "
-    "the zone), a missing purpose or comment, an unknown state or decision.",
-    401: "No bearer token, or one that is unknown, expired or revoked.",
-    403: "The policy, or an airlock rule, forbids it: the author reviewing their own "
-    "request, a second decision by the same reviewer, a withdrawal by someone else.",
-    404: "No such tenant, zone, job, output or request, or not one the caller may know of.",
-    409: "The state forbids it: the job has not succeeded, the output is already in an open "
-    "request, the request is no longer pending.",
-    422: "The body or a parameter does not have the expected shape.",
-}
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {code: {"model": ErrorOut, "description": _WHY[code]} for code in codes}
-
-
-STATE = Query(
-    None, description="pending, approved, rejected, returned, withdrawn or released; all if none."
-)
-
-
-@router.post(
-    TENANT,
-    response_model=ReleaseOut,
-    status_code=201,
-    responses=errors(400, 401, 403, 404, 409, 422),
-)
+@router.post(TENANT, response_model=ReleaseOut, status_code=201)
 def releases_request(
-    tenant: str,
-    zone: str,
+    tenant: Tenant,
+    zone: Zone,
     body: ReleaseIn,
     access: Caller = service_authorizes("release", "releases", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
@@ -82,11 +44,11 @@ def releases_request(
     )
 
 
-@router.get(TENANT, response_model=list[ReleaseOut], responses=errors(400, 401, 403, 404, 422))
+@router.get(TENANT, response_model=list[ReleaseOut])
 def releases_list(
-    tenant: str,
-    zone: str,
-    state: str | None = STATE,
+    tenant: Tenant,
+    zone: Zone,
+    state: StateFilter = None,
     access: Caller = service_authorizes("read", "releases", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> list[ReleaseOut]:
@@ -96,11 +58,11 @@ def releases_list(
     )
 
 
-@router.get(TENANT + "/{release_id}", response_model=ReleaseView, responses=errors(401, 403, 404))
+@router.get(TENANT + "/{release_id}", response_model=ReleaseView)
 def releases_show(
-    tenant: str,
-    zone: str,
-    release_id: str,
+    tenant: Tenant,
+    zone: Zone,
+    release_id: Identifier,
     access: Caller = service_authorizes(
         "read", "releases/{release_id}", zone="{zone}", tenant="path"
     ),
@@ -115,12 +77,12 @@ def releases_show(
 @router.get(
     TENANT + "/{release_id}/content",
     response_model=list[OutputContent],
-    responses=errors(401, 403, 404, 409),
+    responses=errors(409),  # the request is not in a state that shows content
 )
 def releases_content(
-    tenant: str,
-    zone: str,
-    release_id: str,
+    tenant: Tenant,
+    zone: Zone,
+    release_id: Identifier,
     access: Caller = service_authorizes(
         "review", "releases/{release_id}/content", zone="{zone}", tenant="path"
     ),
@@ -133,15 +95,11 @@ def releases_content(
     )
 
 
-@router.post(
-    TENANT + "/{release_id}/withdraw",
-    response_model=ReleaseOut,
-    responses=errors(401, 403, 404, 409),
-)
+@router.post(TENANT + "/{release_id}/withdraw", response_model=ReleaseOut)
 def releases_withdraw(
-    tenant: str,
-    zone: str,
-    release_id: str,
+    tenant: Tenant,
+    zone: Zone,
+    release_id: Identifier,
     access: Caller = service_authorizes(
         "release", "releases/{release_id}", zone="{zone}", tenant="path"
     ),
@@ -153,10 +111,10 @@ def releases_withdraw(
     )
 
 
-@router.get(QUEUE, response_model=list[ReleaseOut], responses=errors(400, 401, 403, 404, 422))
+@router.get(QUEUE, response_model=list[ReleaseOut])
 def releases_queue(
-    zone: str,
-    state: str | None = STATE,
+    zone: Zone,
+    state: StateFilter = None,
     access: Caller = service_authorizes("read", "releases", zone="{zone}"),
     lab: Lab = Depends(get_lab),
 ) -> list[ReleaseOut]:
@@ -166,14 +124,10 @@ def releases_queue(
     )
 
 
-@router.post(
-    QUEUE + "/{release_id}/review",
-    response_model=ReleaseOut,
-    responses=errors(400, 401, 403, 404, 409, 422),
-)
+@router.post(QUEUE + "/{release_id}/review", response_model=ReleaseOut)
 def releases_review(
-    zone: str,
-    release_id: str,
+    zone: Zone,
+    release_id: Identifier,
     body: ReviewIn,
     access: Caller = service_authorizes("review", "releases/{release_id}", zone="{zone}"),
     lab: Lab = Depends(get_lab),
@@ -192,14 +146,10 @@ def releases_review(
     )
 
 
-@router.post(
-    QUEUE + "/{release_id}/publish",
-    response_model=ReleaseOut,
-    responses=errors(401, 403, 404, 409),
-)
+@router.post(QUEUE + "/{release_id}/publish", response_model=ReleaseOut)
 def releases_publish(
-    zone: str,
-    release_id: str,
+    zone: Zone,
+    release_id: Identifier,
     access: Caller = service_authorizes("review", "releases/{release_id}", zone="{zone}"),
     lab: Lab = Depends(get_lab),
 ) -> ReleaseOut:

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.params import Tenant
 from lab.context import Lab
 from lab.errors import InvalidInput
 from lab.identity import service
@@ -37,7 +38,7 @@ def tenants_create(
 
 @router.get("/{tenant}", response_model=TenantOut)
 def tenants_get(
-    tenant: str,
+    tenant: Tenant,
     caller: Caller = service_authorizes("read", "tenants/{tenant}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> TenantOut:
@@ -46,8 +47,8 @@ def tenants_get(
 
 @router.delete("/{tenant}")
 def tenant_offboard(
-    tenant: str,
-    confirm: str = Query(description="Repeat the tenant's slug to confirm."),
+    tenant: Tenant,
+    confirm: str = Query(max_length=40, description="Repeat the tenant's slug to confirm."),
     caller: Caller = service_authorizes("delete", "tenants/{tenant}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:

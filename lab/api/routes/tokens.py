@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.params import Identifier, UserName
 from lab.context import Lab
 from lab.tokens import service
 from lab.tokens.schemas import IssuedTokenOut, TokenIn, TokenOut
@@ -30,7 +31,7 @@ def _revoke(lab: Lab, caller: Caller, user: str | None, token_id: str) -> TokenO
 
 @router.get("/users/{user}/tokens", response_model=list[TokenOut])
 def user_tokens_list(
-    user: str,
+    user: UserName,
     caller: Caller = service_authorizes("read", "users/{user}/tokens", tenant="user"),
     lab: Lab = Depends(get_lab),
 ) -> list[TokenOut]:
@@ -39,7 +40,7 @@ def user_tokens_list(
 
 @router.post("/users/{user}/tokens", response_model=IssuedTokenOut, status_code=201)
 def user_tokens_issue(
-    user: str,
+    user: UserName,
     body: TokenIn,
     caller: Caller = service_authorizes("create", "users/{user}/tokens", tenant="user"),
     lab: Lab = Depends(get_lab),
@@ -49,8 +50,8 @@ def user_tokens_issue(
 
 @router.delete("/users/{user}/tokens/{token_id}", response_model=TokenOut)
 def user_tokens_revoke(
-    user: str,
-    token_id: str,
+    user: UserName,
+    token_id: Identifier,
     caller: Caller = service_authorizes("delete", "users/{user}/tokens/{token_id}", tenant="user"),
     lab: Lab = Depends(get_lab),
 ) -> TokenOut:
@@ -76,7 +77,7 @@ def my_tokens_issue(
 
 @router.delete("/me/tokens/{token_id}", response_model=TokenOut)
 def my_tokens_revoke(
-    token_id: str,
+    token_id: Identifier,
     caller: Caller = service_authorizes("delete", "me/tokens/{token_id}", tenant="self"),
     lab: Lab = Depends(get_lab),
 ) -> TokenOut:

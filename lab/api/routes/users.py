@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.params import Tenant, UserName
 from lab.context import Lab
 from lab.identity import service
 from lab.identity.schemas import UserIn, UserOut
@@ -28,7 +29,7 @@ def _create(lab: Lab, caller: Caller, body: UserIn, tenant: str | None) -> UserO
 
 @router.get("/tenants/{tenant}/users", response_model=list[UserOut])
 def tenant_users_list(
-    tenant: str,
+    tenant: Tenant,
     caller: Caller = service_authorizes("read", "users", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> list[UserOut]:
@@ -37,7 +38,7 @@ def tenant_users_list(
 
 @router.post("/tenants/{tenant}/users", response_model=UserOut, status_code=201)
 def tenant_users_create(
-    tenant: str,
+    tenant: Tenant,
     body: UserIn,
     caller: Caller = service_authorizes("create", "users", tenant="path"),
     lab: Lab = Depends(get_lab),
@@ -63,7 +64,7 @@ def staff_create(
 
 @router.get("/users/{user}", response_model=UserOut)
 def users_get(
-    user: str,
+    user: UserName,
     caller: Caller = service_authorizes("read", "users/{user}", tenant="user"),
     lab: Lab = Depends(get_lab),
 ) -> UserOut:
@@ -72,7 +73,7 @@ def users_get(
 
 @router.delete("/users/{user}", response_model=UserOut)
 def users_disable(
-    user: str,
+    user: UserName,
     caller: Caller = service_authorizes("delete", "users/{user}", tenant="user"),
     lab: Lab = Depends(get_lab),
 ) -> UserOut:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.params import AtTime, Zone
 from lab.context import Lab
 from lab.zones.models import ZoneVersion
 from lab.zones.rules import ZoneRules
@@ -55,8 +56,8 @@ def zones_list(
 
 @router.get("/{zone}", response_model=ZoneVersionOut)
 def zones_get(
-    zone: str,
-    at: datetime | None = Query(None, description="The rules that held at this time (UTC)."),
+    zone: Zone,
+    at: AtTime = None,
     caller: Caller = service_authorizes("read", "zones/{zone}", tenant="self"),
     lab: Lab = Depends(get_lab),
 ) -> ZoneVersionOut:
@@ -66,7 +67,7 @@ def zones_get(
 
 @router.get("/{zone}/history", response_model=list[ZoneVersionOut])
 def zones_history(
-    zone: str,
+    zone: Zone,
     caller: Caller = service_authorizes("read", "zones/{zone}", tenant="self"),
     lab: Lab = Depends(get_lab),
 ) -> list[ZoneVersionOut]:
@@ -76,7 +77,7 @@ def zones_history(
 
 @router.put("/{zone}", response_model=ZoneVersionOut)
 def zones_update(
-    zone: str,
+    zone: Zone,
     body: ZoneUpdate,
     caller: Caller = service_authorizes("update", "zones/{zone}"),
     lab: Lab = Depends(get_lab),
