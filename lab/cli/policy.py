@@ -12,7 +12,13 @@ from lab.authz.chokepoint import PLATFORM
 from lab.authz.request import AccessRequest
 from lab.cli.common import console, handles_errors, open_lab, principal_of
 from lab.policy import service
-from lab.policy.schemas import ChangeAssignment, ChangeBody, RuleBody
+from lab.policy.schemas import (
+    AssignmentChange,
+    ChangeAssignment,
+    ChangeBody,
+    RuleBody,
+    RuleChange,
+)
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -53,7 +59,7 @@ def _rule_change(
 ) -> None:
     rule = Rule(role, tenant, obj, action, "deny" if deny else "allow")
     if dry_run:
-        _try(ChangeBody(op="add_rule" if add else "remove_rule", rule=RuleBody.of(rule)))
+        _try(RuleChange(op="add_rule" if add else "remove_rule", rule=RuleBody.of(rule)))
         return
     with open_lab() as lab:
         principal, actor = principal_of(lab)
@@ -120,7 +126,7 @@ def remove(
 def _assignment_change(subject: str, role: str, tenant: str, add: bool, dry_run: bool) -> None:
     if dry_run:
         item = ChangeAssignment(subject=subject, role=role, tenant=tenant)
-        _try(ChangeBody(op="assign_role" if add else "unassign_role", assignment=item))
+        _try(AssignmentChange(op="assign_role" if add else "unassign_role", assignment=item))
         return
     change_role = service.assign_role if add else service.unassign_role
     with open_lab() as lab:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field
 
 from lab.authz import admin as policy_admin
 from lab.authz.request import AccessRequest
+from lab.errors import InvalidInput
 
 
 class RuleBody(BaseModel):
@@ -65,21 +66,22 @@ class ChangeAssignment(BaseModel):
     tenant: str = Field(max_length=64)
 
 
-class ChangeBody(BaseModel):
-    """A policy change to try without making it: a rule to add or remove, or a role
-    assignment (`tenant` `*`: a platform role) to grant or withdraw."""
+class RuleChange(BaseModel):
+    """A rule to add or remove."""
 
-    op: Literal["add_rule", "remove_rule", "assign_role", "unassign_role"]
-    rule: RuleBody | None = None
-    assignment: ChangeAssignment | None = None
+    op: Literal["add_rule", "remove_rule"]
+    rule: RuleBody
 
-    @model_validator(mode="after")
-    def _one_item(self) -> ChangeBody:
-        wants = "rule" if self.op.endswith("_rule") else "assignment"
-        given = {name for name in ("rule", "assignment") if getattr(self, name) is not None}
-        if given != {wants}:
-            raise ValueError(f"{self.op} takes a {wants} (and nothing else)")
-        return self
+
+class AssignmentChange(BaseModel):
+    """A role assignment (`tenant` `*`: a platform role) to grant or withdraw."""
+
+    op: Literal["assign_role", "unassign_role"]
+    assignment: ChangeAssignment
+
+
+ChangeBody = Annotated[RuleChange | AssignmentChange, Field(discriminator="op")]
+"""A policy change to try without making it; `op` says which kind."""
 
 
 class DryRunBody(BaseModel):
@@ -93,18 +95,14 @@ class DryRunBody(BaseModel):
     action: str | None = Field(default=None, max_length=64)
     change: ChangeBody | None = None
 
-    @model_validator(mode="after")
-    def _something_to_judge(self) -> DryRunBody:
-        parts = (self.subject, self.resource, self.action)
-        if any(p is not None for p in parts) and not all(p is not None for p in parts):
-            raise ValueError("a request needs subject, resource and action")
-        if self.subject is None and self.change is None:
-            raise ValueError("give a request (subject, resource, action), a change, or both")
-        return self
-
     def request(self) -> AccessRequest | None:
-        if self.subject is None or self.resource is None or self.action is None:
+        """The request to judge; None if none is given. Only part of one is refused (an
+        InvalidInput, 400: the schema cannot say "all three or none")."""
+        parts = (self.subject, self.resource, self.action)
+        if all(p is None for p in parts):
             return None
+        if self.subject is None or self.resource is None or self.action is None:
+            raise InvalidInput("a request needs subject, resource and action", field="subject")
         return AccessRequest(self.subject, self.tenant, self.zone, self.resource, self.action)
 
 

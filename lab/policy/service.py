@@ -36,7 +36,7 @@ from lab.context import Lab
 from lab.errors import InvalidInput, LabError, NotFound
 from lab.identity.users import get_user
 from lab.policy import lockout
-from lab.policy.schemas import ChangeBody, DryRunOut
+from lab.policy.schemas import ChangeBody, DryRunOut, RuleChange
 
 RULES = "policy/rules"
 ASSIGNMENTS = "policy/assignments"
@@ -307,13 +307,11 @@ def dry_run(
 
 def _apply(session: Session, actor: str, change: ChangeBody) -> str:
     """Make `change` in `session`; return what it does, in words."""
-    if change.rule is not None:
+    if isinstance(change, RuleChange):
         rule = change.rule.rule()
         added = change.op == "add_rule"
         (policy_admin.add_rule if added else policy_admin.remove_rule)(session, actor, rule)
         return describe_rule(rule, added=added)
-    if change.assignment is None:  # ChangeBody's validator rules it out
-        raise InvalidInput(f"{change.op} needs an assignment", field="assignment")
     a = change.assignment
     added = change.op == "assign_role"
     assignment = _assignment(session, a.subject, a.role, a.tenant)
