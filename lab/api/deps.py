@@ -47,14 +47,15 @@ def current_principal(
 
 
 def db(lab: Lab = Depends(get_lab)) -> Iterator[Session]:
-    """The request's unit of work: committed when the route returns, rolled back on error."""
-    with lab.sessions() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    """A read-only session for the request (the routes that take one only read).
+
+    Never a write transaction: FastAPI closes this session only after the response has
+    been validated, which itself waits for a free request thread. A write transaction
+    (SQLite's write lock, a pooled connection) held across that wait deadlocked the API
+    under load until the pool timed out. Changes go through the services, which open and
+    commit their own short transactions."""
+    with lab.read() as session:
+        yield session
 
 
 @dataclass(frozen=True)
