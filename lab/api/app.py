@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 import tempfile
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
+from anyio.to_thread import current_default_thread_limiter
 from fastapi import FastAPI, Request, Response
 
 import lab as lab_package
@@ -47,10 +49,19 @@ def spool_uploads_privately(lab: Lab) -> None:
 
 
 def create_app(lab: Lab) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes and dependencies run in anyio's thread pool: as many at once as the
+        # metastore pools were sized for (Settings.api_threads), so no thread waits for a
+        # connection; further requests wait for a thread, on the event loop, for free.
+        current_default_thread_limiter().total_tokens = lab.settings.api_threads
+        yield
+
     app = FastAPI(
         title="Data collaboration lab",
         version=lab_package.__version__,
         description=DESCRIPTION,
+        lifespan=lifespan,
     )
     app.state.lab = lab
     errors.install(app)

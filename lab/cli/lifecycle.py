@@ -84,7 +84,15 @@ def serve(
         f"(docs: http://{bind_host}:{bind_port}/docs), home {settings.home}"
     )
     try:
-        uvicorn.run(create_app(lab), host=bind_host, port=bind_port, log_level="info")
+        uvicorn.run(
+            create_app(lab),
+            host=bind_host,
+            port=bind_port,
+            log_level="info",
+            # Bounded, from the same setting that sized the thread and connection pools.
+            limit_concurrency=settings.api_connection_limit,
+            backlog=settings.api_connection_limit,
+        )
     finally:
         pool.shutdown()
         if housekeeping is not None:
