@@ -52,12 +52,16 @@ def describe(name: str, tally: Tally, goal_rate: float) -> str:
     )
     met = tally.rate >= goal_rate and p99 < GOAL_P99 and not tally.errors and not tally.timeouts
     errors = len(tally.errors)
+    n = max(1, len(tally.latencies))
     sample = f" e.g. {sorted(set(tally.errors))[:4]}" if tally.errors else ""
     return (
         f"  {name:<6} {len(tally.latencies):>7} requests in {tally.seconds:5.1f} s: "
         f"{tally.rate:6.1f} req/s, p50 {p50 * 1e3:6.1f} ms, p99 {p99 * 1e3:7.1f} ms, "
         f"errors {errors}, timeouts {tally.timeouts} -> {'goal met' if met else 'BELOW GOAL'}"
-        f"{sample}\n         p99 by kind (ms): {kinds}"
+        f"{sample}\n         p99 by kind (ms): {kinds}\n         CPU per request: server "
+        f"{tally.server_cpu / n * 1e3:.2f} ms, clients {tally.client_cpu / n * 1e3:.2f} ms "
+        f"(server busy {tally.server_cpu / tally.seconds:.2f} cores, clients "
+        f"{tally.client_cpu / tally.seconds:.2f})"
     )
 
 
@@ -93,6 +97,7 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
                         submit_every=every,
                         timeout=args.timeout,
                         tag=tag,
+                        server_pid=server.process.pid,
                     )
                 )
                 tallies.append(tally)

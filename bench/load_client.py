@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import httpx2
 
-from bench.load_server import TENANT, ZONE
+from bench.load_server import TENANT, ZONE, cpu_seconds
 
 READS = (
     ("me", "/v1/me"),
@@ -44,6 +44,8 @@ class Tally:
     request_ids: set[str] = field(default_factory=set)  # answered with 2xx/4xx: audited
     seconds: float = 0.0
     tag: str = "run"  # request ids read `load-<tag>-...`: unique per phase
+    server_cpu: float = 0.0  # CPU seconds the server process used during the phase
+    client_cpu: float = 0.0  # and the clients' own process
 
     def note(self, kind: str, rid: str, status: int, took: float) -> None:
         self.latencies.append(took)
@@ -123,6 +125,7 @@ async def run_phase(
     submit_every: float | None,
     timeout: float,
     tag: str,
+    server_pid: int | None = None,
 ) -> Tally:
     """`clients` readers for `seconds` (plus a submitter when `submit_every` is given)."""
     tally = Tally(tag=tag)
@@ -131,6 +134,7 @@ async def run_phase(
         base_url=url, timeout=httpx2.Timeout(timeout), limits=limits, trust_env=False
     ) as client:
         start = time.monotonic()
+        cpu_start = (cpu_seconds(server_pid) if server_pid else 0.0, time.process_time())
         stop_at = start + seconds
         tasks = [
             _reader(client, tally, n, tokens[n % len(tokens)], stop_at) for n in range(clients)
@@ -139,4 +143,6 @@ async def run_phase(
             tasks.append(_submitter(client, tally, tokens[0], submit_every, stop_at))
         await asyncio.gather(*tasks)
         tally.seconds = time.monotonic() - start
+        tally.server_cpu = (cpu_seconds(server_pid) if server_pid else 0.0) - cpu_start[0]
+        tally.client_cpu = time.process_time() - cpu_start[1]
     return tally

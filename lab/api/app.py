@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from anyio.to_thread import current_default_thread_limiter
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 import lab as lab_package
 from lab.api import errors
+from lab.api.request_ids import RequestIds
 from lab.api.routes import (
     audit,
     datasets,
@@ -29,8 +28,6 @@ from lab.api.routes import (
 )
 from lab.context import Lab
 from lab.work.folders import upload_spool
-
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 DESCRIPTION = """
 A privacy-preserving data collaboration lab. Every route but `/health` needs a bearer
@@ -66,15 +63,7 @@ def create_app(lab: Lab) -> FastAPI:
     app.state.lab = lab
     errors.install(app)
 
-    @app.middleware("http")
-    async def _request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get("x-request-id", "")
-        request.state.request_id = given if _CLIENT_ID.fullmatch(given) else uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
+    app.add_middleware(RequestIds)
 
     for module in (
         health,

@@ -1,4 +1,13 @@
-"""Dependencies shared by the routes: the lab, the principal, the session, and `require`.
+"""Dependencies shared by the routes: the lab, the principal and `require`.
+
+No dependency hands a route a database session. FastAPI closes a `yield` dependency only
+after the response has been validated, and that validation waits for a free request thread:
+a session (a pooled connection; on SQLite perhaps the write lock) held across that wait
+deadlocked the API under load, every thread waiting for a connection held by a request
+waiting for a thread, until the pool timed out. Routes and services open their sessions
+in the request thread and close them before they return (`lab.read()`, `lab.transaction()`),
+so a connection is only ever held by a running thread and the pools, sized to the threads
+(`Settings.metastore_pool_size`), never run dry.
 
 `require(...)` is the route-side face of the chokepoint. A route without it fails
 `tests/lab/api/test_route_protection.py`, which walks every route of the app.
@@ -6,13 +15,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
@@ -27,7 +35,12 @@ TenantFrom = Literal["platform", "path", "query", "user", "self"]
 _bearer = HTTPBearer(auto_error=False, description="A lab token: `lab_<id>_<secret>`.")
 
 
-def get_lab(request: Request) -> Lab:
+# The dependencies that only read the request are `async def`: FastAPI runs a plain `def`
+# dependency in the request thread pool, and a hop to a thread and back costs more than
+# they do. The ones that touch the metastore stay `def`, off the event loop.
+
+
+async def get_lab(request: Request) -> Lab:
     lab: Lab = request.app.state.lab
     return lab
 
@@ -44,18 +57,6 @@ def current_principal(
     if credentials is None:
         raise Unauthenticated("missing bearer token (Authorization: Bearer lab_...)")
     return authenticate(lab, credentials.credentials, request_id=request_id(request))
-
-
-def db(lab: Lab = Depends(get_lab)) -> Iterator[Session]:
-    """A read-only session for the request (the routes that take one only read).
-
-    Never a write transaction: FastAPI closes this session only after the response has
-    been validated, which itself waits for a free request thread. A write transaction
-    (SQLite's write lock, a pooled connection) held across that wait deadlocked the API
-    under load until the pool timed out. Changes go through the services, which open and
-    commit their own short transactions."""
-    with lab.read() as session:
-        yield session
 
 
 @dataclass(frozen=True)
@@ -141,11 +142,11 @@ def service_authorizes(
     `require`, naming what its service asks, so the route walk sees that it is protected
     (and its denial tests prove that the service does ask)."""
 
-    def _authenticate(
+    async def _authenticate(
         request: Request, principal: Principal = Depends(current_principal)
     ) -> Caller:
         return Caller(principal, request_id(request))
 
-    marker: Callable[..., Caller] = _authenticate
+    marker: Callable[..., Awaitable[Caller]] = _authenticate
     marker.__dict__["lab_authorization"] = (action, resource, zone, tenant)
     return Depends(_authenticate)

@@ -14,10 +14,9 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import PlainTextResponse, StreamingResponse
-from sqlalchemy.orm import Session
 
 from audit import EventFilter, verify, write_csv, write_jsonl
-from lab.api.deps import Access, db, get_lab, require
+from lab.api.deps import Access, get_lab, require
 from lab.authz.chokepoint import PLATFORM
 from lab.context import Lab
 
@@ -50,11 +49,11 @@ def events(
     after: int = Query(0, ge=0, description="Return events after this sequence number."),
     limit: int = Query(100, ge=1, le=PAGE),
     access: Access = require("read", "audit/events", tenant="query"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:
     flt = _filter(access, actor, action, decision, since, until)
-    found = lab.audit_log.query(session.connection(), flt, after_seq=after, limit=limit)
+    with lab.read() as session:
+        found = lab.audit_log.query(session.connection(), flt, after_seq=after, limit=limit)
     return {
         "events": [e.to_dict() for e in found],
         "next_after": found[-1].seq if len(found) == limit else None,
@@ -102,21 +101,22 @@ def export(
 @router.get("/verify")
 def verify_chain(
     access: Access = require("verify", "audit"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:
     """Recompute the whole chain and check every signed checkpoint."""
-    return verify(session.connection(), lab.audit_public_key).to_dict()
+    with lab.read() as session:
+        return verify(session.connection(), lab.audit_public_key).to_dict()
 
 
 @router.get("/checkpoints")
 def checkpoints(
     limit: int = Query(100, ge=1, le=PAGE),
     access: Access = require("read", "audit/checkpoints"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> list[dict[str, Any]]:
-    return [c.to_dict() for c in lab.audit_log.checkpoints(session.connection(), limit=limit)]
+    with lab.read() as session:
+        found = lab.audit_log.checkpoints(session.connection(), limit=limit)
+    return [c.to_dict() for c in found]
 
 
 @router.get("/public-key", response_class=PlainTextResponse)
