@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
@@ -35,7 +36,7 @@ from lab.keys.pseudonyms import pseudonym_key, surrogate_key
 from lab.storage import VersionInfo
 from lab.storage.layout import check_dataset_name
 from lab.work.folders import item_workspace
-from lab.work.models import WorkItem
+from lab.work.models import ENDED, WorkItem
 from lab.work.queue import get_item, list_items, submit
 from lab.work.statuses import WorkStatus
 from lab.work.worker import Outcome, WorkContext, WorkFailed
@@ -46,6 +47,7 @@ API_KINDS = FILE_KINDS | {"synthetic"}
 UPLOAD_DIR = "upload"
 KIND = "import"
 MAX_SPEC_BYTES = 256 * 1024
+POLL_SECONDS = 0.3
 
 
 def parse_import_spec(text: str) -> ImportSpec:
@@ -127,6 +129,29 @@ def show_import(
     )
     with lab.read() as session:
         return get_item(session, import_id, tenant=tenant, kind=KIND, zone=zone)
+
+
+def follow_import(
+    lab: Lab,
+    principal: Principal,
+    import_id: str,
+    *,
+    tenant: str,
+    zone: str,
+    on_progress: Callable[[WorkItem], None],
+    request_id: str | None = None,
+) -> WorkItem:
+    """Wait for an import to end, whichever worker runs it (this process's, or a server's
+    that claimed it first), calling `on_progress` at each look. Authorized once, like one
+    `show_import`: waiting for the answer is not a new question."""
+    item = show_import(lab, principal, import_id, tenant=tenant, zone=zone, request_id=request_id)
+    while True:
+        on_progress(item)
+        if item.state in ENDED:
+            return item
+        time.sleep(POLL_SECONDS)
+        with lab.read() as session:
+            item = get_item(session, import_id, tenant=tenant, kind=KIND, zone=zone)
 
 
 def queue_import(
