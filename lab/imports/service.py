@@ -37,7 +37,7 @@ from lab.storage import VersionInfo
 from lab.storage.layout import check_dataset_name
 from lab.work.folders import item_workspace
 from lab.work.models import ENDED, WorkItem
-from lab.work.queue import get_item, list_items, submit
+from lab.work.queue import get_item, list_items, new_item_id, submit
 from lab.work.statuses import WorkStatus
 from lab.work.worker import Outcome, WorkContext, WorkFailed
 from lab.zones.registry import rules_at
@@ -184,42 +184,49 @@ def queue_import(
             raise InvalidInput(f"a {kind} import needs its file uploaded")
     source = spec.source.as_mapping()
     size = 0
-    with lab.transaction() as session:
-        item = submit(
-            session,
-            kind=KIND,
-            tenant=tenant,
-            zone=zone,
-            name=name,
-            submitter=principal.user,
-            spec={},
-        )
-        if upload is not None:
-            filename = _safe_filename(upload[0])
-            folder = item_workspace(lab.settings, item.id) / UPLOAD_DIR
-            folder.mkdir(parents=True, mode=0o700)
-            try:
-                size = _copy_capped(upload[1], folder / filename, lab.settings.max_upload_bytes)
-            except InvalidInput:
-                shutil.rmtree(folder.parent, ignore_errors=True)
-                raise
-            source["path"] = f"{UPLOAD_DIR}/{filename}"
-            source["_uploaded"] = True
-        item.spec = {"import": spec.model_dump(mode="json"), "source": source}
-        lab.auditor.change(
-            session,
-            actor,
-            AuditAction.IMPORT_SUBMIT,
-            f"{zone}/imports/{item.id}",
-            tenant=tenant,
-            zone=zone,
-            details={
-                "import": item.id,
-                "dataset": name,
-                "source": kind,
-                "bytes": size if upload else None,
-            },
-        )
+    item_id = new_item_id()
+    if upload is not None:
+        # Copied before the item exists, outside any transaction: an upload of gigabytes
+        # must not hold the metastore's write lock (SQLite) while it is written to disk.
+        filename = _safe_filename(upload[0])
+        folder = item_workspace(lab.settings, item_id) / UPLOAD_DIR
+        folder.mkdir(parents=True, mode=0o700)
+        try:
+            size = _copy_capped(upload[1], folder / filename, lab.settings.max_upload_bytes)
+        except BaseException:
+            shutil.rmtree(folder.parent, ignore_errors=True)
+            raise
+        source["path"] = f"{UPLOAD_DIR}/{filename}"
+        source["_uploaded"] = True
+    try:
+        with lab.transaction() as session:  # short: the item and its audit event
+            item = submit(
+                session,
+                kind=KIND,
+                tenant=tenant,
+                zone=zone,
+                name=name,
+                submitter=principal.user,
+                spec={"import": spec.model_dump(mode="json"), "source": source},
+                item_id=item_id,
+            )
+            lab.auditor.change(
+                session,
+                actor,
+                AuditAction.IMPORT_SUBMIT,
+                f"{zone}/imports/{item.id}",
+                tenant=tenant,
+                zone=zone,
+                details={
+                    "import": item.id,
+                    "dataset": name,
+                    "source": kind,
+                    "bytes": size if upload else None,
+                },
+            )
+    except BaseException:
+        shutil.rmtree(item_workspace(lab.settings, item_id), ignore_errors=True)
+        raise
     return item
 
 

@@ -20,6 +20,10 @@ MAX_ATTEMPTS = 3
 """Runs an item gets when its workers keep dying (LAB_REQUEUE_EXPIRED_WORK): then it fails."""
 
 
+def new_item_id() -> str:
+    return secrets.token_hex(8)
+
+
 def submit(
     session: Session,
     *,
@@ -29,9 +33,12 @@ def submit(
     name: str,
     submitter: str,
     spec: dict[str, Any],
+    item_id: str | None = None,
 ) -> WorkItem:
+    """Queue an item. `item_id`: one taken earlier with `new_item_id`, when files had to be
+    put in its workspace before the (short) transaction that queues it."""
     item = WorkItem(
-        id=secrets.token_hex(8),
+        id=item_id or new_item_id(),
         kind=kind,
         tenant=tenant,
         zone=zone,
