@@ -109,13 +109,32 @@ def prepare_home(home: Path, database_url: str | None, *, engineers: int = 10) -
     return made
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process `pid` so far (Linux; 0.0 elsewhere)."""
+def _stat(pid: int | str) -> list[str] | None:
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return None
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of process `pid` and of its descendants, live or reaped
+    (the server's request processes, its jobs' engines), so far. Linux; 0.0 elsewhere."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = (p.name for p in Path("/proc").iterdir())
+    stats = {int(n): st for n in names if n.isdigit() and (st := _stat(n))}
+    family, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        for child, st in stats.items():
+            if int(st[1]) == parent and child not in family:
+                family.add(child)
+                frontier.append(child)
+    total = 0
+    for member in family:
+        st = stats.get(member)
+        if st is not None:  # own time, and that of its children already reaped
+            total += int(st[11]) + int(st[12]) + (int(st[13]) + int(st[14]))
+    return total / tick
 
 
 def free_port() -> int:

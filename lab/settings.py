@@ -50,6 +50,16 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8700, ge=1, le=65535)
+    api_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description=(
+            "Processes `lab serve` answers requests in (one per core is a good start): "
+            "Python runs one thread at a time per process. Each has `api_threads` threads "
+            "and its own pools; workers and the scheduler run once, in the parent."
+        ),
+    )
     api_threads: int = Field(
         default=16,
         ge=1,

@@ -45,14 +45,20 @@ def spool_uploads_privately(lab: Lab) -> None:
     tempfile.tempdir = str(spool)
 
 
-def create_app(lab: Lab) -> FastAPI:
+def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
+    """The API over `lab`; with `owns_lab`, the app closes the lab when it shuts down."""
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Sync routes and dependencies run in anyio's thread pool: as many at once as the
         # metastore pools were sized for (Settings.api_threads), so no thread waits for a
         # connection; further requests wait for a thread, on the event loop, for free.
         current_default_thread_limiter().total_tokens = lab.settings.api_threads
-        yield
+        try:
+            yield
+        finally:
+            if owns_lab:
+                lab.close()
 
     app = FastAPI(
         title="Data collaboration lab",
@@ -81,3 +87,13 @@ def create_app(lab: Lab) -> FastAPI:
     ):
         app.include_router(module.router)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one of several `lab serve` processes (uvicorn calls it in each): its own
+    lab, from the same settings. The parent process runs the workers and the scheduler."""
+    from lab.settings import Settings
+
+    lab = Lab.open(Settings())
+    spool_uploads_privately(lab)
+    return create_app(lab, owns_lab=True)
