@@ -15,7 +15,8 @@ Goals: 0 errors, 0 timeouts, p99 < 250 ms, >= 300 req/s on the read mix and >= 1
 with submissions, every decision audited, the chain intact.
 
 Run: .venv/bin/python bench/load_bench.py [--clients 50] [--seconds 60]
-     [--submit-every 3] [--backend sqlite|postgresql|both]
+     [--submit-every 3] [--backend sqlite|postgresql|both] [--processes N]
+     [--server-env LAB_API_THREADS=16 ...]
 PostgreSQL: a throwaway database on LAB_TEST_POSTGRES_URL's server (default
 postgres@127.0.0.1:5432), dropped afterwards.
 """
@@ -70,7 +71,11 @@ def run_backend(backend: str, args: argparse.Namespace) -> bool:
         folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="load-bench-")))
         url = stack.enter_context(scratch_postgres()) if backend == "postgresql" else None
         made = prepare_home(folder / "home", url)
-        print(f"{backend}: {args.clients} clients, {args.seconds:g} s per phase", flush=True)
+        print(
+            f"{backend}: {args.clients} clients, {args.seconds:g} s per phase, server "
+            f"{' '.join(f'{k}={v}' for k, v in args.server_env.items())}",
+            flush=True,
+        )
         tallies: list[Tally] = []
         with running_server(made, extra_env=args.server_env) as server:
             asyncio.run(
@@ -129,9 +134,18 @@ def main() -> None:
         metavar="LAB_X=v",
         help="A setting for the server (repeatable), e.g. LAB_API_CONCURRENCY=32.",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="LAB_API_PROCESSES of the server [default: one per core].",
+    )
     parser.add_argument("--keep-log", action="store_true", help="Print the server log's tail.")
     args = parser.parse_args()
-    args.server_env = dict(item.split("=", 1) for item in args.server_env)
+    args.server_env = {
+        "LAB_API_PROCESSES": str(args.processes),
+        **dict(item.split("=", 1) for item in args.server_env),
+    }
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     results = [run_backend(b, args) for b in backends]

@@ -1,7 +1,9 @@
 """The API under a short load: a real `lab serve` (uvicorn, in its own process, with its
 worker), 10 clients for a few seconds over the read mix, plus SQL job submissions.
 
-The server gets 2 request threads for 10 clients, so requests always queue for a thread:
+The server answers in 2 processes (each with its own lab and group-commit appender, so the
+chain is written by both) with 2 request threads each for 10 clients, so requests always
+queue for a thread:
 that is where the API once deadlocked (a request held a pooled connection while waiting
 for a thread, every thread waited for a connection), answering nothing for 30 s and then
 500s. Asserted: no 5xx, no answer but the expected one, no timeout, every answered
@@ -26,7 +28,8 @@ def test_short_load_answers_everything_and_audits_every_decision(
 ) -> None:
     url = None if metastore_url.startswith("sqlite") else metastore_url
     made = prepare_home(tmp_path / "home", url, engineers=3)
-    with running_server(made, extra_env={"LAB_API_THREADS": "2"}) as server:
+    small = {"LAB_API_PROCESSES": "2", "LAB_API_THREADS": "2"}
+    with running_server(made, extra_env=small) as server:
         tally = asyncio.run(
             run_phase(
                 server.url,
