@@ -22,6 +22,7 @@ caller in that batch gets the error: none of their events was written.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class GroupAppender:
         self._thread = threading.Thread(target=self._run, name="audit-appender", daemon=True)
         self._closed = threading.Event()
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         self.stats = AppenderStats()
 
     def start(self) -> GroupAppender:
@@ -84,6 +86,8 @@ class GroupAppender:
         if not isinstance(draft, EventDraft):
             raise ValueError(f"expected an EventDraft, got {type(draft).__name__}")
         canonical_details(draft.details)  # a bad draft fails here, not in the batch
+        if os.getpid() != self._pid:  # a forked child has the queue but not the thread
+            raise AppendFailed("the audit appender belongs to the process that started it")
         pending = _Pending(draft)
         with self._lock:  # no draft slips in after the close marker
             if self._closed.is_set():

@@ -158,3 +158,26 @@ def test_appenders_in_several_processes_form_one_chain(db_engine: Engine) -> Non
         seqs = list(conn.scalars(sa.select(events_table.c.seq).order_by(events_table.c.seq)))
     assert report.ok, report.problem
     assert seqs == list(range(1, 3 * 8 * 25 + 1))
+
+
+def _append_in_fork(appender: GroupAppender, said: Any) -> None:
+    try:
+        appender.append(draft())
+        said.put("appended")
+    except AppendFailed as exc:
+        said.put(str(exc))
+
+
+def test_a_forked_child_is_refused_instead_of_waiting_forever(db_engine: Engine) -> None:
+    appender = GroupAppender(make_log(), db_engine).start()
+    ctx = multiprocessing.get_context("fork")
+    said = ctx.Queue()
+    try:
+        child = ctx.Process(target=_append_in_fork, args=(appender, said))
+        child.start()
+        child.join(30)
+        assert child.exitcode == 0
+        assert "belongs to the process" in said.get(timeout=5)
+        assert appender.append(draft()).seq == 1  # the parent's appender still works
+    finally:
+        appender.close()
