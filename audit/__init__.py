@@ -12,6 +12,7 @@ own transaction, so a change and the event recording it commit together.
         report = verify(conn, private_key.public_key())
 """
 
+from audit.appender import AppendFailed, GroupAppender
 from audit.canonical import GENESIS_HASH
 from audit.checkpoint import Checkpoint, key_id_of
 from audit.event import Event, EventDraft
@@ -22,11 +23,13 @@ from audit.verify import VerifyReport, verify, verify_events
 
 __all__ = [
     "GENESIS_HASH",
+    "AppendFailed",
     "AuditLog",
     "Checkpoint",
     "Event",
     "EventDraft",
     "EventFilter",
+    "GroupAppender",
     "VerifyReport",
     "checkpoints_table",
     "events_table",

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from audit import AuditLog
+from audit import AuditLog, GroupAppender
 from lab.arrow_memory import use_jemalloc
 from lab.auditing import Auditor
 from lab.authz.chokepoint import Chokepoint
@@ -51,12 +52,19 @@ class Lab:
         master = load_master_key(settings)
         zone_files = load_zone_files(settings.zones_dir)
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        engine = make_engine(settings.metastore_url)
+        # Sized to the threads that may hold a connection (Settings.metastore_pool_size):
+        # no overflow, and a checkout that still waits a minute is a bug worth an error.
+        pool: dict[str, Any] = {
+            "pool_size": settings.metastore_pool_size,
+            "max_overflow": 0,
+            "pool_timeout": 60,
+        }
+        engine = make_engine(settings.metastore_url, **pool)
         if upgrade_schema:
             migrate.upgrade(engine)
         else:
             migrate.require_current(engine)
-        read_engine = make_engine(settings.metastore_url, read_only=True)
+        read_engine = make_engine(settings.metastore_url, read_only=True, **pool)
         sessions = sessionmaker(engine, expire_on_commit=False)
         with sessions.begin() as session:
             signer = audit_signing_key(session, master)
@@ -65,7 +73,7 @@ class Lab:
             checkpoint_every=settings.audit_checkpoint_every,
             checkpoint_seconds=settings.audit_checkpoint_seconds,
         )
-        auditor = Auditor(audit_log)
+        auditor = Auditor(audit_log, GroupAppender(audit_log, engine).start())
         with sessions.begin() as session:
             record_zone_files(session, auditor, zone_files, settings.zones_dir)
         policy = PolicyEngine(
@@ -82,7 +90,7 @@ class Lab:
             policy=policy,
             audit_log=audit_log,
             auditor=auditor,
-            chokepoint=Chokepoint(policy, auditor, sessions, frozenset(zone_files) | {"platform"}),
+            chokepoint=Chokepoint(policy, auditor, frozenset(zone_files) | {"platform"}),
             audit_public_key=signer.public_key(),
             store=DatasetStore(settings.home, master),
             master_key=master,
@@ -101,5 +109,6 @@ class Lab:
             yield session
 
     def close(self) -> None:
+        self.auditor.appender.close()
         self.engine.dispose()
         self.read_engine.dispose()

@@ -50,6 +50,29 @@ class Settings(BaseSettings):
     )
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8700, ge=1, le=65535)
+    api_processes: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description=(
+            "Processes `lab serve` answers requests in (one per core is a good start): "
+            "Python runs one thread at a time per process. Each has `api_threads` threads "
+            "and its own pools; workers and the scheduler run once, in the parent."
+        ),
+    )
+    api_threads: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description=(
+            "Requests `lab serve` works on at once: the size of its request thread pool. "
+            "Everything else follows from it: each metastore pool holds this many "
+            "connections plus one per background thread (`metastore_pool_size`), so a "
+            "request thread never waits for a connection; up to 16 requests per thread "
+            "may wait for a thread, beyond that uvicorn answers 503 at once "
+            "(`api_connection_limit`)."
+        ),
+    )
     token_ttl_days: int = Field(default=90, ge=1, le=3650)
     policy_refresh_seconds: float = Field(
         default=1.0,
@@ -104,6 +127,18 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home / 'metastore.db'}"
+
+    @property
+    def metastore_pool_size(self) -> int:
+        """Connections per metastore pool (read and write each): one per request thread,
+        one per worker thread, and three for the scheduler, the audit appender and start-up
+        or CLI work in the same process."""
+        return self.api_threads + self.workers + 3
+
+    @property
+    def api_connection_limit(self) -> int:
+        """Connections and requests uvicorn admits before answering 503 (see api_threads)."""
+        return self.api_threads * 16
 
     @property
     def master_key_file(self) -> Path:

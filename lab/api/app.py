@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import tempfile
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request, Response
+from anyio.to_thread import current_default_thread_limiter
+from fastapi import Depends, FastAPI
 
 import lab as lab_package
 from lab.api import errors
 from lab.api.body_limit import BodyLimit
 from lab.api.query_names import known_query_only
+from lab.api.request_ids import RequestIds
 from lab.api.responses import document_errors
 from lab.api.routes import (
     audit,
@@ -30,8 +31,6 @@ from lab.api.routes import (
 )
 from lab.context import Lab
 from lab.work.folders import upload_spool
-
-_CLIENT_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 DESCRIPTION = """
 A privacy-preserving data collaboration lab. Every route but `/health` needs a bearer
@@ -51,27 +50,34 @@ def spool_uploads_privately(lab: Lab) -> None:
     tempfile.tempdir = str(spool)
 
 
-def create_app(lab: Lab) -> FastAPI:
+def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
+    """The API over `lab`; with `owns_lab`, the app closes the lab when it shuts down."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes and dependencies run in anyio's thread pool: as many at once as the
+        # metastore pools were sized for (Settings.api_threads), so no thread waits for a
+        # connection; further requests wait for a thread, on the event loop, for free.
+        current_default_thread_limiter().total_tokens = lab.settings.api_threads
+        try:
+            yield
+        finally:
+            if owns_lab:
+                lab.close()
+
     app = FastAPI(
         title="Data collaboration lab",
         version=lab_package.__version__,
         description=DESCRIPTION,
         dependencies=[Depends(known_query_only)],
+        lifespan=lifespan,
     )
     app.state.lab = lab
     errors.install(app)
     # inside the request id middleware (added after it), so a 413 carries the request id
     app.add_middleware(BodyLimit, largest=lab.settings.max_json_body_bytes)
 
-    @app.middleware("http")
-    async def _request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get("x-request-id", "")
-        request.state.request_id = given if _CLIENT_ID.fullmatch(given) else uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.request_id
-        return response
+    app.add_middleware(RequestIds)
 
     for module in (
         health,
@@ -90,3 +96,13 @@ def create_app(lab: Lab) -> FastAPI:
         document_errors(module.router)
         app.include_router(module.router)
     return app
+
+
+def served_app() -> FastAPI:
+    """The app of one of several `lab serve` processes (uvicorn calls it in each): its own
+    lab, from the same settings. The parent process runs the workers and the scheduler."""
+    from lab.settings import Settings
+
+    lab = Lab.open(Settings())
+    spool_uploads_privately(lab)
+    return create_app(lab, owns_lab=True)

@@ -1,4 +1,13 @@
-"""Dependencies shared by the routes: the lab, the principal, the session, and `require`.
+"""Dependencies shared by the routes: the lab, the principal and `require`.
+
+No dependency hands a route a database session. FastAPI closes a `yield` dependency only
+after the response has been validated, and that validation waits for a free request thread:
+a session (a pooled connection; on SQLite perhaps the write lock) held across that wait
+deadlocked the API under load, every thread waiting for a connection held by a request
+waiting for a thread, until the pool timed out. Routes and services open their sessions
+in the request thread and close them before they return (`lab.read()`, `lab.transaction()`),
+so a connection is only ever held by a running thread and the pools, sized to the threads
+(`Settings.metastore_pool_size`), never run dry.
 
 `require(...)` is the route-side face of the chokepoint. A route without it fails
 `tests/lab/api/test_route_protection.py`, which walks every route of the app.
@@ -8,14 +17,13 @@ from __future__ import annotations
 
 import inspect
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.orm import Session
 
 from lab.api.params import PATH_TYPES, TenantFilter
 from lab.auditing import Actor
@@ -36,7 +44,12 @@ def dependency_tree(dependant: Dependant) -> list[Dependant]:
     return [dependant, *(d for sub in dependant.dependencies for d in dependency_tree(sub))]
 
 
-def get_lab(request: Request) -> Lab:
+# The dependencies that only read the request are `async def`: FastAPI runs a plain `def`
+# dependency in the request thread pool, and a hop to a thread and back costs more than
+# they do. The ones that touch the metastore stay `def`, off the event loop.
+
+
+async def get_lab(request: Request) -> Lab:
     lab: Lab = request.app.state.lab
     return lab
 
@@ -53,17 +66,6 @@ def current_principal(
     if credentials is None:
         raise Unauthenticated("missing bearer token (Authorization: Bearer lab_...)")
     return authenticate(lab, credentials.credentials, request_id=request_id(request))
-
-
-def db(lab: Lab = Depends(get_lab)) -> Iterator[Session]:
-    """The request's unit of work: committed when the route returns, rolled back on error."""
-    with lab.sessions() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
 
 
 def _checked_values(resource: str, zone: str, tenant: TenantFrom) -> list[inspect.Parameter]:
@@ -184,12 +186,12 @@ def service_authorizes(
     `require`, naming what its service asks, so the route walk sees that it is protected
     (and its denial tests prove that the service does ask)."""
 
-    def _authenticate(
+    async def _authenticate(
         request: Request, principal: Principal = Depends(current_principal), **checked: Any
     ) -> Caller:
         return Caller(principal, request_id(request))
 
     _with_values(_authenticate, _checked_values(resource, zone, tenant))
-    marker: Callable[..., Caller] = _authenticate
+    marker: Callable[..., Awaitable[Caller]] = _authenticate
     marker.__dict__["lab_authorization"] = (action, resource, zone, tenant)
     return Depends(_authenticate)

@@ -1,7 +1,8 @@
 """The one authorization chokepoint: every request and every job passes `authorize`.
 
-It asks the policy engine, writes the decision to the audit log in a transaction of its
-own (a denial is kept even when the request then fails), and turns a denial into the
+It asks the policy engine, writes the decision to the audit log on its own, durably, before
+answering (a denial is kept even when the request then fails; concurrent decisions share
+one commit through the group-commit appender, `lab.auditing`), and turns a denial into the
 error the caller should see: `NotFound` when the subject has no standing in the tenant
 (so the existence of another tenant's things does not leak), `Forbidden` otherwise.
 """
@@ -11,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-
-from sqlalchemy.orm import Session, sessionmaker
 
 from audit.event import MAX_TEXT
 from lab.auditing import Auditor
@@ -54,12 +53,10 @@ class Chokepoint:
         self,
         policy: PolicyEngine,
         auditor: Auditor,
-        sessions: sessionmaker[Session],
         zones: frozenset[str],
     ) -> None:
         self.policy = policy
         self.auditor = auditor
-        self.sessions = sessions
         self.zones = zones  # a request naming another zone names nothing
 
     def authorize(
@@ -81,19 +78,17 @@ class Chokepoint:
         )
         decision = self.policy.decide(request)
         verdict = "allow" if decision.allowed else "deny"
-        with self.sessions.begin() as session:
-            self.auditor.record(
-                session,
-                actor=principal.user,
-                action=AuditAction.access(action),
-                resource=recordable(request.obj),
-                tenant=recordable(tenant),
-                zone=recordable(zone),
-                decision=verdict,
-                outcome="allowed" if decision.allowed else "denied",
-                request_id=request_id,
-                details={"rule": ", ".join(decision.rule) if decision.rule else None},
-            )
+        self.auditor.record_alone(
+            actor=principal.user,
+            action=AuditAction.access(action),
+            resource=recordable(request.obj),
+            tenant=recordable(tenant),
+            zone=recordable(zone),
+            decision=verdict,
+            outcome="allowed" if decision.allowed else "denied",
+            request_id=request_id,
+            details={"rule": ", ".join(decision.rule) if decision.rule else None},
+        )
         if decision.allowed:
             return decision
         if zone in self.zones and self._has_standing(principal, tenant, hide_unknown):

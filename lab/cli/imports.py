@@ -13,7 +13,13 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from lab.cli.common import console, fail, handles_errors, open_lab, principal_of
-from lab.imports.service import list_imports, run_import_item, show_import, submit_import
+from lab.imports.service import (
+    follow_import,
+    list_imports,
+    run_import_item,
+    show_import,
+    submit_import,
+)
 from lab.work.models import SUCCEEDED
 from lab.work.worker import Worker
 
@@ -183,8 +189,17 @@ def import_cmd(
                 bar.update(task, completed=rows, rate=rows / elapsed)
 
             handler = functools.partial(run_import_item, on_rows=on_rows)
+            # Run it here, unless a worker (`lab serve`, `lab worker`) claimed it first:
+            # then follow it to its end there.
             Worker(lab, {"import": handler}).run_once(only=item.id)
-        done = show_import(lab, principal, item.id, tenant=tenant, zone=zone)
+            done = follow_import(
+                lab,
+                principal,
+                item.id,
+                tenant=tenant,
+                zone=zone,
+                on_progress=lambda seen: on_rows(seen.progress) if seen.progress else None,
+            )
     if done.state != SUCCEEDED:
         raise fail(f"import {done.id} {done.state} ({done.status}): {done.message}")
     _report(done.result)

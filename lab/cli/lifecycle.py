@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.panel import Panel
 
@@ -83,8 +85,24 @@ def serve(
         f"lab API on [bold]http://{bind_host}:{bind_port}[/] "
         f"(docs: http://{bind_host}:{bind_port}/docs), home {settings.home}"
     )
+    # Bounded, from the same setting that sized the thread and connection pools.
+    limits: dict[str, Any] = {
+        "limit_concurrency": settings.api_connection_limit,
+        "backlog": settings.api_connection_limit,
+    }
     try:
-        uvicorn.run(create_app(lab), host=bind_host, port=bind_port, log_level="info")
+        if settings.api_processes == 1:
+            uvicorn.run(create_app(lab), host=bind_host, port=bind_port, log_level="info", **limits)
+        else:  # each process opens its own lab (`served_app`); this one keeps the workers
+            uvicorn.run(
+                "lab.api.app:served_app",
+                factory=True,
+                workers=settings.api_processes,
+                host=bind_host,
+                port=bind_port,
+                log_level="info",
+                **limits,
+            )
     finally:
         pool.shutdown()
         if housekeeping is not None:

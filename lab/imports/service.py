@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import shutil
+import time
 from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
@@ -48,8 +49,8 @@ from lab.keys.pseudonyms import pseudonym_key, surrogate_key
 from lab.storage import VersionInfo
 from lab.storage.layout import check_dataset_name
 from lab.work.folders import item_workspace
-from lab.work.models import WorkItem
-from lab.work.queue import get_item, list_items, submit
+from lab.work.models import ENDED, WorkItem
+from lab.work.queue import get_item, list_items, new_item_id, submit
 from lab.work.statuses import WorkStatus
 from lab.work.worker import Outcome, WorkContext, WorkFailed
 from lab.zones.registry import rules_at
@@ -60,6 +61,7 @@ API_KINDS = FILE_KINDS | {"synthetic"}
 UPLOAD_DIR = "upload"
 KIND = "import"
 MAX_SPEC_BYTES = 256 * 1024
+POLL_SECONDS = 0.3
 
 
 def parse_import_spec(text: str) -> ImportSpec:
@@ -143,6 +145,29 @@ def show_import(
         return get_item(session, import_id, tenant=tenant, kind=KIND, zone=zone)
 
 
+def follow_import(
+    lab: Lab,
+    principal: Principal,
+    import_id: str,
+    *,
+    tenant: str,
+    zone: str,
+    on_progress: Callable[[WorkItem], None],
+    request_id: str | None = None,
+) -> WorkItem:
+    """Wait for an import to end, whichever worker runs it (this process's, or a server's
+    that claimed it first), calling `on_progress` at each look. Authorized once, like one
+    `show_import`: waiting for the answer is not a new question."""
+    item = show_import(lab, principal, import_id, tenant=tenant, zone=zone, request_id=request_id)
+    while True:
+        on_progress(item)
+        if item.state in ENDED:
+            return item
+        time.sleep(POLL_SECONDS)
+        with lab.read() as session:
+            item = get_item(session, import_id, tenant=tenant, kind=KIND, zone=zone)
+
+
 def queue_import(
     lab: Lab,
     principal: Principal,
@@ -173,42 +198,49 @@ def queue_import(
             raise InvalidInput(f"a {kind} import needs its file uploaded")
     source = spec.source.as_mapping()
     size = 0
-    with lab.transaction() as session:
-        item = submit(
-            session,
-            kind=KIND,
-            tenant=tenant,
-            zone=zone,
-            name=name,
-            submitter=principal.user,
-            spec={},
-        )
-        if upload is not None:
-            filename = _safe_filename(upload[0])
-            folder = item_workspace(lab.settings, item.id) / UPLOAD_DIR
-            folder.mkdir(parents=True, mode=0o700)
-            try:
-                size = _copy_capped(upload[1], folder / filename, lab.settings.max_upload_bytes)
-            except InvalidInput:
-                shutil.rmtree(folder.parent, ignore_errors=True)
-                raise
-            source["path"] = f"{UPLOAD_DIR}/{filename}"
-            source["_uploaded"] = True
-        item.spec = {"import": spec.model_dump(mode="json"), "source": source}
-        lab.auditor.change(
-            session,
-            actor,
-            AuditAction.IMPORT_SUBMIT,
-            f"{zone}/imports/{item.id}",
-            tenant=tenant,
-            zone=zone,
-            details={
-                "import": item.id,
-                "dataset": name,
-                "source": kind,
-                "bytes": size if upload else None,
-            },
-        )
+    item_id = new_item_id()
+    if upload is not None:
+        # Copied before the item exists, outside any transaction: an upload of gigabytes
+        # must not hold the metastore's write lock (SQLite) while it is written to disk.
+        filename = _safe_filename(upload[0])
+        folder = item_workspace(lab.settings, item_id) / UPLOAD_DIR
+        folder.mkdir(parents=True, mode=0o700)
+        try:
+            size = _copy_capped(upload[1], folder / filename, lab.settings.max_upload_bytes)
+        except BaseException:
+            shutil.rmtree(folder.parent, ignore_errors=True)
+            raise
+        source["path"] = f"{UPLOAD_DIR}/{filename}"
+        source["_uploaded"] = True
+    try:
+        with lab.transaction() as session:  # short: the item and its audit event
+            item = submit(
+                session,
+                kind=KIND,
+                tenant=tenant,
+                zone=zone,
+                name=name,
+                submitter=principal.user,
+                spec={"import": spec.model_dump(mode="json"), "source": source},
+                item_id=item_id,
+            )
+            lab.auditor.change(
+                session,
+                actor,
+                AuditAction.IMPORT_SUBMIT,
+                f"{zone}/imports/{item.id}",
+                tenant=tenant,
+                zone=zone,
+                details={
+                    "import": item.id,
+                    "dataset": name,
+                    "source": kind,
+                    "bytes": size if upload else None,
+                },
+            )
+    except BaseException:
+        shutil.rmtree(item_workspace(lab.settings, item_id), ignore_errors=True)
+        raise
     return item
 
 

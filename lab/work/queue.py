@@ -16,6 +16,13 @@ from lab.errors import Conflict, NotFound
 from lab.work.models import CANCELLED, ENDED, FAILED, QUEUED, RUNNING, WorkItem
 from lab.work.statuses import WorkStatus
 
+MAX_ATTEMPTS = 3
+"""Runs an item gets when its workers keep dying (LAB_REQUEUE_EXPIRED_WORK): then it fails."""
+
+
+def new_item_id() -> str:
+    return secrets.token_hex(8)
+
 
 def submit(
     session: Session,
@@ -26,9 +33,12 @@ def submit(
     name: str,
     submitter: str,
     spec: dict[str, Any],
+    item_id: str | None = None,
 ) -> WorkItem:
+    """Queue an item. `item_id`: one taken earlier with `new_item_id`, when files had to be
+    put in its workspace before the (short) transaction that queues it."""
     item = WorkItem(
-        id=secrets.token_hex(8),
+        id=item_id or new_item_id(),
         kind=kind,
         tenant=tenant,
         zone=zone,
@@ -107,6 +117,11 @@ def claim(
         candidate.status = WorkStatus.RUNNING.value
         candidate.worker = worker
         candidate.attempts += 1
+        if candidate.attempts > 1:  # requeued: its message told why the last run ended
+            candidate.message = (
+                f"attempt {candidate.attempts} of {MAX_ATTEMPTS}: running again after the "
+                "previous worker stopped heartbeating"
+            )
         candidate.started_at = now
         candidate.heartbeat_at = now
         candidate.lease_until = now + lease
@@ -185,7 +200,11 @@ def cancel(session: Session, item_id: str, *, tenant: str, kind: str, zone: str)
 
 
 def expire_leases(
-    session: Session, *, now: datetime | None = None, requeue: bool = False, max_attempts: int = 3
+    session: Session,
+    *,
+    now: datetime | None = None,
+    requeue: bool = False,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> list[WorkItem]:
     """Items whose worker stopped heartbeating: failed (or requeued, by setting)."""
     moment = now or utcnow()
@@ -199,7 +218,11 @@ def expire_leases(
     for item in stale:
         lost = f"worker {item.worker} stopped heartbeating; lease expired"
         if requeue and item.attempts < max_attempts:
-            item.state, item.status, item.message = QUEUED, WorkStatus.REQUEUED.value, lost
+            item.state, item.status = QUEUED, WorkStatus.REQUEUED.value
+            item.message = (
+                f"worker {item.worker} stopped heartbeating after attempt {item.attempts} of "
+                f"{max_attempts}; queued to run again"
+            )
         else:
             item.state, item.status, item.message = FAILED, WorkStatus.LEASE_EXPIRED.value, lost
             item.finished_at = moment

@@ -15,10 +15,9 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
-from sqlalchemy.orm import Session
 
 from audit import EventFilter, verify, write_csv, write_jsonl
-from lab.api.deps import Access, db, get_lab, require
+from lab.api.deps import Access, get_lab, require
 from lab.api.params import (
     ActionFilter,
     ActorFilter,
@@ -106,11 +105,11 @@ def events(
     after: Cursor = 0,
     limit: int = page_size(PAGE),
     access: Access = require("read", "audit/events", tenant="query"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:
     flt = _filter(access, actor, action, decision, since, until)
-    found = lab.audit_log.query(session.connection(), flt, after_seq=after, limit=limit)
+    with lab.read() as session:
+        found = lab.audit_log.query(session.connection(), flt, after_seq=after, limit=limit)
     return {
         "events": [e.to_dict() for e in found],
         "next_after": found[-1].seq if len(found) == limit else None,
@@ -167,21 +166,22 @@ def export(
 @router.get("/verify", response_model=VerifyOut)
 def verify_chain(
     access: Access = require("verify", "audit"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> dict[str, Any]:
     """Recompute the whole chain and check every signed checkpoint."""
-    return verify(session.connection(), lab.audit_public_key).to_dict()
+    with lab.read() as session:
+        return verify(session.connection(), lab.audit_public_key).to_dict()
 
 
 @router.get("/checkpoints", response_model=list[CheckpointOut])
 def checkpoints(
     limit: int = page_size(PAGE),
     access: Access = require("read", "audit/checkpoints"),
-    session: Session = Depends(db),
     lab: Lab = Depends(get_lab),
 ) -> list[dict[str, Any]]:
-    return [c.to_dict() for c in lab.audit_log.checkpoints(session.connection(), limit=limit)]
+    with lab.read() as session:
+        found = lab.audit_log.checkpoints(session.connection(), limit=limit)
+    return [c.to_dict() for c in found]
 
 
 @router.get("/public-key", response_class=PlainTextResponse)

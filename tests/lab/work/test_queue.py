@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.work.models import CANCELLED, FAILED, RUNNING, SUCCEEDED
-from lab.work.queue import cancel, get_item, submit
+from lab.work.models import CANCELLED, FAILED, QUEUED, RUNNING, SUCCEEDED
+from lab.work.queue import MAX_ATTEMPTS, cancel, claim, expire_leases, get_item, submit
 from lab.work.worker import Worker
 from tests.lab.factories import World
 from tests.lab.retention.helpers import events, settings_json
@@ -123,3 +123,26 @@ def test_a_succeeding_handler_keeps_its_result_and_destroys_its_workspace(
         item = get_item(session, item_id)
     assert item.state == SUCCEEDED and item.result["ran"] == item_id
     assert not Path(item.result["workspace"]).exists()
+
+
+def test_a_requeued_item_says_so_runs_again_and_fails_after_the_last_attempt(
+    world: World,
+) -> None:
+    [item_id] = enqueue(world, "hang")
+    lease = timedelta(seconds=0.05)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        claimed = claim(world.lab.sessions, f"doomed-{attempt}", ["hang"], lease=lease)
+        assert claimed is not None and claimed.id == item_id
+        state, _, message = state_of(world, item_id)
+        assert state == RUNNING and "lease expired" not in message
+        if attempt > 1:
+            assert f"attempt {attempt} of {MAX_ATTEMPTS}" in message
+        time.sleep(0.1)  # the worker "dies": its lease runs out
+        with world.lab.transaction() as session:
+            expire_leases(session, requeue=True)
+        state, status, message = state_of(world, item_id)
+        if attempt < MAX_ATTEMPTS:
+            assert (state, status) == (QUEUED, "requeued")
+            assert "queued to run again" in message and "lease expired" not in message
+    assert (state, status) == (FAILED, "lease-expired") and "lease expired" in message
+    assert claim(world.lab.sessions, "late", ["hang"], lease=lease) is None
