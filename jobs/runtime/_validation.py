@@ -43,8 +43,9 @@ def validate_binary(
 
     y_true: 1 = bad, 0 = good. orientation: "risk" (higher score = riskier, P(bad)) or
     "points" (higher = safer)."""
-    from . import log_metric, write_file, write_table
+    from . import _check, log_metric, write_file, write_table
 
+    _check(name)
     result = BinaryValidation(
         discrimination=discrimination(y_true, score, orientation=orientation),
         calibration=calibration(y_true, score),

@@ -2,9 +2,9 @@
 `expected` (the training sample).
 
 Bins come from the expected sample only:
-- numbers: its deciles (`numpy.quantile`, linear interpolation), repeated edges dropped, so
-  at most ten bins [lower, upper), the outer ones open; a value equal to an edge falls in the
-  bin above it;
+- numbers: its deciles (`edges.quantile_edges`: sample values, repeated ones dropped), so at
+  most ten bins [lower, upper), the outer ones open, none of them empty in the expected
+  sample; a value equal to an edge falls in the bin above it;
 - anything else: its categories (values compared as text), plus one bin for actual values
   the expected sample never had (`unseen`);
 - missing values (null, NaN) have a bin of their own when either side has any.
@@ -26,11 +26,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .edges import quantile_edges
 from .inputs import MetricInputError
 from .results import FeaturePsi, Psi, PsiBin
 
 EPSILON = 1e-4
-DECILES = np.linspace(0.1, 0.9, 9)
 
 
 def _is_missing(value: object) -> bool:
@@ -84,7 +84,7 @@ def _numeric_psi(expected: npt.NDArray[np.float64], actual: npt.NDArray[np.float
     present = expected[~np.isnan(expected)]
     if not len(present):
         raise MetricInputError("the expected sample has no non-missing value")
-    edges = np.unique(np.quantile(present, DECILES))
+    edges = quantile_edges(present, 10)
     bounds = [-math.inf, *edges.tolist(), math.inf]
     labels: list[tuple[str, str, float | None, float | None]] = []
     for lower, upper in itertools.pairwise(bounds):

@@ -1,8 +1,8 @@
 """Counts, bads and mean score per score bin: calibration by decile and bad rate by band.
 
 Bins are [lower, upper), the outer ones open. Calibration deciles come from the sample's own
-score deciles (`numpy.quantile`, repeated edges dropped: a score with many ties gives fewer
-than ten). Bands are either given edges or quantile bands of the sample.
+score deciles (`edges.quantile_edges`: a score with many ties gives fewer than ten, none
+empty). Bands are either given edges or quantile bands of the sample.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .edges import quantile_edges
 from .inputs import MetricInputError, outcomes_and_scores
 from .results import BadRateBands, Calibration, ScoreBin
 
@@ -44,17 +45,11 @@ def _bins(
     return tuple(bins)
 
 
-def _quantile_edges(s: npt.NDArray[np.float64], parts: int) -> npt.NDArray[np.float64]:
-    inner = np.quantile(s, np.arange(1, parts) / parts)
-    edges: npt.NDArray[np.float64] = np.unique(inner)
-    return edges
-
-
 def calibration(y_true: Any, score: Any) -> Calibration:
     """Per score decile: count, bads, mean score (the mean predicted probability when the
     score is one) and the observed bad rate."""
     y, s = outcomes_and_scores(y_true, score)
-    return Calibration(_bins(y, s, _quantile_edges(s, 10)))
+    return Calibration(_bins(y, s, quantile_edges(s, 10)))
 
 
 def bad_rate_by_band(
@@ -67,7 +62,7 @@ def bad_rate_by_band(
         parts = DEFAULT_BANDS if bands is None else bands
         if parts < 1:
             raise MetricInputError("the number of bands must be at least 1")
-        return BadRateBands("quantiles", _bins(y, s, _quantile_edges(s, parts)))
+        return BadRateBands("quantiles", _bins(y, s, quantile_edges(s, parts)))
     edges = np.asarray(bands, dtype=np.float64)
     if edges.ndim != 1 or not np.isfinite(edges).all() or (np.diff(edges) <= 0).any():
         raise MetricInputError("band edges must be finite and strictly increasing")
