@@ -4,7 +4,8 @@
 A string is PII-like when a recognizer accepts the whole of it (ID numbers, USCC, bank
 cards, mobiles, e-mail, addresses, names, IP addresses, organisations), when the fast text
 scan finds PII inside it, or when it holds ten or more digits in a row (an account or ID
-number no recognizer knows is still a reason for doubt). A level is rare when fewer than k
+number no recognizer knows is still a reason for doubt; inside a longer run of letters and
+digits, such as a generated hexadecimal name, it is not). A level is rare when fewer than k
 training records have it, none included: a level the training data never had was put there
 by hand.
 
@@ -13,15 +14,19 @@ Findings name where the strings are, the feature and how many; never a string it
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from connectors.pii.fastscan import LONG_DIGITS, scan_text
+from connectors.pii.fastscan import scan_text
 from connectors.pii.values import STRONG
 from jobs.models.artifact_checks.model import ERROR, Finding
 
 LONG_NUMBER = "LONG_NUMBER"
+# ten or more digits in a row (spaces and dashes allowed inside), not part of a longer
+# alphanumeric token: an account or ID number, not a hexadecimal name a converter generated
+_LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])[0-9](?:[ -]?[0-9]){9,}(?![0-9A-Za-z])")
 MIN_SCAN_SCORE = 0.5
 
 
@@ -49,7 +54,7 @@ def pii_entity(text: str) -> str | None:
     found = scan_text(value, min_score=MIN_SCAN_SCORE)
     if found:
         return max(found, key=lambda span: span.score).entity
-    if LONG_DIGITS.search(value):
+    if _LONG_NUMBER.search(value):
         return LONG_NUMBER
     return None
 

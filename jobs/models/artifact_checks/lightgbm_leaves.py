@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from jobs.models.artifact_checks.leaf_counts import small_leaves
 from jobs.models.artifact_checks.levels import Levels, judge_levels
 from jobs.models.artifact_checks.lightgbm_text import ModelText, ModelTextError, parse
 from jobs.models.artifact_checks.model import ERROR, WARNING, Finding
@@ -71,21 +72,6 @@ def _matrix(
     return np.column_stack(out) if out else np.zeros((training.num_rows, 0))
 
 
-def _leaf_findings(actual: list[npt.NDArray[np.int64]], k: int) -> list[Finding]:
-    leaves = sum(len(a) for a in actual)
-    small = [int(c) for a in actual for c in a if c < k]
-    findings = []
-    if small:
-        trees = sum(1 for a in actual if (a < k).any())
-        message = (
-            f"{len(small)} of {leaves} leaves in {trees} trees are built from fewer than {k} "
-            f"training records (the smallest from {min(small)})"
-        )
-        detail = {"leaves": leaves, "small": len(small), "smallest": min(small), "k": k}
-        findings.append(Finding("small_leaf", ERROR, message, {**detail, "trees": trees}))
-    return findings
-
-
 def check(artifact: bytes, training: pa.Table | None, k: int, features: list[str]) -> list[Finding]:
     try:
         text = artifact.decode("utf-8")
@@ -101,7 +87,7 @@ def check(artifact: bytes, training: pa.Table | None, k: int, features: list[str
         return [
             *findings,
             Finding("unverified", ERROR, message),
-            *_leaf_findings(stated, k),
+            *small_leaves(stated, k),
             *[
                 finding
                 for levels in model.pandas_categorical
@@ -116,7 +102,7 @@ def check(artifact: bytes, training: pa.Table | None, k: int, features: list[str
     actual = _recompute(text, model, matrix)
     if isinstance(actual, Finding):
         return [*findings, actual]
-    findings += _leaf_findings(actual, k)
+    findings += small_leaves(actual, k)
     findings += _mismatch(declared, actual, _samples_rows(text))
     text_columns = [name for name in columns if is_text(training.column(name))]
     for name, levels in zip(text_columns, model.pandas_categorical, strict=True):
