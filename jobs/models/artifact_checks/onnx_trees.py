@@ -92,17 +92,31 @@ def ensemble(node: NodeProto) -> Ensemble:
 
 
 def _roots(trees: Ensemble) -> dict[int, int]:
-    children = set(trees.true_next[trees.true_next >= 0]) | set(
-        trees.false_next[trees.false_next >= 0]
-    )
+    """Each tree's root, after checking that the links form trees: one root per tree, one
+    parent per other node, every node reachable from its root (so no cycle either)."""
+    links = np.concatenate([trees.true_next, trees.false_next])
+    parents = np.bincount(links[links >= 0], minlength=len(trees.tree))
+    if (parents > 1).any():
+        raise TreeError("a node has two parents (the links do not form trees)")
     roots: dict[int, int] = {}
-    for p, tree in enumerate(trees.tree):
-        if p not in children:
-            if int(tree) in roots:
-                raise TreeError("a tree has two roots")
-            roots[int(tree)] = p
+    for p in np.flatnonzero(parents == 0):
+        tree = int(trees.tree[p])
+        if tree in roots:
+            raise TreeError("a tree has two roots, or nodes its root does not reach")
+        roots[tree] = int(p)
     if set(roots) != {int(t) for t in trees.tree}:
         raise TreeError("a tree has no root (its links form a cycle)")
+    reached = np.zeros(len(trees.tree), dtype=bool)
+    for root in roots.values():
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            reached[node] = True
+            stack += [int(n) for n in (trees.true_next[node], trees.false_next[node]) if n >= 0]
+            if len(stack) > len(trees.tree):
+                raise TreeError("the links form a cycle")
+    if not reached.all():
+        raise TreeError("a tree has nodes its root does not reach (its links form a cycle)")
     return roots
 
 
