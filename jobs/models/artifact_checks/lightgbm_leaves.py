@@ -3,8 +3,8 @@
 The text states each leaf's population (`leaf_count=`), but job code writes the text and can
 write anything there. The populations are recomputed instead: LightGBM itself loads the text
 (its text loader parses, it runs no code) and `predict(pred_leaf=True)` puts each training
-record in its leaf of every tree, in a child process (`lightgbm_child`: the loader can end
-the process on a malformed text). A leaf under k records is a finding; so is a declared count
+record in its leaf of every tree, in a child process (`isolated`: the loader can end the
+process on a malformed text). A leaf under k records is a finding; so is a declared count
 that differs from the recomputed one (a tampered text, or a model not trained on this data;
 under bagging or GOSS LightGBM counts only the records sampled for the tree, so there the
 difference is a warning).
@@ -22,9 +22,10 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from jobs.models.artifact_checks.isolated import ChildError
 from jobs.models.artifact_checks.leaf_counts import small_leaves
 from jobs.models.artifact_checks.levels import Levels, judge_levels
-from jobs.models.artifact_checks.lightgbm_child import LeafError, leaf_indices
+from jobs.models.artifact_checks.lightgbm_child import leaf_indices
 from jobs.models.artifact_checks.lightgbm_text import ModelText, ModelTextError, parse
 from jobs.models.artifact_checks.model import ERROR, WARNING, Finding
 from jobs.models.artifact_checks.training import is_text, numeric, value_counts
@@ -118,7 +119,7 @@ def _recompute(
 ) -> list[npt.NDArray[np.int64]] | Finding:
     try:
         leaves = leaf_indices(text, matrix)
-    except LeafError as exc:
+    except ChildError as exc:
         return Finding("unverified", ERROR, f"leaves not recomputed: {exc}")
     if leaves.shape[1] != len(model.trees):
         message = f"the text holds {len(model.trees)} trees, LightGBM loaded {leaves.shape[1]}"

@@ -7,6 +7,7 @@ import pyarrow as pa
 from onnx import ModelProto
 
 from jobs.models.artifact_checks import onnx_graph, onnx_trees
+from jobs.models.artifact_checks.isolated import ChildError
 from jobs.models.artifact_checks.leaf_counts import small_leaves
 from jobs.models.artifact_checks.levels import judge_levels, pii_in_strings
 from jobs.models.artifact_checks.model import ERROR, Finding
@@ -71,8 +72,8 @@ def _trees(
             message = f"{where}: leaves not recomputed: {exc}"
             findings.append(Finding("unverified", ERROR, message, {"where": where}))
             continue
-        except Exception:  # onnxruntime refusing the graph or the data: say so, do not guess
-            message = f"{where}: onnxruntime could not compute the trees' input"
+        except ChildError as exc:
+            message = f"{where}: the trees' input could not be computed: {exc}"
             findings.append(Finding("unverified", ERROR, message, {"where": where}))
             continue
         findings += small_leaves(populations, k, where=where)

@@ -3,7 +3,8 @@ onnxmltools write them): leaf populations recomputed by walking every tree over 
 training records in numpy.
 
 The trees' input is the training data itself when the ensemble reads the model's input, or
-the output of the operators before it (a scaler, an encoder) computed with onnxruntime.
+the output of the operators before it (a scaler, an encoder) computed with onnxruntime in a
+child process (`isolated`).
 Comparisons happen in the input's precision (float32 for a float tensor), as the runtime
 does; a missing value goes to the true branch where `nodes_missing_value_tracks_true` says
 so, else to the false branch.
@@ -11,7 +12,6 @@ so, else to the false branch.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -20,6 +20,7 @@ import numpy.typing as npt
 import onnx
 from onnx import ModelProto, NodeProto
 
+from jobs.models.artifact_checks.onnx_child import intermediate
 from jobs.models.artifact_checks.onnx_graph import Feed
 
 TREE_OPERATORS = frozenset({"TreeEnsembleClassifier", "TreeEnsembleRegressor"})
@@ -165,21 +166,18 @@ def leaf_populations(trees: Ensemble, x: npt.NDArray[np.floating]) -> list[npt.N
 
 def tree_input(model: ModelProto, node: NodeProto, data: Feed) -> npt.NDArray[np.floating]:
     """The ensemble's input on the training records: fed directly, or computed by running
-    the operators before it with onnxruntime (only for models `unsafe_reasons` passes)."""
+    the operators before it with onnxruntime in a child process (only for models
+    `unsafe_reasons` passes); `isolated.ChildError` when that fails."""
     name = node.input[0]
     if name in data.arrays:
         return np.asarray(data.arrays[name], dtype=np.float64)
-    onnxruntime = importlib.import_module("onnxruntime")  # untyped
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
     del probe.graph.output[:]
     probe.graph.output.append(onnx.ValueInfoProto(name=name))
-    options = onnxruntime.SessionOptions()
-    options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(
-        probe.SerializeToString(), options, providers=["CPUExecutionProvider"]
-    )
-    (result,) = session.run([name], dict(data.arrays))
+    result = intermediate(probe.SerializeToString(), name, data.arrays)
+    if result.dtype.kind not in "fiu":
+        raise TreeError("the trees' input is not numeric")
     return np.asarray(result)
 
 

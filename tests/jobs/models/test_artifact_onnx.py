@@ -245,3 +245,17 @@ def test_a_tree_whose_links_form_a_cycle_is_unverified() -> None:
             attribute.ints[0] = 0  # the root's true branch points back at the root
     errors = _errors(check_artifact("onnx", model.SerializeToString(), table, K, FEATURES))
     assert "cycle" in errors["unverified"].message
+
+
+def test_a_pipeline_onnxruntime_refuses_is_unverified_and_the_caller_survives() -> None:
+    x, y, table = _data(300)
+    forest = RandomForestClassifier(n_estimators=3, min_samples_leaf=30, random_state=0)
+    model = load(_onnx(Pipeline([("s", StandardScaler()), ("f", forest)]).fit(x, y)))
+    scaler = model.graph.node[0]
+    assert scaler.op_type == "Scaler"
+    for attribute in scaler.attribute:
+        if attribute.name == "scale":
+            del attribute.floats[:]
+            attribute.floats.extend([1.0] * 7)  # seven scales for three features
+    errors = _errors(check_artifact("onnx", model.SerializeToString(), table, K, FEATURES))
+    assert "onnxruntime" in errors["unverified"].message
