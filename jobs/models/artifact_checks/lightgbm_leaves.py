@@ -10,7 +10,8 @@ under bagging or GOSS LightGBM counts only the records sampled for the tree, so 
 difference is a warning).
 
 Category strings that pandas training leaves in the text (`pandas_categorical`) are judged
-like any embedded level.
+like any embedded level; every other line that is not numbers of the format (feature names,
+parameters, lines added by hand) is run through the PII recognizers.
 """
 
 from __future__ import annotations
@@ -24,9 +25,14 @@ import pyarrow as pa
 
 from jobs.models.artifact_checks.isolated import ChildError
 from jobs.models.artifact_checks.leaf_counts import small_leaves
-from jobs.models.artifact_checks.levels import Levels, judge_levels
+from jobs.models.artifact_checks.levels import Levels, judge_levels, pii_in_strings
 from jobs.models.artifact_checks.lightgbm_child import leaf_indices
-from jobs.models.artifact_checks.lightgbm_text import ModelText, ModelTextError, parse
+from jobs.models.artifact_checks.lightgbm_text import (
+    ModelText,
+    ModelTextError,
+    free_lines,
+    parse,
+)
 from jobs.models.artifact_checks.model import ERROR, WARNING, Finding
 from jobs.models.artifact_checks.training import is_text, numeric, value_counts
 
@@ -83,6 +89,8 @@ def check(artifact: bytes, training: pa.Table | None, k: int, features: list[str
         reason = str(exc) if isinstance(exc, ModelTextError) else "it is not UTF-8 text"
         return [Finding("unreadable", ERROR, f"the LightGBM model cannot be read: {reason}")]
     findings = _range_finding(model)
+    where = "the model text outside its numbers (feature names, parameters, other lines)"
+    findings += pii_in_strings(where, free_lines(text))
     declared = [tree.leaf_count for tree in model.trees]
     if training is None:
         stated = [np.array(d, np.int64) for d in declared if d is not None]

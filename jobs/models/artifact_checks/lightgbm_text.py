@@ -11,6 +11,19 @@ import json
 from dataclasses import dataclass
 
 PANDAS_CATEGORICAL = "pandas_categorical:"
+# keys whose values are numbers, ids and fixed words of the format (LightGBM's model.cpp and
+# tree.cpp): everything else in the text can hold words chosen by the job
+NUMERIC_KEYS = frozenset(
+    {
+        "version", "num_class", "num_tree_per_iteration", "label_index", "max_feature_idx",
+        "objective", "feature_infos", "tree_sizes", "Tree", "num_leaves", "num_cat",
+        "split_feature", "split_gain", "threshold", "decision_type", "left_child",
+        "right_child", "leaf_value", "leaf_weight", "leaf_count", "internal_value",
+        "internal_weight", "internal_count", "cat_boundaries", "cat_threshold", "is_linear",
+        "shrinkage", "leaf_const", "num_features", "leaf_features", "leaf_coeff",
+        "average_output", "monotone_constraints", "feature_names",
+    }
+)  # fmt: skip
 
 
 class ModelTextError(ValueError):
@@ -91,3 +104,19 @@ def parse(text: str) -> ModelText:
     if len(infos) != len(names):
         raise ModelTextError("feature_names and feature_infos differ in length")
     return ModelText(names, infos, tuple(_tree(b) for b in blocks), _pandas_categorical(text))
+
+
+def free_lines(text: str) -> list[str]:
+    """The lines of the text that are not numbers of the format: feature names (one entry
+    each), parameters, importances, anything added by hand. pandas_categorical is left to
+    the level checks."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == "feature_names":
+            lines += value.split()
+        elif not line.strip() or line.startswith(PANDAS_CATEGORICAL):
+            continue
+        elif not (sep and key.strip() in NUMERIC_KEYS):
+            lines.append(line)
+    return lines

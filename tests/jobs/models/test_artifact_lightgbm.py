@@ -174,3 +174,15 @@ def test_a_tree_with_fewer_counts_than_leaves_is_unreadable() -> None:
 def test_a_wrong_call_is_refused(flavour: str, k: int) -> None:
     with pytest.raises(ArtifactCheckError):
         check_artifact(flavour, b"", None, k, [])
+
+
+def test_a_phone_number_written_into_the_parameters_is_flagged() -> None:
+    frame = _data(300)
+    text = _train(frame, n_estimators=3, min_child_samples=20)
+    hidden = text.replace(b"parameters:\n", b"parameters:\n[contact: 13812345678]\n")
+    findings = check_artifact("lightgbm", hidden, _table(frame), K, FEATURES)
+    pii = _errors(findings)["pii_string"]
+    assert pii.detail["entities"] == {"PRC_MOBILE": 1}
+    assert all("13812345678" not in f.message + str(f.detail) for f in findings)
+    clean = check_artifact("lightgbm", text, _table(frame), K, FEATURES)
+    assert "pii_string" not in _errors(clean)
