@@ -7,7 +7,8 @@ record in its leaf of every tree, in a child process (`isolated`: the loader can
 process on a malformed text). A leaf under k records is a finding; so is a declared count
 that differs from the recomputed one (a tampered text, or a model not trained on this data;
 under bagging or GOSS LightGBM counts only the records sampled for the tree, so there the
-difference is a warning).
+difference is a warning; the parameters saying so are the text's claim too, but the leaf
+check itself never depends on them).
 
 Category strings that pandas training leaves in the text (`pandas_categorical`) are judged
 like any embedded level; every other line that is not numbers of the format (feature names,
