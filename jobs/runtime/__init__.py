@@ -12,6 +12,10 @@ up and checks it before anyone sees it. Example:
     labjob.write_table("sales_by_city", summary)
     labjob.log_metric("rows", len(df))
 
+A model's validation (AUC, KS, Gini, PSI, calibration, bad rate by band, plots) is one call,
+`labjob.validate_binary(name, y_true, score, train_score=...)` (see `_validation`); the
+metrics themselves are `labjob.credit_metrics`.
+
 A spark job gets its SparkSession from `labjob.spark()` and reads and writes DataFrames with
 `labjob.read_spark(name)` and `labjob.write_spark(name, df)` (see `_spark`).
 
@@ -31,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ._spark import read_spark, spark, write_spark
+from ._validation import validate_binary
 
 __all__ = [
     "inputs",
@@ -41,6 +46,7 @@ __all__ = [
     "read_table",
     "save_model",
     "spark",
+    "validate_binary",
     "write_file",
     "write_spark",
     "write_table",
