@@ -2,7 +2,9 @@
 
 Only for free-text columns: the analyzer (connectors.pii.scrub_texts) runs once per distinct
 cell, never on structured columns. A cell where PII may remain ("unsure") is withheld (null)
-unless `on_unsure` is "keep"; the counts go to the report.
+unless `on_unsure` is "keep"; the counts go to the report. The import's own names (the
+context's `known_names`: its person columns' values) are replaced first, context or not, so
+a known name standing alone does not leave its cell unsure.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class ScrubParams(OperatorParams):
 
 class Scrub(Operator[ScrubParams]):
     name: ClassVar[str] = "scrub"
+    passes_values: ClassVar[bool] = True
     params_model: ClassVar[type[OperatorParams]] = ScrubParams
 
     def apply(self, values: pa.Array) -> pa.Array:
@@ -40,7 +43,7 @@ class Scrub(Operator[ScrubParams]):
         )
         scrubbed: list[str | None] = []
         for value, count in zip(distinct, cells.tolist(), strict=True):
-            result = scrub_texts([value], language=self.params.language)
+            result = scrub_texts([self._known_names(value, count)], language=self.params.language)
             if result.unsure_cells:
                 self.count("unsure_cells", count)
                 if self.params.on_unsure == "withhold":
@@ -52,6 +55,16 @@ class Scrub(Operator[ScrubParams]):
             scrubbed.append(result.values[0].as_py())
         self.count("cells", int(cells.sum()))
         return pa.array(scrubbed, pa.string()).take(indices)
+
+    def _known_names(self, text: str, count: int) -> str:
+        known = self.context.known_names
+        if not known:
+            return text
+        spans = known.find(text)
+        for start, end in reversed(spans):
+            text = f"{text[:start]}<PERSON>{text[end:]}"
+        self.count("replaced_PERSON", len(spans) * count)
+        return text
 
     def output_type(self, input_type: pa.DataType) -> pa.DataType:
         return pa.string()
