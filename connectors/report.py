@@ -86,7 +86,9 @@ class ImportPlan:
 
 @dataclass
 class ColumnReport:
-    """What was done to a column, with the operator's counters and its cost."""
+    """What was done to a column, with the operator's counters and its cost. `residual`:
+    what the residual scan checked in the written column and found; `kept` only where the
+    column was written and the scan found it clean."""
 
     column: str
     classification: str
@@ -98,6 +100,7 @@ class ColumnReport:
     reason: str
     stats: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    residual: str = ""
 
 
 @dataclass
@@ -128,10 +131,13 @@ def column_reports(
     plan: ImportPlan,
     chains: Mapping[str, Sequence[Operator[Any]]],
     seconds: Mapping[str, float],
+    residual: Mapping[str, str] | None = None,
 ) -> list[ColumnReport]:
     """One report per planned column: the operator that ran (a quasi-identifier may have been
-    coarsened for k-anonymity), its counters and the seconds it took."""
+    coarsened for k-anonymity), its counters, the seconds it took and the residual scan's
+    result (`residual`: column -> summary, starting "clean" when nothing was found)."""
     reports = []
+    residual = residual or {}
     for c in plan.columns:
         chain = chains.get(c.column, [])
         operator = chain[-1] if chain else None
@@ -143,6 +149,7 @@ def column_reports(
             operator.params.model_dump(mode="json", exclude_none=True) if operator else c.params
         )
         reason = c.reason
+        scanned = residual.get(c.column, "not scanned" if operator else "not in the output")
         if operator is not None and params != c.params:
             reason += f"; coarsened for k-anonymity to {operator.label()}"
         reports.append(
@@ -153,10 +160,11 @@ def column_reports(
                 evidence=c.evidence,
                 operator=c.operator,
                 params=params,
-                kept=operator is not None,
+                kept=operator is not None and scanned.startswith("clean"),
                 reason=reason,
                 stats=stats,
                 seconds=round(seconds.get(c.column, 0.0), 6),
+                residual=scanned,
             )
         )
     return reports
@@ -171,8 +179,10 @@ def import_report(
     timing: dict[str, float],
     *,
     passes: int,
+    residual: Mapping[str, str] | None = None,
 ) -> ImportReport:
-    """The report of a finished run; `rows`: (read, selected by the sample, written)."""
+    """The report of a finished run; `rows`: (read, selected by the sample, written);
+    `residual`: the residual scan's summary per written column."""
     rows_in, rows_selected, rows_out = rows
     return ImportReport(
         source=plan.source,
@@ -180,7 +190,7 @@ def import_report(
         rows_selected=rows_selected,
         rows_out=rows_out,
         rows_suppressed=rows_selected - rows_out,
-        columns=column_reports(plan, chains, seconds),
+        columns=column_reports(plan, chains, seconds, residual),
         k_anonymity=k_report,
         free_text_dropped=free_text_dropped(plan),
         sample=plan.sample,
@@ -195,6 +205,18 @@ def free_text_dropped(plan: ImportPlan) -> list[dict[str, str]]:
         for c in plan.columns
         if c.free_text and c.operator == "drop"
     ]
+
+
+def drop_columns(plan: ImportPlan, reasons: Mapping[str, str]) -> ImportPlan:
+    """The plan with the columns of `reasons` (name -> why) dropped, each saying why."""
+    columns = tuple(
+        replace(c, operator="drop", params={}, reason=reasons[c.column], quasi_identifier=False)
+        if c.column in reasons
+        else c
+        for c in plan.columns
+    )
+    kept = tuple(c for c in plan.quasi_identifiers if c not in reasons)
+    return replace(plan, columns=columns, quasi_identifiers=kept)
 
 
 # ------------------------------------------------------------------------------ planning

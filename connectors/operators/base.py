@@ -18,6 +18,8 @@ from typing import Any, ClassVar, Generic, Literal, TypeVar
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict
 
+from connectors.pii.known_names import KnownNames
+
 KeyName = Literal["pseudonym", "surrogate"]
 
 
@@ -34,12 +36,14 @@ class NoParams(OperatorParams):
 @dataclass(frozen=True)
 class OperatorContext:
     """What the pipeline gives an operator besides its parameters: the tenant's keys, the
-    zone's k and, optionally, value counts computed elsewhere (instead of `observe`)."""
+    zone's k and, optionally, value counts computed elsewhere (instead of `observe`) and the
+    import's own names (its person columns' values) for `scrub` to find in free text."""
 
     pseudonym_key: bytes = field(default=b"", repr=False)
     surrogate_key: bytes = field(default=b"", repr=False)
     k: int = 2
     counts: Mapping[Any, int] | None = field(default=None, repr=False)
+    known_names: KnownNames | None = field(default=None, repr=False)
 
 
 P = TypeVar("P", bound=OperatorParams)
@@ -51,19 +55,27 @@ class Operator(ABC, Generic[P]):
     Class attributes a subclass sets:
     - `name`: the name the spec uses; `params_model`: its parameters' model;
     - `observes`: it must (or, for `surrogate`, should) see the column first (`observe`);
+    - `observes_unsampled`: an observing operator shown every row read, not only the
+      sample's (a surrogate must avoid every real value of the file, not just the
+      sampled ones);
     - `single_pass`: an observing operator that can also see each batch just before
       transforming it, and tell afterwards whether that gave what two passes would
       (`observed_consistently`);
     - `key`: which of the tenant's keys it uses, if any;
-    - `drops_column`: the column does not reach the output at all.
+    - `drops_column`: the column does not reach the output at all;
+    - `passes_values`: some input values reach the output as they are (keep, scrub's text
+      around its placeholders, suppress_rare's common values): the residual scan reads such
+      a column's cells piece by piece and runs the recognizers over them.
     """
 
     name: ClassVar[str]
     params_model: ClassVar[type[OperatorParams]] = NoParams
     observes: ClassVar[bool] = False
+    observes_unsampled: ClassVar[bool] = False
     single_pass: ClassVar[bool] = True
     key: ClassVar[KeyName | None] = None
     drops_column: ClassVar[bool] = False
+    passes_values: ClassVar[bool] = False
 
     def __init__(self, params: P, context: OperatorContext | None = None) -> None:
         self.params = params

@@ -1,0 +1,153 @@
+"""The residual scan of one import run: raw identifier values in, output batches out.
+
+`raw(batch)` is given every source batch of the writing pass (before sampling and
+suppression); `output(batch)` every batch about to be written; `finish(...)` compares the
+two and says, column by column, what was found. Memory: one 8-byte hash per distinct raw
+identifier value, and per distinct output cell or piece (tokens.py); at one million rows
+with seven identifier columns, about 100 MB at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from connectors.operators._arrow import is_stringlike
+from connectors.operators.base import Operator
+from connectors.operators.registry import get_operator
+from connectors.report import ImportPlan
+from connectors.residual.hashes import Hasher, HashSet
+from connectors.residual.tokens import canonical, needs_windows, pieces, raw_forms, windows
+from connectors.residual.values import CACHE_LIMIT, ValueScan
+
+UNSURE_KEPT = "UNSURE_CELLS"  # cells the scrubber was unsure of, kept by `on_unsure: keep`
+
+
+@dataclass
+class ColumnScan:
+    """The scan's result for one output column."""
+
+    column: str
+    checks: list[str] = field(default_factory=list)
+    finds: Counter[str] = field(default_factory=Counter)  # entity -> values (or cells)
+    sources: dict[str, str] = field(default_factory=dict)  # entity -> raw column it came from
+
+    @property
+    def clean(self) -> bool:
+        return not self.finds
+
+    def summary(self) -> str:
+        checked = " and ".join(self.checks)
+        if self.clean:
+            return f"clean ({checked})"
+        found = ", ".join(
+            f"{entity} in {count} values" + self._source(entity)
+            for entity, count in sorted(self.finds.items())
+        )
+        return f"PII found: {found} ({checked})"
+
+    def _source(self, entity: str) -> str:
+        source = self.sources.get(entity)
+        return f" (raw values of column {source!r})" if source else ""
+
+
+def _hashable(dtype: pa.DataType) -> bool:
+    if pa.types.is_dictionary(dtype):
+        return _hashable(dtype.value_type)
+    return is_stringlike(dtype) or bool(pa.types.is_integer(dtype))
+
+
+class ResidualScan:
+    """See the module doc; `seconds` is its own share of the run."""
+
+    def __init__(self, plan: ImportPlan, schema: pa.Schema) -> None:
+        self.plan = plan
+        self.seconds = 0.0
+        self._hash = Hasher()
+        self._raw = {
+            c.column: HashSet()
+            for c in plan.columns
+            if c.classification == "identifier" and not c.free_text
+        }
+        self._out: dict[str, HashSet] = {}
+        self._values: dict[str, ValueScan] = {}
+        self._windowed: dict[str, set[str]] = {}
+        for f in schema:
+            column = plan.column(f.name)
+            passes = get_operator(column.operator).passes_values
+            if passes:
+                self._values[f.name] = ValueScan(free_text=column.free_text)
+            if _hashable(f.type):
+                self._out[f.name] = HashSet()
+                if passes:
+                    self._windowed[f.name] = set()
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the hash sets."""
+        return sum(s.nbytes for s in [*self._raw.values(), *self._out.values()])
+
+    def raw(self, batch: pa.RecordBatch) -> None:
+        tick = time.perf_counter()
+        for column, hashes in self._raw.items():
+            hashes.add(self._hash(raw_forms(pc.unique(batch.column(column)))))
+        self.seconds += time.perf_counter() - tick
+
+    def output(self, batch: pa.RecordBatch) -> None:
+        tick = time.perf_counter()
+        for column, scan in self._values.items():
+            scan.update(batch.column(column))
+        for column, hashes in self._out.items():
+            cells = canonical(pc.unique(batch.column(column)))
+            hashes.add(self._hash(cells))
+            if column in self._windowed:
+                hashes.add(self._hash(pieces(cells)))
+                hashes.add(self._hash(self._windows(column, cells)))
+        self.seconds += time.perf_counter() - tick
+
+    def _windows(self, column: str, cells: pa.Array) -> pa.Array:
+        seen = self._windowed[column]
+        found: list[str] = []
+        for text in needs_windows(cells).to_pylist():
+            if text in seen:
+                continue
+            if len(seen) >= CACHE_LIMIT:
+                seen.clear()
+            seen.add(text)
+            found += windows(text)
+        return pa.array(found, pa.string())
+
+    def finish(self, chains: Mapping[str, Sequence[Operator[Any]]]) -> dict[str, ColumnScan]:
+        """Per output column: what was checked and found. `chains`: the operators that ran
+        (the scrubber's counters tell unsure cells it kept)."""
+        tick = time.perf_counter()
+        results = {c: ColumnScan(c) for c in self.plan.output_columns}
+        for column, scan in self._values.items():
+            results[column].checks.append(f"recognizers over {scan.scanned} distinct values")
+            results[column].finds.update(scan.found)
+        raw = {column: hashes.values() for column, hashes in self._raw.items()}
+        for column, hashes in self._out.items():
+            out = hashes.values()
+            results[column].checks.append(f"raw values of {len(raw)} identifier columns")
+            for source, known in raw.items():
+                count = int(np.intersect1d(out, known, assume_unique=True).size)
+                if count:
+                    entity = self.plan.column(source).entity or "identifier"
+                    results[column].finds[entity] += count
+                    results[column].sources[entity] = source
+        for column, chain in chains.items():
+            stats: Counter[str] = Counter()
+            for step in chain:
+                stats.update(step.stats)
+            kept_unsure = stats["unsure_cells"] - stats["withheld_cells"]
+            if kept_unsure > 0 and column in results:
+                results[column].finds[UNSURE_KEPT] += kept_unsure
+        self.seconds += time.perf_counter() - tick
+        return results

@@ -1,0 +1,91 @@
+"""What of a text could be a raw value: the forms both sides of the residual scan compare.
+
+Both sides are canonical: trimmed, lower-cased, one-character values left out. A raw value
+counts in two forms when it is a number written with spaces or dashes ("138 1234 5678" and
+"13812345678"). On the output side, a cell counts whole; a cell of a column whose operator
+passes values through (keep, scrub, suppress_rare) also counts by its pieces:
+- words of letters, digits and @ . _ + - (an e-mail, a USCC, an ID number with its X);
+- runs of digits, spaces and dashes between digits removed (a card number written in groups);
+- runs of Chinese characters, whole (a name or an address set off by punctuation);
+- every window of two to four Chinese characters (a name inside a sentence: 客户张军来电),
+  and of two or three Latin words ("met John Smith").
+A longer raw value (an address, an organization) inside a longer run of Chinese characters
+is not found by pieces; the recognizers' scan of the same column is what finds addresses.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from connectors.operators._arrow import as_text
+
+_GROUPED_DIGITS = r"([0-9])[ -]+([0-9])"
+_WORD_SEPARATORS = r"[^0-9a-z@._+\-]+"
+_DIGIT_SEPARATORS = r"[^0-9x]+"
+_CJK_SEPARATORS = r"[^\x{4e00}-\x{9fff}]+"
+_HAS_WINDOWS = r"[\x{4e00}-\x{9fff}]{2}|[a-z] +[a-z]"
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_LATIN_WORD = re.compile(r"[a-z][a-z'-]*")
+CJK_WINDOWS = range(2, 5)
+LATIN_WINDOWS = range(2, 4)
+MIN_LENGTH = 2
+
+
+def canonical(values: pa.Array) -> pa.Array:
+    """The non-null values as trimmed lower-case strings of at least two characters."""
+    text = as_text(values)
+    if pa.types.is_dictionary(text.type):
+        text = text.dictionary_decode()
+    if not pa.types.is_string(text.type):
+        text = pc.cast(text, pa.string())
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(text.drop_null()))
+    return _long_enough(text)
+
+
+def _long_enough(text: pa.Array) -> pa.Array:
+    return text.filter(pc.greater_equal(pc.utf8_length(text), MIN_LENGTH))
+
+
+def _compact_digits(text: pa.Array) -> pa.Array:
+    for _ in range(2):  # "1 2 3": matches do not overlap, a second round joins the rest
+        text = pc.replace_substring_regex(text, _GROUPED_DIGITS, r"\1\2")
+    return text
+
+
+def raw_forms(values: pa.Array) -> pa.Array:
+    """A raw column's values as the scan remembers them (canonical, and compacted numbers)."""
+    text = canonical(values)
+    compact = _compact_digits(text)
+    return pa.concat_arrays([text, compact.filter(pc.not_equal(compact, text))])
+
+
+def _pieces(text: pa.Array, separators: str) -> pa.Array:
+    return pc.list_flatten(pc.split_pattern_regex(text, separators))
+
+
+def pieces(text: pa.Array) -> pa.Array:
+    """Words, digit runs and Chinese runs of canonical cells (see the module doc)."""
+    words = pc.utf8_trim(_pieces(text, _WORD_SEPARATORS), "._+-")
+    digits = _pieces(_compact_digits(text), _DIGIT_SEPARATORS)
+    cjk = _pieces(text, _CJK_SEPARATORS)
+    return _long_enough(pa.concat_arrays([words, digits, cjk]))
+
+
+def needs_windows(text: pa.Array) -> pa.Array:
+    """The canonical cells holding two Chinese characters in a row or two Latin words."""
+    return text.filter(pc.match_substring_regex(text, _HAS_WINDOWS))
+
+
+def windows(text: str) -> list[str]:
+    """The windows of a canonical cell: two to four Chinese characters, two or three words."""
+    found: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        for length in CJK_WINDOWS:
+            found += [run[at : at + length] for at in range(len(run) - length + 1)]
+    words = _LATIN_WORD.findall(text)
+    for n in LATIN_WINDOWS:
+        found += [" ".join(words[at : at + n]) for at in range(len(words) - n + 1)]
+    return found
