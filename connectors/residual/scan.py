@@ -106,10 +106,10 @@ class ResidualScan:
             scan.update(batch.column(column))
         for column, hashes in self._out.items():
             cells = canonical(pc.unique(batch.column(column)))
-            hashes.add(self._hash(cells))
             if column in self._windowed:
-                hashes.add(self._hash(pieces(cells)))
-                hashes.add(self._hash(self._windows(column, cells)))
+                more = [pieces(cells), self._windows(column, cells)]
+                cells = pc.unique(pa.concat_arrays([cells, *more]))
+            hashes.add(self._hash(cells))
         self.seconds += time.perf_counter() - tick
 
     def _windows(self, column: str, cells: pa.Array) -> pa.Array:

@@ -58,8 +58,8 @@ def _compact_digits(text: pa.Array) -> pa.Array:
 def raw_forms(values: pa.Array) -> pa.Array:
     """A raw column's values as the scan remembers them (canonical, and compacted numbers)."""
     text = canonical(values)
-    compact = _compact_digits(text)
-    return pa.concat_arrays([text, compact.filter(pc.not_equal(compact, text))])
+    grouped = text.filter(pc.match_substring_regex(text, _GROUPED_DIGITS))
+    return pa.concat_arrays([text, _compact_digits(grouped)])
 
 
 def _pieces(text: pa.Array, separators: str) -> pa.Array:

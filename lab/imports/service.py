@@ -20,9 +20,9 @@ from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
-from connectors.errors import ConnectorError, SinglePassMissed, SpecError
+from connectors.errors import ConnectorError, FreeTextUnclean, SinglePassMissed, SpecError
 from connectors.pipeline import Keys, plan_import, run_import
-from connectors.report import ColumnPlan, ImportPlan
+from connectors.report import ColumnPlan, ImportPlan, drop_columns
 from connectors.sources import open_source
 from connectors.spec import ImportSpec
 from lab.auditing import Actor
@@ -260,18 +260,18 @@ def execute_import(
     plan = plan_import(source, spec, k=rules.k_anonymity)
     if item.zone == "production":
         plan = _production_plan(plan)
-    classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
-    lineage = {"import": item.id, "source": plan.source, "plan": _plan_summary(plan)}
-    if spec.entity_key is not None:
-        if spec.entity_key not in classes:
-            raise SpecError(
-                f"entity_key: column {spec.entity_key!r} is dropped by the import; keep it "
-                "(a pseudonym counts entities as well as the raw value)",
-                column=spec.entity_key,
-            )
-        lineage["entity_key"] = spec.entity_key
+    if spec.entity_key is not None and spec.entity_key not in plan.output_columns:
+        raise SpecError(
+            f"entity_key: column {spec.entity_key!r} is dropped by the import; keep it "
+            "(a pseudonym counts entities as well as the raw value)",
+            column=spec.entity_key,
+        )
 
-    def write(single_pass: bool) -> tuple[VersionInfo, dict[str, Any]]:
+    def write(plan: ImportPlan, single_pass: bool) -> tuple[VersionInfo, dict[str, Any]]:
+        classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
+        lineage = {"import": item.id, "source": plan.source, "plan": _plan_summary(plan)}
+        if spec.entity_key is not None:
+            lineage["entity_key"] = spec.entity_key
         # `with`: a failed or cancelled write also stops the pipeline's read-ahead threads.
         with run_import(source, plan, keys, progress=on_rows, single_pass=single_pass) as run:
             written = write_dataset(
@@ -287,12 +287,21 @@ def execute_import(
             )
             return written, run.report.to_dict()
 
-    # One pass when the plan allows it. If its bet on k-anonymity is lost, the version it was
-    # writing is discarded uncommitted (no dataset appears) and two passes follow.
+    def attempt(plan: ImportPlan) -> tuple[VersionInfo, dict[str, Any]]:
+        # One pass when the plan allows it. If its bet on k-anonymity is lost, the version it
+        # was writing is discarded uncommitted (no dataset appears) and two passes follow.
+        try:
+            return write(plan, single_pass=True)
+        except SinglePassMissed:
+            return write(plan, single_pass=False)
+
+    # The residual scan fails the run when PII is left (nothing is committed); free-text
+    # columns it may drop instead (connectors.residual) are dropped, and the import runs again.
     try:
-        info, report = write(single_pass=True)
-    except SinglePassMissed:
-        info, report = write(single_pass=False)
+        info, report = attempt(plan)
+    except FreeTextUnclean as unclean:
+        plan = drop_columns(plan, unclean.columns)
+        info, report = attempt(plan)
     with lab.transaction() as session:
         lab.auditor.change(
             session,
