@@ -20,11 +20,13 @@ import pyarrow as pa
 
 from connectors.errors import SourceError, SpecError
 from connectors.kanon import KReport, Strategy
-from connectors.operators.base import Operator
+from connectors.operators.base import Operator, OperatorContext
 from connectors.operators.defaults import default_choice
 from connectors.operators.registry import build_operator, get_operator, parse_params
 from connectors.operators.surrogate import SURROGATE_ENTITIES
 from connectors.pii.classify import ColumnFinding, classify_columns
+from connectors.pii.entities import PERSON
+from connectors.pii.known_names import KnownNames
 from connectors.sources.base import Source, check_column_names
 from connectors.spec import ColumnSpec, ImportSpec
 
@@ -254,8 +256,9 @@ def plan_import(source: Source, spec: ImportSpec, *, k: int) -> ImportPlan:
             raise SourceError(NO_ROWS)
         findings = classify_columns(sample)
         facts = described.result()
+    names = _sample_names(sample, findings)
     columns = [
-        plan_column(spec, f, findings[f.name], sample.column(f.name).combine_chunks())
+        plan_column(spec, f, findings[f.name], sample.column(f.name).combine_chunks(), names)
         for f in schema
     ]
     not_qi = {c.column for c in columns if c.operator in ("drop", "scrub")}
@@ -283,14 +286,29 @@ def plan_import(source: Source, spec: ImportSpec, *, k: int) -> ImportPlan:
     )
 
 
+def _sample_names(sample: pa.Table, findings: Mapping[str, ColumnFinding]) -> KnownNames:
+    """The names of the sample's person columns: the scrubber's trial on the sample knows
+    them, as the run's scrubber knows every row's (connectors.pipeline.names)."""
+    names = KnownNames()
+    for column, found in findings.items():
+        if found.classification == "identifier" and found.entity == PERSON and not found.free_text:
+            names.add(str(v) for v in sample.column(column).drop_null().to_pylist())
+    return names
+
+
 def plan_column(
-    spec: ImportSpec, field: pa.Field, found: ColumnFinding, sample: pa.Array
+    spec: ImportSpec,
+    field: pa.Field,
+    found: ColumnFinding,
+    sample: pa.Array,
+    names: KnownNames | None = None,
 ) -> ColumnPlan:
     """What to do with one column, given what the scan found in it (`sample`: its scanned
-    values): the spec's operator, else the default for its class and entity."""
+    values; `names`: the sample's person names): the spec's operator, else the default for
+    its class and entity."""
     name = field.name
     override = spec.columns.get(name)
-    operator, raw, reason = _choose(spec, field, found, sample)
+    operator, raw, reason = _choose(spec, field, found, sample, names)
     params = parse_params(operator, raw, where=f"columns.{name}.params", column=name)
     problem = get_operator(operator).check_type(field.type, params)
     if problem:
@@ -312,7 +330,11 @@ def plan_column(
 
 
 def _choose(
-    spec: ImportSpec, field: pa.Field, found: ColumnFinding, sample: pa.Array
+    spec: ImportSpec,
+    field: pa.Field,
+    found: ColumnFinding,
+    sample: pa.Array,
+    names: KnownNames | None,
 ) -> tuple[str, dict[str, Any], str]:
     override = spec.columns.get(field.name)
     if override is not None and override.operator is not None:
@@ -326,7 +348,7 @@ def _choose(
         sample=sample,
     )
     if choice.operator == "scrub" and spec.free_text == "scrub_or_drop":
-        trial = build_operator("scrub", choice.params)
+        trial = build_operator("scrub", choice.params, OperatorContext(known_names=names))
         trial.apply(sample)
         unsure = trial.stats.get("unsure_cells", 0)
         if unsure:
