@@ -23,7 +23,7 @@ from connectors.operators._arrow import is_stringlike
 from connectors.operators.base import Operator
 from connectors.operators.registry import get_operator
 from connectors.report import ImportPlan
-from connectors.residual.hashes import Hasher, HashSet
+from connectors.residual.hashes import Hasher, Hashes, HashSet
 from connectors.residual.tokens import canonical, needs_windows, pieces, raw_forms, windows
 from connectors.residual.values import CACHE_LIMIT, ValueScan
 
@@ -64,6 +64,16 @@ def _hashable(dtype: pa.DataType) -> bool:
     return is_stringlike(dtype) or bool(pa.types.is_integer(dtype))
 
 
+def _common(a: Hashes, b: Hashes) -> int:
+    """How many hashes two sorted distinct arrays share (binary search of the smaller)."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if not len(small) or not len(large):
+        return 0
+    at = np.searchsorted(large, small)
+    at[at == len(large)] = 0
+    return int(np.count_nonzero(large[at] == small))
+
+
 class ResidualScan:
     """See the module doc; `seconds` is its own share of the run."""
 
@@ -97,7 +107,7 @@ class ResidualScan:
     def raw(self, batch: pa.RecordBatch) -> None:
         tick = time.perf_counter()
         for column, hashes in self._raw.items():
-            hashes.add(self._hash(raw_forms(pc.unique(batch.column(column)))))
+            hashes.add(self._hash(raw_forms(batch.column(column))))
         self.seconds += time.perf_counter() - tick
 
     def output(self, batch: pa.RecordBatch) -> None:
@@ -105,10 +115,14 @@ class ResidualScan:
         for column, scan in self._values.items():
             scan.update(batch.column(column))
         for column, hashes in self._out.items():
-            cells = canonical(pc.unique(batch.column(column)))
-            if column in self._windowed:
-                more = [pieces(cells), self._windows(column, cells)]
-                cells = pc.unique(pa.concat_arrays([cells, *more]))
+            values = batch.column(column)
+            if column in self._windowed:  # a pass-through text column: its pieces too
+                cells = canonical(pc.unique(values))
+                cells = pa.concat_arrays([cells, pieces(cells), self._windows(column, cells)])
+            elif is_stringlike(values.type):  # hashing every cell costs less than finding
+                cells = canonical(values)  # the distinct strings first
+            else:
+                cells = canonical(pc.unique(values))
             hashes.add(self._hash(cells))
         self.seconds += time.perf_counter() - tick
 
@@ -137,7 +151,7 @@ class ResidualScan:
             out = hashes.values()
             results[column].checks.append(f"raw values of {len(raw)} identifier columns")
             for source, known in raw.items():
-                count = int(np.intersect1d(out, known, assume_unique=True).size)
+                count = _common(out, known)
                 if count:
                     entity = self.plan.column(source).entity or "identifier"
                     results[column].finds[entity] += count

@@ -1,9 +1,10 @@
 """What of a text could be a raw value: the forms both sides of the residual scan compare.
 
-Both sides are canonical: trimmed, lower-cased, one-character values left out. A raw value
-counts in two forms when it is a number written with spaces or dashes ("138 1234 5678" and
-"13812345678"). On the output side, a cell counts whole; a cell of a column whose operator
-passes values through (keep, scrub, suppress_rare) also counts by its pieces:
+Both sides are canonical: trimmed, ASCII letters lower-cased; raw values of one character
+are left out (too common to look for). A raw value counts in two forms when it is a number
+written with spaces or dashes ("138 1234 5678" and "13812345678"). On the output side, a
+cell counts whole; a cell of a column whose operator passes values through (keep, scrub,
+suppress_rare) also counts by its pieces:
 - words of letters, digits and @ . _ + - (an e-mail, a USCC, an ID number with its X);
 - runs of digits, spaces and dashes between digits removed (a card number written in groups);
 - runs of Chinese characters, whole (a name or an address set off by punctuation);
@@ -11,6 +12,9 @@ passes values through (keep, scrub, suppress_rare) also counts by its pieces:
   and of two or three Latin words ("met John Smith").
 A longer raw value (an address, an organization) inside a longer run of Chinese characters
 is not found by pieces; the recognizers' scan of the same column is what finds addresses.
+Splitting is the costly step (Arrow's regular-expression split), so a cell is split only
+when a cheap match says it has something to split: a word separator, digits next to other
+characters, Chinese characters next to others.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ _WORD_SEPARATORS = r"[^0-9a-z@._+\-]+"
 _DIGIT_SEPARATORS = r"[^0-9x]+"
 _CJK_SEPARATORS = r"[^\x{4e00}-\x{9fff}]+"
 _HAS_WINDOWS = r"[\x{4e00}-\x{9fff}]{2}|[a-z] +[a-z]"
+_HAS_WORD_SEPARATOR = r"[^0-9a-z@._+\-]"
+_HAS_DIGITS_AMONG_OTHERS = r"[0-9][^0-9]|[^0-9][0-9]"
+_CJK = r"\x{4e00}-\x{9fff}"
+_HAS_CJK_AMONG_OTHERS = f"[{_CJK}][^{_CJK}]|[^{_CJK}][{_CJK}]"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 _LATIN_WORD = re.compile(r"[a-z][a-z'-]*")
 CJK_WINDOWS = range(2, 5)
@@ -35,14 +43,13 @@ MIN_LENGTH = 2
 
 
 def canonical(values: pa.Array) -> pa.Array:
-    """The non-null values as trimmed lower-case strings of at least two characters."""
+    """The non-null values as trimmed strings, ASCII letters in lower case."""
     text = as_text(values)
     if pa.types.is_dictionary(text.type):
         text = text.dictionary_decode()
     if not pa.types.is_string(text.type):
         text = pc.cast(text, pa.string())
-    text = pc.utf8_lower(pc.utf8_trim_whitespace(text.drop_null()))
-    return _long_enough(text)
+    return pc.ascii_lower(pc.utf8_trim_whitespace(text.drop_null()))
 
 
 def _long_enough(text: pa.Array) -> pa.Array:
@@ -57,21 +64,28 @@ def _compact_digits(text: pa.Array) -> pa.Array:
 
 def raw_forms(values: pa.Array) -> pa.Array:
     """A raw column's values as the scan remembers them (canonical, and compacted numbers)."""
-    text = canonical(values)
-    grouped = text.filter(pc.match_substring_regex(text, _GROUPED_DIGITS))
+    text = _long_enough(canonical(values))
+    spaced = pc.or_(pc.match_substring(text, " "), pc.match_substring(text, "-"))
+    grouped = text.filter(spaced)
+    grouped = grouped.filter(pc.match_substring_regex(grouped, _GROUPED_DIGITS))
     return pa.concat_arrays([text, _compact_digits(grouped)])
 
 
-def _pieces(text: pa.Array, separators: str) -> pa.Array:
+def _worth(text: pa.Array, pattern: str) -> pa.Array:
+    return text.filter(pc.match_substring_regex(text, pattern))
+
+
+def _split(text: pa.Array, separators: str) -> pa.Array:
     return pc.list_flatten(pc.split_pattern_regex(text, separators))
 
 
 def pieces(text: pa.Array) -> pa.Array:
-    """Words, digit runs and Chinese runs of canonical cells (see the module doc)."""
-    words = pc.utf8_trim(_pieces(text, _WORD_SEPARATORS), "._+-")
-    digits = _pieces(_compact_digits(text), _DIGIT_SEPARATORS)
-    cjk = _pieces(text, _CJK_SEPARATORS)
-    return _long_enough(pa.concat_arrays([words, digits, cjk]))
+    """Words, digit runs and Chinese runs of canonical cells (see the module doc), where they
+    differ from the whole cell."""
+    words = pc.utf8_trim(_split(_worth(text, _HAS_WORD_SEPARATOR), _WORD_SEPARATORS), "._+-")
+    digits = _split(_compact_digits(_worth(text, _HAS_DIGITS_AMONG_OTHERS)), _DIGIT_SEPARATORS)
+    cjk = _split(_worth(text, _HAS_CJK_AMONG_OTHERS), _CJK_SEPARATORS)
+    return pa.concat_arrays([words, digits, cjk])
 
 
 def needs_windows(text: pa.Array) -> pa.Array:
