@@ -139,6 +139,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
                     out = operator.apply(out)
             outputs[field_.name] = out if out.type == field_.type else out.cast(field_.type)
             seconds[field_.name] += time.perf_counter() - tick
+        self._residual.same_rows(batch, outputs)
         result = pa.RecordBatch.from_arrays(list(outputs.values()), schema=self.schema)
         keep = suppressor.keep_mask([outputs[c] for c in qis])
         result = result if keep is None else result.filter(keep)

@@ -6,11 +6,13 @@ Two checks, both over the output batches (scan.py):
    passes values through (keep, scrub, suppress_rare).
 2. The raw values of every column classified an identifier (whatever its operator, dropped
    too; not free text, whose cells are sentences: the recognizers look inside those) against
-   every output cell, and against the pieces of the pass-through columns' cells (tokens.py):
-   a raw value that reappears anywhere in the output - its own column, another column,
-   inside free text - is a leak. Raw and output are kept as keyed 8-byte hashes (hashes.py)
-   and compared once the last batch is out, so a raw value of the last row found in the
-   first row's remark is caught.
+   the cells and pieces of the pass-through columns (tokens.py): a raw value copied into
+   another column or mentioned inside free text is a leak. Raw and output are kept as keyed
+   8-byte hashes (hashes.py) and compared once the last batch is out, so a raw value of the
+   last row found in the first row's remark is caught. An identifier column whose operator
+   does not pass values through is compared with its own input row by row (an operator
+   maps one column's values: a mask, or a broken operator, returning its input); see
+   scan.py.
 A scrubbed column whose unsure cells were kept (`on_unsure: keep`) counts as a find too.
 
 The rule (`verdict`), applied after the last batch, before the iterator ends:

@@ -1,10 +1,18 @@
 """The residual scan of one import run: raw identifier values in, output batches out.
 
 `raw(batch)` is given every source batch of the writing pass (before sampling and
-suppression); `output(batch)` every batch about to be written; `finish(...)` compares the
-two and says, column by column, what was found. Memory: one 8-byte hash per distinct raw
-identifier value, and per distinct output cell or piece (tokens.py); at one million rows
-with seven identifier columns, about 100 MB at the end.
+suppression); `same_rows(batch, outputs)` each batch's operator outputs next to their inputs;
+`output(batch)` every batch about to be written; `finish(...)` compares and says, column by
+column, what was found.
+
+A column whose operator passes values through (keep, scrub, suppress_rare) is compared with
+the raw values of every identifier column, whatever row they come from (a copy, a mention
+in a remark): keyed hashes of both sides, intersected at the end. Any other identifier
+column is compared with its own input, row by row: an operator sees one column and maps
+each value, so what it can give away is its own value (a mask or a broken operator that
+returns its input); a fake that is another row's real value is the surrogate's own check
+(it observes every row first). Memory: one 8-byte hash per distinct raw identifier value
+and per distinct cell or piece of the pass-through columns (tokens.py); see `nbytes`.
 """
 
 from __future__ import annotations
@@ -24,7 +32,14 @@ from connectors.operators.base import Operator
 from connectors.operators.registry import get_operator
 from connectors.report import ImportPlan
 from connectors.residual.hashes import Hasher, Hashes, HashSet
-from connectors.residual.tokens import canonical, needs_windows, pieces, raw_forms, windows
+from connectors.residual.tokens import (
+    aligned,
+    canonical,
+    needs_windows,
+    pieces,
+    raw_forms,
+    windows,
+)
 from connectors.residual.values import CACHE_LIMIT, ValueScan
 
 UNSURE_KEPT = "UNSURE_CELLS"  # cells the scrubber was unsure of, kept by `on_unsure: keep`
@@ -89,15 +104,17 @@ class ResidualScan:
         self._out: dict[str, HashSet] = {}
         self._values: dict[str, ValueScan] = {}
         self._windowed: dict[str, set[str]] = {}
+        self._own: dict[str, int] = {}  # column -> cells equal to their own input
         for f in schema:
             column = plan.column(f.name)
             passes = get_operator(column.operator).passes_values
             if passes:
                 self._values[f.name] = ValueScan(free_text=column.free_text)
-            if _hashable(f.type):
+            if passes and _hashable(f.type):
                 self._out[f.name] = HashSet()
-                if passes:
-                    self._windowed[f.name] = set()
+                self._windowed[f.name] = set()
+            elif not passes and f.name in self._raw:
+                self._own[f.name] = 0
 
     @property
     def nbytes(self) -> int:
@@ -110,17 +127,24 @@ class ResidualScan:
             hashes.add(self._hash(raw_forms(batch.column(column))))
         self.seconds += time.perf_counter() - tick
 
+    def same_rows(self, batch: pa.RecordBatch, outputs: Mapping[str, pa.Array]) -> None:
+        """Counts the cells of the non-pass-through identifier columns equal to their input
+        (`batch`: the operators' input rows, `outputs`: their outputs, row for row)."""
+        tick = time.perf_counter()
+        for column in self._own:
+            same = pc.equal(aligned(batch.column(column)), aligned(outputs[column]))
+            self._own[column] += int(pc.sum(pc.cast(same, pa.int64())).as_py() or 0)
+        self.seconds += time.perf_counter() - tick
+
     def output(self, batch: pa.RecordBatch) -> None:
         tick = time.perf_counter()
         for column, scan in self._values.items():
             scan.update(batch.column(column))
         for column, hashes in self._out.items():
             values = batch.column(column)
-            if column in self._windowed:  # a pass-through text column: its pieces too
-                cells = canonical(pc.unique(values))
-                cells = pa.concat_arrays([cells, pieces(cells), self._windows(column, cells)])
-            elif is_stringlike(values.type):  # hashing every cell costs less than finding
+            if is_stringlike(values.type):  # hashing every cell costs less than finding
                 cells = canonical(values)  # the distinct strings first
+                cells = pa.concat_arrays([cells, pieces(cells), self._windows(column, cells)])
             else:
                 cells = canonical(pc.unique(values))
             hashes.add(self._hash(cells))
@@ -147,6 +171,12 @@ class ResidualScan:
             results[column].checks.append(f"recognizers over {scan.scanned} distinct values")
             results[column].finds.update(scan.found)
         raw = {column: hashes.values() for column, hashes in self._raw.items()}
+        for column, same in self._own.items():
+            results[column].checks.append("its own raw values, row by row")
+            if same:
+                entity = self.plan.column(column).entity or "identifier"
+                results[column].finds[entity] += same
+                results[column].sources[entity] = column
         for column, hashes in self._out.items():
             out = hashes.values()
             results[column].checks.append(f"raw values of {len(raw)} identifier columns")

@@ -44,12 +44,17 @@ MIN_LENGTH = 2
 
 def canonical(values: pa.Array) -> pa.Array:
     """The non-null values as trimmed strings, ASCII letters in lower case."""
+    return aligned(values).drop_null()
+
+
+def aligned(values: pa.Array) -> pa.Array:
+    """Canonical text row for row: nulls kept, so two columns of one batch compare."""
     text = as_text(values)
     if pa.types.is_dictionary(text.type):
         text = text.dictionary_decode()
     if not pa.types.is_string(text.type):
         text = pc.cast(text, pa.string())
-    return pc.ascii_lower(pc.utf8_trim_whitespace(text.drop_null()))
+    return pc.ascii_lower(pc.utf8_trim_whitespace(text))
 
 
 def _long_enough(text: pa.Array) -> pa.Array:
