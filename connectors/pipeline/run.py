@@ -74,7 +74,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         self._residual = ResidualScan(plan, self.schema)
         self.single_pass = single_pass and self._single_pass_possible()
         run = self._run_single if self.single_pass else self._run
-        self._stream: Iterator[tuple[pa.RecordBatch | None, int]] = run()
+        self._stream: Iterator[tuple[pa.RecordBatch | None, int]] = self._guarded(run())
         if prefetch > 0:
             self._stream = ReadAhead(self._stream, prefetch)
 
@@ -98,12 +98,23 @@ class ImportRun(Iterator[pa.RecordBatch]):
     def close(self) -> None:
         """Stops the import where it is (no report)."""
         _close(self._stream)
+        self._residual.close()
 
     @property
     def report(self) -> ImportReport:
         if self._report is None:
             raise RuntimeError("the import has not finished: take every batch first")
         return self._report
+
+    def _guarded(
+        self, items: Iterator[tuple[pa.RecordBatch | None, int]]
+    ) -> Iterator[tuple[pa.RecordBatch | None, int]]:
+        """`items`, stopping the residual scan's thread if they fail or are abandoned."""
+        try:
+            yield from items
+        except BaseException:
+            self._residual.close()
+            raise
 
     def _operator(self, column: str, params: Any = None) -> Operator[Any]:
         planned = self.plan.column(column)

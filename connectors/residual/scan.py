@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,13 +31,14 @@ from connectors.operators._arrow import is_stringlike
 from connectors.operators.base import Operator
 from connectors.operators.registry import get_operator
 from connectors.report import ImportPlan
+from connectors.residual.background import Background
 from connectors.residual.hashes import Hasher, Hashes, HashSet
 from connectors.residual.tokens import (
-    aligned,
     canonical,
     needs_windows,
     pieces,
     raw_forms,
+    strings,
     windows,
 )
 from connectors.residual.values import CACHE_LIMIT, ValueScan
@@ -90,11 +91,14 @@ def _common(a: Hashes, b: Hashes) -> int:
 
 
 class ResidualScan:
-    """See the module doc; `seconds` is its own share of the run."""
+    """See the module doc. With `background` the work runs in a thread of its own
+    (background.py), alongside the pipeline; `seconds`: the scan's own time, plus what the
+    pipeline waited for it at the end."""
 
-    def __init__(self, plan: ImportPlan, schema: pa.Schema) -> None:
+    def __init__(self, plan: ImportPlan, schema: pa.Schema, *, background: bool = True) -> None:
         self.plan = plan
         self.seconds = 0.0
+        self._background = Background() if background else None
         self._hash = Hasher()
         self._raw = {
             c.column: HashSet()
@@ -121,23 +125,42 @@ class ResidualScan:
         """Memory held by the hash sets."""
         return sum(s.nbytes for s in [*self._raw.values(), *self._out.values()])
 
-    def raw(self, batch: pa.RecordBatch) -> None:
+    def close(self) -> None:
+        """Stops the background work (the import was given up)."""
+        if self._background is not None:
+            self._background.close()
+
+    def _do(self, call: Callable[..., None], *args: Any) -> None:
+        if self._background is not None:
+            self._background.submit(call, *args)
+            return
         tick = time.perf_counter()
-        for column, hashes in self._raw.items():
-            hashes.add(self._hash(raw_forms(batch.column(column))))
+        call(*args)
         self.seconds += time.perf_counter() - tick
+
+    def raw(self, batch: pa.RecordBatch) -> None:
+        """A source batch of the writing pass, before sampling and suppression."""
+        self._do(self._raw_now, batch)
 
     def same_rows(self, batch: pa.RecordBatch, outputs: Mapping[str, pa.Array]) -> None:
-        """Counts the cells of the non-pass-through identifier columns equal to their input
-        (`batch`: the operators' input rows, `outputs`: their outputs, row for row)."""
-        tick = time.perf_counter()
-        for column in self._own:
-            same = pc.equal(aligned(batch.column(column)), aligned(outputs[column]))
-            self._own[column] += int(pc.sum(pc.cast(same, pa.int64())).as_py() or 0)
-        self.seconds += time.perf_counter() - tick
+        """The operators' input rows (`batch`) and their outputs, row for row."""
+        self._do(self._same_rows_now, batch, dict(outputs))
 
     def output(self, batch: pa.RecordBatch) -> None:
-        tick = time.perf_counter()
+        """A batch about to be written."""
+        self._do(self._output_now, batch)
+
+    def _raw_now(self, batch: pa.RecordBatch) -> None:
+        for column, hashes in self._raw.items():
+            hashes.add(self._hash(raw_forms(batch.column(column))))
+
+    def _same_rows_now(self, batch: pa.RecordBatch, outputs: Mapping[str, pa.Array]) -> None:
+        """Counts the cells of the non-pass-through identifier columns equal to their input."""
+        for column in self._own:  # an input returned is the same bytes: no need to trim
+            same = pc.equal(strings(batch.column(column)), strings(outputs[column]))
+            self._own[column] += int(pc.sum(pc.cast(same, pa.int64())).as_py() or 0)
+
+    def _output_now(self, batch: pa.RecordBatch) -> None:
         for column, scan in self._values.items():
             scan.update(batch.column(column))
         for column, hashes in self._out.items():
@@ -148,7 +171,6 @@ class ResidualScan:
             else:
                 cells = canonical(pc.unique(values))
             hashes.add(self._hash(cells))
-        self.seconds += time.perf_counter() - tick
 
     def _windows(self, column: str, cells: pa.Array) -> pa.Array:
         seen = self._windowed[column]
@@ -166,6 +188,9 @@ class ResidualScan:
         """Per output column: what was checked and found. `chains`: the operators that ran
         (the scrubber's counters tell unsure cells it kept)."""
         tick = time.perf_counter()
+        if self._background is not None:
+            self._background.drain()
+            self.seconds += self._background.busy
         results = {c: ColumnScan(c) for c in self.plan.output_columns}
         for column, scan in self._values.items():
             results[column].checks.append(f"recognizers over {scan.scanned} distinct values")

@@ -44,21 +44,26 @@ MIN_LENGTH = 2
 
 def canonical(values: pa.Array) -> pa.Array:
     """The non-null values as trimmed strings, ASCII letters in lower case."""
-    return aligned(values).drop_null()
+    return pc.ascii_lower(pc.utf8_trim_whitespace(strings(values).drop_null()))
 
 
-def aligned(values: pa.Array) -> pa.Array:
-    """Canonical text row for row: nulls kept, so two columns of one batch compare."""
+def strings(values: pa.Array) -> pa.Array:
+    """The values as strings, row for row (nulls kept)."""
     text = as_text(values)
     if pa.types.is_dictionary(text.type):
         text = text.dictionary_decode()
     if not pa.types.is_string(text.type):
         text = pc.cast(text, pa.string())
-    return pc.ascii_lower(pc.utf8_trim_whitespace(text))
+    return text
 
 
 def _long_enough(text: pa.Array) -> pa.Array:
-    return text.filter(pc.greater_equal(pc.utf8_length(text), MIN_LENGTH))
+    """Values of two characters or more (bytes tell at once for most: a character is at
+    most four)."""
+    short = pc.less(pc.binary_length(text), 4 * MIN_LENGTH)
+    if not pc.any(short).as_py():
+        return text
+    return text.filter(pc.or_(pc.invert(short), pc.greater_equal(pc.utf8_length(text), MIN_LENGTH)))
 
 
 def _compact_digits(text: pa.Array) -> pa.Array:

@@ -180,3 +180,23 @@ def test_a_clean_import_reports_every_written_column_clean_and_the_scan_time() -
     assert report.seconds["residual_scan"] > 0
     assert any("recognizers over" in c.residual for c in report.columns)
     assert any("raw values of 7 identifier columns" in c.residual for c in report.columns)
+
+
+def test_a_fake_that_is_another_columns_real_name_is_not_a_leak(tmp_path: Path) -> None:
+    """One column in, one column out: the name column's surrogate cannot know the contact
+    column's names, and a fake that happens to be one of them tells nothing about it."""
+    fake = Faker("zh_CN")
+    fake.seed_instance(9)
+    rows = 2000
+    data = {
+        "name": [fake.name() for _ in range(rows)],
+        "contact": [fake.name() for _ in range(rows)],
+        "amount": list(range(rows)),
+    }
+    source = parquet_source(tmp_path, data)
+    plan = plan_for(source)
+    assert {plan.column(c).operator for c in ("name", "contact")} == {"surrogate"}
+    out, report = run_all(source, plan)
+    assert set(out.column("name").to_pylist()) & set(data["contact"])  # it does happen
+    assert not set(out.column("name").to_pylist()) & set(data["name"])
+    assert all(c.residual.startswith("clean") for c in report.columns)

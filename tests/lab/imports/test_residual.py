@@ -153,3 +153,25 @@ def test_a_generated_corpus_is_stored_with_none_of_its_raw_values(world: World) 
     assert not [r for r in remarks if any(v in r for v in raw)]  # known names, IDs
     labelled = [s for s, r in zip(strangers, data["remark"], strict=True) if f"联系人{s}" in r]
     assert labelled and not [r for r in remarks if any(s in r for s in labelled)]
+
+
+def test_free_text_kept_as_is_by_the_spec_is_dropped_when_pii_remains(world: World) -> None:
+    data = corpus()
+    del data["strangers"]
+    data["remark"] = [f"请回电{m}，谢谢。" for m in data["mobile"]]
+    # the spec restates the remarks as plain to keep them unscrubbed: the residual scan finds
+    # the mobile numbers in them, and the sandbox drops the column rather than writing it
+    spec = {
+        "source": {"kind": "csv"},
+        "columns": {"remark": {"operator": "keep", "classification": "plain"}},
+    }
+    record = run_worker(world, upload(world, "a-eng", as_csv(data), spec).json()["id"])
+    assert record["state"] == "succeeded", record
+    report = record["report"]
+    [dropped] = report["free_text_dropped"]
+    assert dropped["column"] == "remark" and "PRC_MOBILE" in dropped["reason"]
+    assert not [m for m in data["mobile"] if m in dropped["reason"]]
+    assert "remark" not in stored(world).column_names
+    with world.lab.read() as session:
+        states = [v.state for v in session.scalars(sa.select(DatasetVersion))]
+    assert sorted(states) == ["destroyed", "ready"]  # the unclean run was never committed
