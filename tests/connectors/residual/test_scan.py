@@ -188,7 +188,7 @@ def test_a_fake_that_is_another_columns_real_name_is_not_a_leak(tmp_path: Path) 
     fake = Faker("zh_CN")
     fake.seed_instance(9)
     rows = 2000
-    data = {
+    data: dict[str, list[Any]] = {
         "name": [fake.name() for _ in range(rows)],
         "contact": [fake.name() for _ in range(rows)],
         "amount": list(range(rows)),
