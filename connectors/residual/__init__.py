@@ -3,7 +3,8 @@ to be written. Fail closed.
 
 Two checks, both over the output batches (scan.py):
 1. The recognizers (values.py) over every distinct value of each column whose operator
-   passes values through (keep, scrub, suppress_rare).
+   passes values through (keep, scrub, suppress_rare), and of each generalized identifier
+   column (an address cut to its city must not still be an address).
 2. The raw values of every column classified an identifier (whatever its operator, dropped
    too; not free text, whose cells are sentences: the recognizers look inside those) against
    the cells and pieces of the pass-through columns (tokens.py): a raw value copied into

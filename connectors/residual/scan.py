@@ -11,8 +11,11 @@ in a remark): keyed hashes of both sides, intersected at the end. Any other iden
 column is compared with its own input, row by row: an operator sees one column and maps
 each value, so what it can give away is its own value (a mask or a broken operator that
 returns its input); a fake that is another row's real value is the surrogate's own check
-(it observes every row first). Memory: one 8-byte hash per distinct raw identifier value
-and per distinct cell or piece of the pass-through columns (tokens.py); see `nbytes`.
+(it observes every row first). A generalized identifier (an address cut to its city) goes
+through the recognizers instead: a value already as coarse as asked is its own
+generalization, a full address left is a find. Memory: one 8-byte hash per distinct raw
+identifier value and per distinct cell or piece of the pass-through columns (tokens.py);
+see `nbytes`.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import pyarrow.compute as pc
 from connectors.operators._arrow import is_stringlike
 from connectors.operators.base import Operator
 from connectors.operators.registry import get_operator
-from connectors.report import ImportPlan
+from connectors.report import GENERALIZING, ImportPlan
 from connectors.residual.background import Background
 from connectors.residual.hashes import Hasher, Hashes, HashSet
 from connectors.residual.tokens import (
@@ -117,6 +120,8 @@ class ResidualScan:
             if passes and _hashable(f.type):
                 self._out[f.name] = HashSet()
                 self._windowed[f.name] = set()
+            elif not passes and f.name in self._raw and column.operator in GENERALIZING:
+                self._values[f.name] = ValueScan(free_text=False)
             elif not passes and f.name in self._raw:
                 self._own[f.name] = 0
 

@@ -200,3 +200,23 @@ def test_a_fake_that_is_another_columns_real_name_is_not_a_leak(tmp_path: Path) 
     assert set(out.column("name").to_pylist()) & set(data["contact"])  # it does happen
     assert not set(out.column("name").to_pylist()) & set(data["name"])
     assert all(c.residual.startswith("clean") for c in report.columns)
+
+
+def test_an_address_already_at_city_level_is_its_own_generalization(tmp_path: Path) -> None:
+    fake = Faker("zh_CN")
+    fake.seed_instance(13)
+    data: dict[str, list[Any]] = {
+        "address": [fake.address().split(" ")[0] for _ in range(ROWS)],
+        "amount": list(range(ROWS)),
+    }
+    data["address"][::50] = ["上海市"] * len(data["address"][::50])
+    source = parquet_source(tmp_path, data)
+    plan = plan_for(source)
+    assert (plan.column("address").entity, plan.column("address").operator) == (
+        "LOCATION",
+        "generalize",
+    )
+    out, report = run_all(source, plan)
+    assert "上海市" in out.column("address").to_pylist()
+    [address] = [c for c in report.columns if c.column == "address"]
+    assert address.residual.startswith("clean (recognizers"), address
