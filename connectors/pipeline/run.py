@@ -187,6 +187,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         results = self._residual.finish(chains)
         verdict(self.plan, results)
         timing["residual_scan"] = self._residual.seconds
+        timing["residual_wait"] = self._residual.waited
         residual = {column: scan.summary() for column, scan in results.items()}
         self._report = import_report(
             self.plan, rows, chains, seconds, k_report, timing, passes=passes, residual=residual

@@ -95,12 +95,14 @@ def _common(a: Hashes, b: Hashes) -> int:
 
 class ResidualScan:
     """See the module doc. With `background` the work runs in a thread of its own
-    (background.py), alongside the pipeline; `seconds`: the scan's own time, plus what the
-    pipeline waited for it at the end."""
+    (background.py), alongside the pipeline. `seconds`: the scan's own time (in its thread:
+    wall time, which counts its waits for a core); `waited`: what the scan added to the run,
+    the pipeline waiting for it after the last batch, the comparison included."""
 
     def __init__(self, plan: ImportPlan, schema: pa.Schema, *, background: bool = True) -> None:
         self.plan = plan
         self.seconds = 0.0
+        self.waited = 0.0
         self._background = Background() if background else None
         self._hash = Hasher()
         self._raw = {
@@ -195,7 +197,7 @@ class ResidualScan:
         tick = time.perf_counter()
         if self._background is not None:
             self._background.drain()
-            self.seconds += self._background.busy
+            self.seconds += self._background.busy - (time.perf_counter() - tick)
         results = {c: ColumnScan(c) for c in self.plan.output_columns}
         for column, scan in self._values.items():
             results[column].checks.append(f"recognizers over {scan.scanned} distinct values")
@@ -223,5 +225,6 @@ class ResidualScan:
             kept_unsure = stats["unsure_cells"] - stats["withheld_cells"]
             if kept_unsure > 0 and column in results:
                 results[column].finds[UNSURE_KEPT] += kept_unsure
-        self.seconds += time.perf_counter() - tick
+        self.waited = time.perf_counter() - tick
+        self.seconds += self.waited
         return results
