@@ -20,7 +20,7 @@ Work = tuple[Callable[..., None], tuple[Any, ...]]
 class Background:
     """Calls made one after another in a daemon thread; `busy` is the seconds they took."""
 
-    def __init__(self, depth: int = 4) -> None:
+    def __init__(self, depth: int = 2) -> None:
         self._queue: queue.Queue[Work | None] = queue.Queue(depth)
         self._stop = threading.Event()
         self._error: BaseException | None = None

@@ -147,24 +147,27 @@ class ResidualScan:
 
     def raw(self, batch: pa.RecordBatch) -> None:
         """A source batch of the writing pass, before sampling and suppression."""
-        self._do(self._raw_now, batch)
+        if self._raw:  # only the columns needed wait in the queue
+            self._do(self._raw_now, {c: batch.column(c) for c in self._raw})
 
     def same_rows(self, batch: pa.RecordBatch, outputs: Mapping[str, pa.Array]) -> None:
         """The operators' input rows (`batch`) and their outputs, row for row."""
-        self._do(self._same_rows_now, batch, dict(outputs))
+        if self._own:
+            pairs = {c: (batch.column(c), outputs[c]) for c in self._own}
+            self._do(self._same_rows_now, pairs)
 
     def output(self, batch: pa.RecordBatch) -> None:
         """A batch about to be written."""
         self._do(self._output_now, batch)
 
-    def _raw_now(self, batch: pa.RecordBatch) -> None:
+    def _raw_now(self, columns: Mapping[str, pa.Array]) -> None:
         for column, hashes in self._raw.items():
-            hashes.add(self._hash(raw_forms(batch.column(column))))
+            hashes.add(self._hash(raw_forms(columns[column])))
 
-    def _same_rows_now(self, batch: pa.RecordBatch, outputs: Mapping[str, pa.Array]) -> None:
+    def _same_rows_now(self, pairs: Mapping[str, tuple[pa.Array, pa.Array]]) -> None:
         """Counts the cells of the non-pass-through identifier columns equal to their input."""
-        for column in self._own:  # an input returned is the same bytes: no need to trim
-            same = pc.equal(strings(batch.column(column)), strings(outputs[column]))
+        for column, (given, out) in pairs.items():  # an input returned is the same bytes
+            same = pc.equal(strings(given), strings(out))
             self._own[column] += int(pc.sum(pc.cast(same, pa.int64())).as_py() or 0)
 
     def _output_now(self, batch: pa.RecordBatch) -> None:
