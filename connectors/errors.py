@@ -35,3 +35,20 @@ class SinglePassMissed(ConnectorError):
     """An import read in one pass guessed wrong (k-anonymity needs coarser levels or
     suppression, or a surrogate's fake turned out to be a real value further on). Nothing it
     produced may be kept: the caller discards it and runs the import in two passes."""
+
+
+class ResidualLeak(PrivacyError):
+    """The residual scan found PII in what the import was about to write: the import fails
+    and writes nothing. The message names the column, the entity and a count, never a
+    value."""
+
+
+class FreeTextUnclean(PrivacyError):
+    """The residual scan found PII in free-text columns that the spec allows to drop
+    (`free_text: scrub_or_drop`). Nothing this run produced may be kept: the caller runs the
+    import again with `columns` (name -> why) dropped."""
+
+    def __init__(self, columns: dict[str, str]) -> None:
+        listed = "; ".join(f"{name!r}: {why}" for name, why in columns.items())
+        super().__init__(f"free text to drop, PII remains in it: {listed}")
+        self.columns = columns

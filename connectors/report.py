@@ -20,11 +20,13 @@ import pyarrow as pa
 
 from connectors.errors import SourceError, SpecError
 from connectors.kanon import KReport, Strategy
-from connectors.operators.base import Operator
+from connectors.operators.base import Operator, OperatorContext
 from connectors.operators.defaults import default_choice
 from connectors.operators.registry import build_operator, get_operator, parse_params
 from connectors.operators.surrogate import SURROGATE_ENTITIES
 from connectors.pii.classify import ColumnFinding, classify_columns
+from connectors.pii.entities import PERSON
+from connectors.pii.known_names import KnownNames
 from connectors.sources.base import Source, check_column_names
 from connectors.spec import ColumnSpec, ImportSpec
 
@@ -86,7 +88,9 @@ class ImportPlan:
 
 @dataclass
 class ColumnReport:
-    """What was done to a column, with the operator's counters and its cost."""
+    """What was done to a column, with the operator's counters and its cost. `residual`:
+    what the residual scan checked in the written column and found; `kept` only where the
+    column was written and the scan found it clean."""
 
     column: str
     classification: str
@@ -98,6 +102,7 @@ class ColumnReport:
     reason: str
     stats: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    residual: str = ""
 
 
 @dataclass
@@ -128,10 +133,13 @@ def column_reports(
     plan: ImportPlan,
     chains: Mapping[str, Sequence[Operator[Any]]],
     seconds: Mapping[str, float],
+    residual: Mapping[str, str] | None = None,
 ) -> list[ColumnReport]:
     """One report per planned column: the operator that ran (a quasi-identifier may have been
-    coarsened for k-anonymity), its counters and the seconds it took."""
+    coarsened for k-anonymity), its counters, the seconds it took and the residual scan's
+    result (`residual`: column -> summary, starting "clean" when nothing was found)."""
     reports = []
+    residual = residual or {}
     for c in plan.columns:
         chain = chains.get(c.column, [])
         operator = chain[-1] if chain else None
@@ -143,6 +151,7 @@ def column_reports(
             operator.params.model_dump(mode="json", exclude_none=True) if operator else c.params
         )
         reason = c.reason
+        scanned = residual.get(c.column, "not scanned" if operator else "not in the output")
         if operator is not None and params != c.params:
             reason += f"; coarsened for k-anonymity to {operator.label()}"
         reports.append(
@@ -153,10 +162,11 @@ def column_reports(
                 evidence=c.evidence,
                 operator=c.operator,
                 params=params,
-                kept=operator is not None,
+                kept=operator is not None and scanned.startswith("clean"),
                 reason=reason,
                 stats=stats,
                 seconds=round(seconds.get(c.column, 0.0), 6),
+                residual=scanned,
             )
         )
     return reports
@@ -171,8 +181,10 @@ def import_report(
     timing: dict[str, float],
     *,
     passes: int,
+    residual: Mapping[str, str] | None = None,
 ) -> ImportReport:
-    """The report of a finished run; `rows`: (read, selected by the sample, written)."""
+    """The report of a finished run; `rows`: (read, selected by the sample, written);
+    `residual`: the residual scan's summary per written column."""
     rows_in, rows_selected, rows_out = rows
     return ImportReport(
         source=plan.source,
@@ -180,7 +192,7 @@ def import_report(
         rows_selected=rows_selected,
         rows_out=rows_out,
         rows_suppressed=rows_selected - rows_out,
-        columns=column_reports(plan, chains, seconds),
+        columns=column_reports(plan, chains, seconds, residual),
         k_anonymity=k_report,
         free_text_dropped=free_text_dropped(plan),
         sample=plan.sample,
@@ -195,6 +207,18 @@ def free_text_dropped(plan: ImportPlan) -> list[dict[str, str]]:
         for c in plan.columns
         if c.free_text and c.operator == "drop"
     ]
+
+
+def drop_columns(plan: ImportPlan, reasons: Mapping[str, str]) -> ImportPlan:
+    """The plan with the columns of `reasons` (name -> why) dropped, each saying why."""
+    columns = tuple(
+        replace(c, operator="drop", params={}, reason=reasons[c.column], quasi_identifier=False)
+        if c.column in reasons
+        else c
+        for c in plan.columns
+    )
+    kept = tuple(c for c in plan.quasi_identifiers if c not in reasons)
+    return replace(plan, columns=columns, quasi_identifiers=kept)
 
 
 # ------------------------------------------------------------------------------ planning
@@ -232,8 +256,9 @@ def plan_import(source: Source, spec: ImportSpec, *, k: int) -> ImportPlan:
             raise SourceError(NO_ROWS)
         findings = classify_columns(sample)
         facts = described.result()
+    names = _sample_names(sample, findings)
     columns = [
-        plan_column(spec, f, findings[f.name], sample.column(f.name).combine_chunks())
+        plan_column(spec, f, findings[f.name], sample.column(f.name).combine_chunks(), names)
         for f in schema
     ]
     not_qi = {c.column for c in columns if c.operator in ("drop", "scrub")}
@@ -261,14 +286,29 @@ def plan_import(source: Source, spec: ImportSpec, *, k: int) -> ImportPlan:
     )
 
 
+def _sample_names(sample: pa.Table, findings: Mapping[str, ColumnFinding]) -> KnownNames:
+    """The names of the sample's person columns: the scrubber's trial on the sample knows
+    them, as the run's scrubber knows every row's (connectors.pipeline.names)."""
+    names = KnownNames()
+    for column, found in findings.items():
+        if found.classification == "identifier" and found.entity == PERSON and not found.free_text:
+            names.add(str(v) for v in sample.column(column).drop_null().to_pylist())
+    return names
+
+
 def plan_column(
-    spec: ImportSpec, field: pa.Field, found: ColumnFinding, sample: pa.Array
+    spec: ImportSpec,
+    field: pa.Field,
+    found: ColumnFinding,
+    sample: pa.Array,
+    names: KnownNames | None = None,
 ) -> ColumnPlan:
     """What to do with one column, given what the scan found in it (`sample`: its scanned
-    values): the spec's operator, else the default for its class and entity."""
+    values; `names`: the sample's person names): the spec's operator, else the default for
+    its class and entity."""
     name = field.name
     override = spec.columns.get(name)
-    operator, raw, reason = _choose(spec, field, found, sample)
+    operator, raw, reason = _choose(spec, field, found, sample, names)
     params = parse_params(operator, raw, where=f"columns.{name}.params", column=name)
     problem = get_operator(operator).check_type(field.type, params)
     if problem:
@@ -290,7 +330,11 @@ def plan_column(
 
 
 def _choose(
-    spec: ImportSpec, field: pa.Field, found: ColumnFinding, sample: pa.Array
+    spec: ImportSpec,
+    field: pa.Field,
+    found: ColumnFinding,
+    sample: pa.Array,
+    names: KnownNames | None,
 ) -> tuple[str, dict[str, Any], str]:
     override = spec.columns.get(field.name)
     if override is not None and override.operator is not None:
@@ -304,7 +348,7 @@ def _choose(
         sample=sample,
     )
     if choice.operator == "scrub" and spec.free_text == "scrub_or_drop":
-        trial = build_operator("scrub", choice.params)
+        trial = build_operator("scrub", choice.params, OperatorContext(known_names=names))
         trial.apply(sample)
         unsure = trial.stats.get("unsure_cells", 0)
         if unsure:

@@ -13,6 +13,11 @@
     free_text: scrub_or_drop                # | drop | keep_scrubbed
     entity_key: merchant_id                 # the column that identifies a person or business
 
+`free_text`: scrub_or_drop scrubs free text and drops a column where PII may remain (in the
+sample, or found by the residual scan after the run); drop drops free text; keep_scrubbed
+keeps cells the scrubber was unsure of, but the residual scan still fails the import if
+the written column is not clean (connectors.residual).
+
 Operators are named, never sent: an unknown operator or parameter is an error naming it.
 Columns are checked against the source's schema by `check_columns` (the spec alone does
 not know them).

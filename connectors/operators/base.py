@@ -56,19 +56,27 @@ class Operator(ABC, Generic[P]):
     Class attributes a subclass sets:
     - `name`: the name the spec uses; `params_model`: its parameters' model;
     - `observes`: it must (or, for `surrogate`, should) see the column first (`observe`);
+    - `observes_unsampled`: an observing operator shown every row read, not only the
+      sample's (a surrogate must avoid every real value of the file, not just the
+      sampled ones);
     - `single_pass`: an observing operator that can also see each batch just before
       transforming it, and tell afterwards whether that gave what two passes would
       (`observed_consistently`);
     - `key`: which of the tenant's keys it uses, if any;
-    - `drops_column`: the column does not reach the output at all.
+    - `drops_column`: the column does not reach the output at all;
+    - `passes_values`: some input values reach the output as they are (keep, scrub's text
+      around its placeholders, suppress_rare's common values): the residual scan reads such
+      a column's cells piece by piece and runs the recognizers over them.
     """
 
     name: ClassVar[str]
     params_model: ClassVar[type[OperatorParams]] = NoParams
     observes: ClassVar[bool] = False
+    observes_unsampled: ClassVar[bool] = False
     single_pass: ClassVar[bool] = True
     key: ClassVar[KeyName | None] = None
     drops_column: ClassVar[bool] = False
+    passes_values: ClassVar[bool] = False
 
     def __init__(self, params: P, context: OperatorContext | None = None) -> None:
         self.params = params

@@ -11,6 +11,7 @@ from connectors.operators.base import NoParams, Operator, OperatorParams
 
 class Keep(Operator[NoParams]):
     name: ClassVar[str] = "keep"
+    passes_values: ClassVar[bool] = True
     params_model: ClassVar[type[OperatorParams]] = NoParams
 
     def apply(self, values: pa.Array) -> pa.Array:

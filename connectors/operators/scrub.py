@@ -25,6 +25,7 @@ class ScrubParams(OperatorParams):
 
 class Scrub(Operator[ScrubParams]):
     name: ClassVar[str] = "scrub"
+    passes_values: ClassVar[bool] = True
     params_model: ClassVar[type[OperatorParams]] = ScrubParams
 
     def apply(self, values: pa.Array) -> pa.Array:

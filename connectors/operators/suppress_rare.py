@@ -35,6 +35,7 @@ def count_values(values: pa.Array, into: MutableMapping[Any, int]) -> None:
 
 class SuppressRare(Operator[SuppressRareParams]):
     name: ClassVar[str] = "suppress_rare"
+    passes_values: ClassVar[bool] = True
     params_model: ClassVar[type[OperatorParams]] = SuppressRareParams
     observes: ClassVar[bool] = True
     single_pass: ClassVar[bool] = False  # what is rare is known only at the end

@@ -4,13 +4,13 @@ The fake is drawn from a pool generated once per (entity, locale) from a fixed s
 (`_fakes.py`): index = HMAC-SHA256(tenant's surrogate key, value) mod pool size. So the
 mapping is stable within a tenant, differs between tenants, and reveals nothing without the
 key. A fake is never a real value of the column: in the pipeline's first pass the operator
-`observe`s the column and marks the pool's fakes that occur in it (memory: one flag per fake),
-and a value whose fake is marked, or is the value itself, takes the next unmarked fake. So a
-common name in the data is never shown as someone else's fake name; the few values whose
-first choice was marked may get another fake in another import. Different values may share
-a fake (the pool is finite): surrogates keep the look of the data, not its uniqueness; use
-`pseudonym` where values must stay distinct. Pools depend on
-the Faker version, so an upgrade may change which fake a value gets.
+`observe`s the column (every row read, sampled or not) and marks the pool's fakes that occur
+in it (memory: one flag per fake), and a value whose fake is marked, or is the value itself,
+takes the next unmarked fake. So a common name in the data is never shown as someone else's
+fake name; the few values whose first choice was marked may get another fake in another
+import. Different values may share a fake (the pool is finite): surrogates keep the look of
+the data, not its uniqueness; use `pseudonym` where values must stay distinct. Pools depend
+on the Faker version, so an upgrade may change which fake a value gets.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class Surrogate(Operator[SurrogateParams]):
     params_model: ClassVar[type[OperatorParams]] = SurrogateParams
     key: ClassVar[KeyName | None] = "surrogate"
     observes: ClassVar[bool] = True
+    observes_unsampled: ClassVar[bool] = True
 
     def __init__(self, params: SurrogateParams, context: OperatorContext | None = None) -> None:
         if params.entity is None:

@@ -7,8 +7,9 @@ finds each occurrence:
 - Chinese (and other CJK) names of two or more characters, as substrings: for each run of
   CJK characters, each substring of 2 to `longest` characters is looked up in a set;
 - Latin-script names as whole words: for each window of 1 to `longest` consecutive words,
-  the words (case-folded, single-spaced) are looked up in a set, and every word of the
-  window must be capitalized in the text ("Will" the name, not "will" the verb).
+  the words (case-folded, single-spaced) are looked up in a set; a one-word name must be
+  capitalized in the text ("Will" the name, not "will" the verb), a name of two or more
+  words is found in any case ("john smith").
 Lookups are set membership, so the cost per cell grows with its length, not with the
 number of names: a million names cost memory (about 60 bytes each), not time. No regex is
 built from the values. Where matches overlap, the longest wins, then the leftmost.
@@ -96,14 +97,16 @@ class KnownNames:
         spans = []
         for i in range(len(words)):
             key = ""
+            capitalized = True
             for j in range(i, min(len(words), i + self._most_words)):
                 start, end, word = words[j]
                 if j > i and not _GAP.fullmatch(text, words[j - 1][1], start):
                     break  # only blanks (and an initial's dot) between the words of a name
-                if not word[0].isupper():
-                    break
+                capitalized = capitalized and word[0].isupper()
                 key = f"{key} {word.casefold()}" if key else word.casefold()
-                if key in self._latin:
+                # One word must be capitalized ("Will" the name, not "will" the verb); a known
+                # name of two or more words is specific enough in any case ("john smith").
+                if key in self._latin and (capitalized or j > i):
                     spans.append((words[i][0], end))
         return spans
 

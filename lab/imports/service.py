@@ -28,9 +28,9 @@ from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import Any, BinaryIO
 
-from connectors.errors import ConnectorError, SinglePassMissed, SpecError
+from connectors.errors import ConnectorError, FreeTextUnclean, SinglePassMissed, SpecError
 from connectors.pipeline import Keys, plan_import, run_import
-from connectors.report import ColumnPlan, ImportPlan
+from connectors.report import ColumnPlan, ImportPlan, drop_columns
 from connectors.risk.candidates import plan_exclusions
 from connectors.risk.estimate import Measured, RiskEstimator, RiskReport
 from connectors.risk.recommend import Recommendation, recommend
@@ -306,23 +306,23 @@ def execute_import(
     plan = plan_import(source, spec, k=rules.k_anonymity)
     if item.zone == "production":
         plan = _production_plan(plan)
-    classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
-    lineage = {"import": item.id, "source": plan.source, "plan": _plan_summary(plan)}
-    if spec.entity_key is not None:
-        if spec.entity_key not in classes:
-            raise SpecError(
-                f"entity_key: column {spec.entity_key!r} is dropped by the import; keep it "
-                "(a pseudonym counts entities as well as the raw value)",
-                column=spec.entity_key,
-            )
-        lineage["entity_key"] = spec.entity_key
+    if spec.entity_key is not None and spec.entity_key not in plan.output_columns:
+        raise SpecError(
+            f"entity_key: column {spec.entity_key!r} is dropped by the import; keep it "
+            "(a pseudonym counts entities as well as the raw value)",
+            column=spec.entity_key,
+        )
 
     rule = rules.reidentification
     before: dict[str, Any] | None = None
     if rule.action != "warn":
         # Judged before anything is written: a refused import leaves no version at all, a
         # generalized one writes once, with the recommended operators.
-        measured_before = _measure(source, plan, keys, on_rows)
+        try:
+            measured_before = _measure(source, plan, keys, on_rows)
+        except FreeTextUnclean as unclean:
+            plan = drop_columns(plan, unclean.columns)
+            measured_before = _measure(source, plan, keys, on_rows)
         first, rec = _judged(measured_before, plan, rule, item.zone)
         if first.verdict["over_limit"]:
             if rule.action == "refuse":
@@ -334,10 +334,15 @@ def execute_import(
                     source.schema(),
                     why=f"re-identification: recommended by the {item.zone} zone's rule",
                 )
-                lineage["plan"] = _plan_summary(plan)
                 before = first.to_dict()
 
-    def write(single_pass: bool) -> tuple[VersionInfo, dict[str, Any], RiskEstimator]:
+    def write(
+        plan: ImportPlan, single_pass: bool
+    ) -> tuple[VersionInfo, dict[str, Any], RiskEstimator]:
+        classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
+        lineage = {"import": item.id, "source": plan.source, "plan": _plan_summary(plan)}
+        if spec.entity_key is not None:
+            lineage["entity_key"] = spec.entity_key
         estimator = RiskEstimator(plan_exclusions(plan))
         # `with`: a failed or cancelled write also stops the pipeline's read-ahead threads.
         with run_import(source, plan, keys, progress=on_rows, single_pass=single_pass) as run:
@@ -354,12 +359,21 @@ def execute_import(
             )
             return written, run.report.to_dict(), estimator
 
-    # One pass when the plan allows it. If its bet on k-anonymity is lost, the version it was
-    # writing is discarded uncommitted (no dataset appears) and two passes follow.
+    def attempt(plan: ImportPlan) -> tuple[VersionInfo, dict[str, Any], RiskEstimator]:
+        # One pass when the plan allows it. If its bet on k-anonymity is lost, the version it
+        # was writing is discarded uncommitted (no dataset appears) and two passes follow.
+        try:
+            return write(plan, single_pass=True)
+        except SinglePassMissed:
+            return write(plan, single_pass=False)
+
+    # The residual scan fails the run when PII is left (nothing is committed); free-text
+    # columns it may drop instead (connectors.residual) are dropped, and the import runs again.
     try:
-        info, report, estimator = write(single_pass=True)
-    except SinglePassMissed:
-        info, report, estimator = write(single_pass=False)
+        info, report, estimator = attempt(plan)
+    except FreeTextUnclean as unclean:
+        plan = drop_columns(plan, unclean.columns)
+        info, report, estimator = attempt(plan)
     risk, _ = _judged(estimator.result(), plan, rule, item.zone)
     report["reidentification"] = {
         **risk.to_dict(),

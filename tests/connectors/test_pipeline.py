@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from connectors.errors import PrivacyError, SourceError, SpecError
+from connectors.errors import PrivacyError, ResidualLeak, SourceError, SpecError
 from connectors.pipeline import Keys, plan_import, run_import
 from connectors.sources import SyntheticSource, open_source
 from connectors.sources.base import Source
@@ -196,10 +196,19 @@ def test_free_text_scrubbed_or_dropped(tmp_path: Path) -> None:
     assert report.free_text_dropped == [
         {"column": "remark", "reason": plan.column("remark").reason}
     ]
+    # keep_scrubbed keeps the column only if it comes out clean: the account number the
+    # scrubber was unsure of would be written as is, so the import fails instead
     kept = plan_import(source, ImportSpec.parse({**base, "free_text": "keep_scrubbed"}), k=5)
-    out, report = run_all(source, kept)
+    with pytest.raises(ResidualLeak, match="column 'remark'") as failed:
+        run_all(source, kept)
+    assert "6222021234567890123" not in str(failed.value)
+    clean = parquet_source(tmp_path, {"remark": remarks[:-1], "amount": list(range(59))})
+    kept = plan_import(clean, ImportSpec.parse({**base, "free_text": "keep_scrubbed"}), k=5)
+    out, report = run_all(clean, kept)
     texts = [t for t in out.column("remark").to_pylist() if t]
     assert texts and not [t for t in texts if "13812345678" in t]
+    [remark] = [c for c in report.columns if c.column == "remark"]
+    assert remark.kept and remark.residual.startswith("clean"), remark
 
 
 def test_source_changing_between_passes(tmp_path: Path) -> None:

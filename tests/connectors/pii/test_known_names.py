@@ -24,7 +24,11 @@ def known() -> KnownNames:
         ("已与和建平确认", ["和建平"]),
         ("阿依古丽·买买提来电", ["阿依古丽·买买提"]),
         ("Will Grant pays on Friday", ["Will Grant"]),
-        ("will grant the loan", []),  # a name is capitalized
+        # A known name of two words is found in any case: "john smith" is still him. The
+        # price is the rare phrase that spells a known name; it costs a word, not privacy.
+        ("will grant the loan", ["will grant"]),
+        ("met will grant today", ["will grant"]),
+        ("li called", []),  # a one-word name must be capitalized: "will", "li", "may" ...
         ("Grant will call", []),  # one word of a two-word name is not the name
         ("Mr Li and Ms Lily", ["Li"]),  # whole words only: not inside "Lily"
         ("Talked to O'Brien.", ["O'Brien"]),
