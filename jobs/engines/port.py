@@ -87,6 +87,9 @@ class EngineOutput:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     """Output name -> a file in the workspace, readable until `cleanup`."""
+    models: dict[str, Path] = field(default_factory=dict)
+    """Output name (kind `model`) -> what the job left at `outputs/models/<name>`: a folder
+    from `labjob.save_model`, or anything else the registry then refuses."""
     count_columns: tuple[str, ...] = ()
     log: str = ""
     status: str = "succeeded"
