@@ -21,6 +21,7 @@ from lab.api.routes import (
     imports,
     jobs,
     me,
+    models,
     policy,
     releases,
     tenants,
@@ -86,6 +87,7 @@ def create_app(lab: Lab) -> FastAPI:
         jobs,
         releases,
         imports,
+        models,
     ):
         document_errors(module.router)
         app.include_router(module.router)

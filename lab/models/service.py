@@ -22,7 +22,7 @@ from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
-from lab.errors import NotFound
+from lab.errors import Conflict, NotFound
 from lab.models.models import Model, ModelVersion
 from lab.models.schemas import Lineage, ModelOut, ModelRef, ModelVersionOut, PlotOut
 from lab.runs.artifacts import read_files, store_files
@@ -196,8 +196,11 @@ def list_plots(
 def plot_content(
     lab: Lab, principal: Principal, ref: ModelRef, plot: str, *, request_id: str | None = None
 ) -> bytes:
-    """The PNG of one plot of a version, decrypted in memory."""
+    """The PNG of one plot of a version, decrypted in memory. In production nothing but
+    through a release request leaves to a partner: a plot there is refused."""
     _authorize(lab, principal, ref, f"{ref.resource}/plots/{plot}", request_id)
+    if ref.zone == "production":
+        raise Conflict("a production plot leaves only through a reviewed release request")
     with lab.read() as session:
         version_id = _version(session, ref).plots.get(plot)
         state = session.scalar(

@@ -27,6 +27,7 @@ FOREIGN = {
     "import_id": "0000000000000000",
     "output": "result",
     "release_id": "0000000000000000",
+    "plot": "roc",
 }
 VERSION = "/v1/tenants/{tenant}/zones/{zone}/datasets/{name}/versions/{version}"
 SANDBOX_RULES = yaml.safe_load(
