@@ -138,13 +138,14 @@ def _mismatch(what: str) -> ModelRefused:
 
 def _onnx(artifact: bytes, declared: list[dict[str, str]]) -> dict[str, Any]:
     try:
-        model = onnx.ModelProto.FromString(artifact)
-        onnx.checker.check_model(model)
-    except Exception as exc:  # a protobuf DecodeError or the checker's ValidationError
+        model = onnx.ModelProto.FromString(artifact)  # a protobuf parse: no code runs
+    except Exception as exc:  # protobuf's DecodeError
         what = type(exc).__name__
         raise ModelRefused("model_format", f"not a valid ONNX model ({what})") from None
     graph = model.graph
+    # before the checker, which would look for external files next to the model
     tensors = [*graph.initializer, *(t for n in graph.node for a in n.attribute for t in a.tensors)]
+    tensors += [a.t for n in graph.node for a in n.attribute if a.HasField("t")]
     if any(t.data_location == onnx.TensorProto.EXTERNAL for t in tensors):
         raise ModelRefused("model_format", "the ONNX model refers to external data files")
     domains = {o.domain for o in model.opset_import} | {n.domain for n in graph.node}
@@ -152,6 +153,11 @@ def _onnx(artifact: bytes, declared: list[dict[str, str]]) -> dict[str, Any]:
         raise ModelRefused(
             "model_format", "the ONNX model uses operators outside the standard ONNX domains"
         )
+    try:
+        onnx.checker.check_model(model)
+    except Exception as exc:  # the checker's ValidationError
+        what = type(exc).__name__
+        raise ModelRefused("model_format", f"not a valid ONNX model ({what})") from None
     inputs = [i for i in graph.input if i.name not in {t.name for t in graph.initializer}]
     if len(inputs) != 1 or inputs[0].name != "features":
         raise ModelRefused("model_format", "the ONNX model needs one input named 'features'")
