@@ -237,8 +237,16 @@ def undeclared(spec: JobSpec, produced: Path) -> list[str]:
     if not produced.is_dir():
         return []
     names = set(spec.outputs) | {"metrics"}
-    return sorted(
+    found = [
         p.name
         for p in produced.iterdir()
         if p.name.split(".")[0] not in names and p.name != "models"
-    )
+    ]
+    models = {n for n, o in spec.outputs.items() if o.kind == "model"}
+    if (produced / "models").is_dir():  # saved models: each one an output of kind model
+        found += [
+            f"models/{p.name}"
+            for p in (produced / "models").iterdir()
+            if p.name.split(".")[0] not in models
+        ]
+    return sorted(found)
