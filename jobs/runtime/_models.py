@@ -187,7 +187,7 @@ def _optbinning_card(card: Any) -> dict[str, Any]:
     return {"format": SCORECARD_FORMAT, "base_points": 0.0, "features": features}
 
 
-def _scorecard(model: Any, target: str | None) -> tuple[bytes, dict[str, Any]]:
+def _scorecard(model: Any) -> tuple[bytes, dict[str, Any]]:
     if isinstance(model, Mapping):
         card = dict(model)
         library = {"name": "labjob", "version": SCORECARD_FORMAT}
@@ -199,23 +199,23 @@ def _scorecard(model: Any, target: str | None) -> tuple[bytes, dict[str, Any]]:
     return text.encode("utf-8"), {"features": features, "classes": [0, 1], "library": library}
 
 
-def convert(model: object, features: Features = None, target: str | None = None) -> Any:
+def convert(model: object, features: Features = None) -> Any:
     """(flavour, artifact bytes, metadata) of `model`, or ModelNotSaved."""
     given = _feature_list(features)
     module = _module_of(model)
     if isinstance(model, Mapping) and model.get("format") == SCORECARD_FORMAT:
-        return ("scorecard", *_scorecard(model, target))
+        return ("scorecard", *_scorecard(model))
     if module == "optbinning" and type(model).__name__ == "Scorecard":
-        return ("scorecard", *_scorecard(model, target))
+        return ("scorecard", *_scorecard(model))
     if module == "lightgbm" and (hasattr(model, "booster_") or type(model).__name__ == "Booster"):
         return ("lightgbm", *_lightgbm(model, given))
-    if module == "sklearn" or (module == "imblearn" and hasattr(model, "steps")):
+    if module == "sklearn":
         return ("onnx", *_sklearn(model, given))
     raise _refuse(model)
 
 
 def save(folder: Path, name: str, model: object, features: Features, target: str | None) -> Path:
-    flavour, artifact, meta = convert(model, features, target)
+    flavour, artifact, meta = convert(model, features)
     folder.mkdir(parents=True, exist_ok=True)
     for stale in folder.iterdir():  # saving again under the same name replaces the model
         if stale.is_file():
