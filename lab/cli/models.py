@@ -1,7 +1,8 @@
 """`lab models ...`: the model registry from the command line. Acts as LAB_TOKEN's user.
 
 The same service functions as the API (`lab.models.service`), so the same chokepoint and
-audit apply: `list`, `show`, `versions`, `metrics` and `plots` (a plot saved with --out).
+audit apply: `list`, `show`, `versions`, `metrics`, `plots` (a plot saved with --out)
+and `retire`.
 """
 
 from __future__ import annotations
@@ -79,6 +80,24 @@ def models_show(
         principal, _ = principal_of(lab)
         found = service.get_version(lab, principal, ModelRef(tenant, zone, name, version))
     console.print_json(found.model_dump_json())
+
+
+@app.command("retire")
+@handles_errors
+def models_retire(
+    name: str = NAME,
+    version: int = VERSION,
+    reason: str = typer.Option(..., "--reason", help="Why it is retired."),
+    tenant: str = TENANT,
+    zone: str = ZONE,
+) -> None:
+    """Retire a version: kept and readable, no longer offered for use."""
+    with open_lab() as lab:
+        principal, actor = principal_of(lab)
+        done = service.retire_version(
+            lab, principal, actor, ModelRef(tenant, zone, name, version), reason=reason
+        )
+    console.print(f"model {done.name} version {done.version}: {done.status}")
 
 
 @app.command("metrics")

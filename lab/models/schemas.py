@@ -126,6 +126,10 @@ class ModelOut(BaseModel):
         )
 
 
+class RetireBody(BaseModel):
+    reason: str = Field(min_length=3, max_length=300, description="Why it is retired.")
+
+
 class PlotOut(BaseModel):
     name: str
     available: bool = Field(description="false once the plot was destroyed with its job output")

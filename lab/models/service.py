@@ -23,7 +23,7 @@ from lab.authz.chokepoint import Principal
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
 from lab.errors import Conflict, NotFound
-from lab.models.models import Model, ModelVersion
+from lab.models.models import REGISTERED, RETIRED, Model, ModelVersion
 from lab.models.schemas import Lineage, ModelOut, ModelRef, ModelVersionOut, PlotOut
 from lab.runs.artifacts import read_files, store_files
 from lab.storage.models import DESTROYED, READY, DatasetVersion
@@ -111,6 +111,37 @@ def register_version(
             },
         )
         return ModelVersionOut.of(row, READY)
+
+
+def retire_version(
+    lab: Lab, principal: Principal, actor: Actor, ref: ModelRef, *, reason: str
+) -> ModelVersionOut:
+    """Retire a registered version: it stays readable, with its lineage, but is no longer
+    offered for use. Retiring twice, or a destroyed version, is a conflict."""
+    lab.chokepoint.authorize_named(
+        principal,
+        AccessAction.UPDATE,
+        ref.resource,
+        tenant=ref.tenant,
+        zone=ref.zone,
+        request_id=actor.request_id,
+    )
+    with lab.transaction() as session:
+        row = _version(session, ref)
+        (current,) = _outs(session, [row])
+        if current.status != REGISTERED:
+            raise Conflict(f"model {ref.name!r} version {ref.version} is {current.status}")
+        row.status = RETIRED
+        lab.auditor.change(
+            session,
+            actor,
+            AuditAction.MODEL_RETIRE,
+            f"{ref.zone}/models/{ref.name}/versions/{ref.version}",
+            tenant=ref.tenant,
+            zone=ref.zone,
+            details={"model_version_id": row.id, "reason": reason[:300]},
+        )
+        return _outs(session, [row])[0]
 
 
 def _authorize(

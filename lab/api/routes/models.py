@@ -13,7 +13,7 @@ from lab.api.params import DatasetName, PlotName, Tenant, VersionNumber, Zone
 from lab.api.responses import errors
 from lab.context import Lab
 from lab.models import service
-from lab.models.schemas import ModelOut, ModelRef, ModelVersionOut, PlotOut
+from lab.models.schemas import ModelOut, ModelRef, ModelVersionOut, PlotOut, RetireBody
 
 router = APIRouter(prefix="/v1", tags=["models"])
 BASE = "/tenants/{tenant}/zones/{zone}/models"
@@ -78,6 +78,23 @@ def models_version(
     """A version: flavour, input schema, artifact hash, lineage, metrics, plot names."""
     ref = ModelRef(tenant, zone, name, version)
     return service.get_version(lab, caller.principal, ref, request_id=caller.request_id)
+
+
+@router.post(VERSION + "/retire", response_model=ModelVersionOut)
+def models_retire(
+    body: RetireBody,
+    tenant: Tenant,
+    zone: Zone,
+    name: DatasetName,
+    version: VersionNumber,
+    caller: Caller = service_authorizes(
+        "update", "models/{name}/versions/{version}", zone="{zone}", tenant="path"
+    ),
+    lab: Lab = Depends(get_lab),
+) -> ModelVersionOut:
+    """Retire a version: kept and readable with its lineage, no longer offered for use."""
+    ref = ModelRef(tenant, zone, name, version)
+    return service.retire_version(lab, caller.principal, caller.as_actor(), ref, reason=body.reason)
 
 
 @router.get(VERSION + "/metrics", response_model=dict[str, bool | int | float | str])

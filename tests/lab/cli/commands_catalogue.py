@@ -122,6 +122,9 @@ PROBES: dict[tuple[str, ...], Probe] = {
     ("models", "list"): Probe((*T, *Z), "{zone}/models", "zone"),
     ("models", "versions"): Probe(("scorer", *T, *Z), "{zone}/models/scorer", "model"),
     ("models", "show"): Probe(("scorer", "1", *T, *Z), "{zone}/models/scorer/versions/1", "model"),
+    ("models", "retire"): Probe(
+        ("scorer", "1", "--reason", "r", *T, *Z), "{zone}/models/scorer/versions/1", "model"
+    ),
     ("models", "metrics"): Probe(
         ("scorer", "1", *T, *Z), "{zone}/models/scorer/versions/1/metrics", "model"
     ),

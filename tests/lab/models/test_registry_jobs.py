@@ -183,6 +183,16 @@ def test_a_job_trains_two_models_and_both_are_registered_encrypted_and_tenant_on
     assert world.get("root", f"{MODELS}/gbm/versions/1/plots/roc").status_code == 403
     assert world.get("carol", f"{MODELS}/gbm/versions/1/plots/roc").status_code == 200
 
+    # the tenant's owner retires a version (an engineer may not); it stays readable
+    retire = f"{MODELS}/gbm/versions/1/retire"
+    assert world.post("a-eng", retire, json={"reason": "superseded"}).status_code == 403
+    assert world.post("g-owner", retire, json={"reason": "superseded"}).status_code == 404
+    retired = world.post("a-owner", retire, json={"reason": "superseded"})
+    assert (retired.status_code, retired.json()["status"]) == (200, "retired")
+    assert world.post("a-owner", retire, json={"reason": "again"}).status_code == 409
+    assert world.get("a-eng", f"{MODELS}/gbm").json()["latest"]["status"] == "retired"
+    assert [e["actor"] for e in events(world.lab, "model.retire")] == ["a-owner"]
+
     # the zone's model_days run out: the scheduler destroys the artifact like any dataset
     report = Destroyer(world.lab).run_once(now=utcnow() + timedelta(days=3650))
     assert v["artifact"]["version_id"] in report.destroyed
