@@ -87,6 +87,9 @@ class EngineOutput:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     files: dict[str, Path] = field(default_factory=dict)
     """Output name -> a file in the workspace, readable until `cleanup`."""
+    models: dict[str, Path] = field(default_factory=dict)
+    """Output name (kind `model`) -> what the job left at `outputs/models/<name>`: a folder
+    from `labjob.save_model`, or anything else the registry then refuses."""
     count_columns: tuple[str, ...] = ()
     log: str = ""
     status: str = "succeeded"
@@ -234,8 +237,16 @@ def undeclared(spec: JobSpec, produced: Path) -> list[str]:
     if not produced.is_dir():
         return []
     names = set(spec.outputs) | {"metrics"}
-    return sorted(
+    found = [
         p.name
         for p in produced.iterdir()
         if p.name.split(".")[0] not in names and p.name != "models"
-    )
+    ]
+    models = {n for n, o in spec.outputs.items() if o.kind == "model"}
+    if (produced / "models").is_dir():  # saved models: each one an output of kind model
+        found += [
+            f"models/{p.name}"
+            for p in (produced / "models").iterdir()
+            if p.name.split(".")[0] not in models
+        ]
+    return sorted(found)

@@ -98,12 +98,18 @@ class SandboxedEngine(StagedEngine):
                 output.tables[name] = read_parquet_bounded(produced / f"{name}.parquet", bounds)
             elif declared.kind == "metrics" and (produced / "metrics.json").is_file():
                 output.files[name] = produced / "metrics.json"
-            else:
-                found = sorted(produced.glob(f"{name}.*")) + sorted(
-                    produced.glob(f"models/{name}*")
+            elif declared.kind == "model":
+                # a folder from labjob.save_model, or whatever else bears the name (a
+                # pickle, say): the registry judges it, and refuses all but a safe model
+                found = sorted(produced.glob(f"models/{name}")) + sorted(
+                    produced.glob(f"models/{name}.*")
                 )
                 if found:
-                    output.files[name] = found[0]
+                    output.models[name] = found[0]
+            else:
+                files = sorted(produced.glob(f"{name}.*"))
+                if files:
+                    output.files[name] = files[0]
         return output
 
     def _cleanup(self) -> None:

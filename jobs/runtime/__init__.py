@@ -11,6 +11,7 @@ up and checks it before anyone sees it. Example:
     summary = df.groupby("city", as_index=False)["monthly_sales"].sum()
     labjob.write_table("sales_by_city", summary)
     labjob.log_metric("rows", len(df))
+    labjob.save_model("scorer", fitted_estimator)  # ONNX, LightGBM text or a scorecard
 
 A model's validation (AUC, KS, Gini, PSI, calibration, bad rate by band, plots) is one call,
 `labjob.validate_binary(name, y_true, score, train_score=...)` (see `_validation`); the
@@ -28,16 +29,19 @@ import importlib
 import json
 import math
 import os
-import pickle
 import re
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import _models
+from ._models import ModelNotSaved
 from ._spark import read_spark, spark, write_spark
 from ._validation import validate_binary
 
 __all__ = [
+    "ModelNotSaved",
     "inputs",
     "log_metric",
     "outputs_dir",
@@ -146,17 +150,17 @@ def log_metric(name: str, value: object) -> None:
     path.write_text(json.dumps(metrics, indent=2, sort_keys=True), encoding="utf-8")
 
 
-def save_model(name: str, model: object) -> Path:
-    """Save `model` to `outputs/models/<name>.joblib` (joblib installed) or `.pkl` (pickle)."""
-    folder = outputs_dir() / "models"
-    folder.mkdir(exist_ok=True)
-    try:
-        joblib = importlib.import_module("joblib")
-    except ImportError:
-        path = folder / f"{_check(name)}.pkl"
-        with path.open("wb") as handle:
-            pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        return path
-    path = folder / f"{_check(name)}.joblib"
-    joblib.dump(model, path)
-    return path
+def save_model(
+    name: str,
+    model: object,
+    *,
+    features: Sequence[str] | Mapping[str, str] | Sequence[Mapping[str, str]] | None = None,
+    target: str | None = None,
+) -> Path:
+    """Save `model` to `outputs/models/<name>/` in a format the lab loads without running
+    code: scikit-learn -> ONNX, LightGBM -> its text model, a scorecard -> JSON (see
+    `_models`). Anything else raises `ModelNotSaved`; pickle is never accepted.
+
+    `features`: the input columns in order (names, or name -> "numeric"/"categorical");
+    by default the names the model was fitted with. `target`: the label's column name."""
+    return _models.save(outputs_dir() / "models" / _check(name), name, model, features, target)

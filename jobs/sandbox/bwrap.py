@@ -50,11 +50,13 @@ def base_env(extra: Mapping[str, str]) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONUNBUFFERED": "1",
         "MPLCONFIGDIR": "/tmp/matplotlib",  # noqa: S108
+        "MPLBACKEND": "Agg",  # no display: plots are written to files
         "OMP_NUM_THREADS": threads,
         "OPENBLAS_NUM_THREADS": threads,
         "MKL_NUM_THREADS": threads,
         "NUMEXPR_MAX_THREADS": threads,
         "ARROW_IO_THREADS": threads,
+        "LOKY_MAX_CPU_COUNT": threads,  # joblib's count of cores runs no `cat` in the sandbox
     }
     env.update(extra)
     return env

@@ -28,7 +28,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-JOB_PACKAGES = ("pyarrow", "pandas", "numpy", "scikit-learn", "scipy", "joblib")
+# the data stack and the credit-risk modelling stack (models leave a job only in a safe
+# format: `labjob.save_model`); joblib stays because scikit-learn itself needs it
+JOB_PACKAGES = (
+    "pyarrow",
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "scipy",
+    "joblib",
+    "lightgbm",
+    "matplotlib",
+    "optbinning",
+    "skl2onnx",
+    "onnxmltools",
+    "onnx",
+    "onnxruntime",
+)
 SITE = "/opt/lab/site"
 LIB = "/opt/lab/lib"
 RUNTIME_PACKAGE = "labjob"

@@ -22,6 +22,7 @@ from lab.api.routes import (
     imports,
     jobs,
     me,
+    models,
     policy,
     releases,
     tenants,
@@ -92,6 +93,7 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
         jobs,
         releases,
         imports,
+        models,
     ):
         document_errors(module.router)
         app.include_router(module.router)

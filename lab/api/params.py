@@ -42,6 +42,7 @@ UserName = Annotated[UserText, Path(description="A user's login name.")]
 DatasetName = Annotated[DatasetText, Path(description="A dataset's name.")]
 Identifier = Annotated[IdText, Path(description="An id the lab issued (hexadecimal).")]
 OutputName = Annotated[OutputText, Path(description="An output's name in the job spec.")]
+PlotName = Annotated[OutputText, Path(description="A plot's name: the job output holding it.")]
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_INT64, description="A version number.")]
 
 PATH_TYPES: dict[str, Any] = {
@@ -55,6 +56,7 @@ PATH_TYPES: dict[str, Any] = {
     "release_id": Identifier,
     "token_id": Identifier,
     "output": OutputName,
+    "plot": PlotName,
 }
 
 TenantFilter = Annotated[

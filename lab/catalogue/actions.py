@@ -64,6 +64,9 @@ class AuditAction(StrEnum):
     JOB_SUBMIT = "job.submit"
     JOB_CANCEL = "job.cancel"
     OUTPUT_GATE = "output.gate"
+    MODEL_REGISTER = "model.register"  # a job's saved model became a registry version
+    MODEL_RETIRE = "model.retire"  # a version no longer offered for use (kept, readable)
+    MODEL_REFUSE = "model.refuse"  # a job's model folder was not a safe model: not registered
     WORK_FINISH = "work.finish"
     WORK_LEASE_EXPIRED = "work.lease_expired"
     STORAGE_RECOVER = "storage.recover"

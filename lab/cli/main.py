@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli import admin, audit, data, imports, jobs, keys, lifecycle, policy, recover, releases
+from lab.cli import (
+    admin,
+    audit,
+    data,
+    imports,
+    jobs,
+    keys,
+    lifecycle,
+    models,
+    policy,
+    recover,
+    releases,
+)
 from lab.cli.common import handles_errors
 
 app = typer.Typer(
@@ -36,6 +48,9 @@ app.add_typer(
     releases.app,
     name="releases",
     help="The airlock: ask for outputs to leave a zone, review, fetch what was released.",
+)
+app.add_typer(
+    models.app, name="models", help="The model registry: versions, lineage, metrics, plots."
 )
 app.command("import")(imports.import_cmd)
 app.add_typer(imports.imports, name="imports", help="Past imports and their reports.")

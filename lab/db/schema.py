@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import lab.authz.models as authz_models
 import lab.identity.models
 import lab.keys.keyring
+import lab.models.models
 import lab.releases.models
 import lab.storage.models
 import lab.work.models

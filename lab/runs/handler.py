@@ -24,6 +24,7 @@ from lab.releases.service import auto_release
 from lab.runs.engines import ENGINES, engine_job
 from lab.runs.inputs import ResolvedInput, column_classes, input_probe, resolve_inputs
 from lab.runs.logs import keep_logs, partner_message
+from lab.runs.models import job_metrics, lineage_of, png_outputs, settle_model
 from lab.runs.outputs import settle_output
 from lab.work.models import WorkItem
 from lab.work.statuses import WorkStatus
@@ -107,6 +108,8 @@ def _settle(
     for name in spec.outputs:
         if ctx.cancelled():
             raise WorkFailed(WorkStatus.CANCELLED, "cancelled while its outputs were checked")
+        if spec.outputs[name].kind == "model" and name in output.models:
+            continue  # registered below, with the job's metrics and plots
         table, file = output.tables.get(name), output.files.get(name)
         if table is None and file is None:
             outputs[name] = {
@@ -129,6 +132,7 @@ def _settle(
             contributors=output.contributors,
             probe=probe,
         )
+    _register_models(lab, item, spec, inputs, owner, output, outputs)
     _release(lab, item, outputs)
     result: dict[str, Any] = {
         "engine": spec.engine,
@@ -145,6 +149,30 @@ def _settle(
     missing = [n for n, o in outputs.items() if o.get("missing")]
     status = WorkStatus.OUTPUTS_MISSING if missing else WorkStatus.SUCCEEDED
     return Outcome(status, output.message, result)
+
+
+def _register_models(
+    lab: Lab,
+    item: WorkItem,
+    spec: JobSpec,
+    inputs: dict[str, ResolvedInput],
+    owner: str,
+    output: EngineOutput,
+    outputs: dict[str, Any],
+) -> None:
+    """Each saved model, checked and registered (or refused), once the other outputs are
+    settled: a version carries the job's metrics and its PNG plots as stored."""
+    if not output.models:
+        return
+    lineage = lineage_of(item, inputs)
+    metrics = job_metrics(output.files, spec)
+    plots = png_outputs(output.files, outputs)
+    tenant = item.tenant if spec.zone != "production" else owner
+    for name, path in output.models.items():
+        outputs[name] = settle_model(
+            lab, item, spec, name, path, tenant=tenant, lineage=lineage, metrics=metrics,
+            plots=plots,
+        )  # fmt: skip
 
 
 def _release(lab: Lab, item: WorkItem, outputs: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from jobs.engines.port import Engine, EngineJob, JobLimits, Stage
+from jobs.engines.port import Engine, EngineJob, JobLimits, Stage, undeclared
 from jobs.engines.registry import EngineRegistry
 from jobs.engines.sql_engine import SqlEngine
 from jobs.engines.sql_wire import InputFiles
@@ -149,3 +149,20 @@ def test_the_registry_refuses_what_it_cannot_run(spares: Spares, tmp_path: Path)
     with registry.replaced("python", make):
         assert registry.names() == ["python", "sql"]
     assert registry.names() == ["sql"]
+
+
+def test_saved_models_that_were_not_declared_are_reported(tmp_path: Path) -> None:
+    spec = JobSpec.from_data(
+        {
+            "name": "train",
+            "zone": "sandbox",
+            "engine": "python",
+            "code": {"entrypoint": "train.py"},
+            "outputs": {"scorer": {"sensitivity": "highly_sensitive", "kind": "model"}},
+        }
+    )
+    for folder in ("scorer", "stray"):
+        (tmp_path / "models" / folder).mkdir(parents=True)
+    (tmp_path / "models" / "old.pkl").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_text("x")
+    assert undeclared(spec, tmp_path) == ["models/old.pkl", "models/stray", "notes.txt"]

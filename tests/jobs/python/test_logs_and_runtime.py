@@ -84,7 +84,9 @@ def test_runtime_reads_inputs_and_writes_outputs(sandbox_dirs: Path) -> None:
     outputs = sandbox_dirs / "workspace" / "outputs"
     assert json.loads((outputs / "metrics.json").read_text()) == {"auc": 0.8, "rows": 3}
     assert labjob.write_file("plot.png", b"\x89PNG").read_bytes() == b"\x89PNG"
-    assert labjob.save_model("m", {"w": [1, 2]}).parent == outputs / "models"
+    with pytest.raises(labjob.ModelNotSaved, match="pickle is never accepted"):
+        labjob.save_model("m", {"w": [1, 2]})  # a plain dict is no model the lab can load
+    assert not (outputs / "models" / "m").exists()
 
 
 def test_runtime_refuses_bad_names_and_missing_inputs(sandbox_dirs: Path) -> None:

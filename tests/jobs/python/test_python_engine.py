@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import pickle
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,8 @@ by_city = df.groupby("city", as_index=False)["sales"].sum().sort_values("city")
 labjob.write_table("sales_by_city", by_city)
 labjob.log_metric("rows", len(df))
 labjob.log_metric("mean_sales", df["sales"].mean())
-labjob.save_model("sales_model", {"mean": float(df["sales"].mean())})
+from sklearn.linear_model import LinearRegression
+labjob.save_model("sales_model", LinearRegression().fit(df[["sales"]], df["sales"] * 2))
 labjob.write_file("note.txt", "done")
 table = labjob.read_table("merchants")
 print("columns:", table.column_names)
@@ -53,10 +53,11 @@ def test_a_job_reads_parquet_and_writes_a_table_a_metric_and_a_model(job: JobDir
     assert table == {"city": ["Beijing", "Hangzhou", "Shanghai"], "sales": [7.5, 15.0, 20.0]}
     metrics = json.loads((outputs / "metrics.json").read_text())
     assert metrics == {"rows": 4, "mean_sales": 10.625}
-    models = list((outputs / "models").iterdir())
-    assert [m.stem for m in models] == ["sales_model"]
-    if models[0].suffix == ".pkl":
-        assert pickle.loads(models[0].read_bytes()) == {"mean": 10.625}  # noqa: S301 (ours)
+    model = outputs / "models" / "sales_model"
+    assert sorted(p.name for p in model.iterdir()) == ["model.json", "model.onnx"]
+    assert json.loads((model / "model.json").read_text())["features"] == [
+        {"name": "sales", "type": "numeric"}
+    ]
     assert (outputs / "note.txt").read_text() == "done"
     assert (job.workspace / "job.log").read_text() == result.log
     assert all(path.stat().st_uid == 0 for path in outputs.rglob("*"))

@@ -27,6 +27,7 @@ FOREIGN = {
     "import_id": "0000000000000000",
     "output": "result",
     "release_id": "0000000000000000",
+    "plot": "roc",
 }
 VERSION = "/v1/tenants/{tenant}/zones/{zone}/datasets/{name}/versions/{version}"
 SANDBOX_RULES = yaml.safe_load(
@@ -42,6 +43,9 @@ QUERY: dict[tuple[str, str], str] = {
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/v1/zones/{zone}"): {"rules": SANDBOX_RULES, "comment": "test"},
     ("PUT", VERSION + "/hold"): {"reason": "case 1"},
+    ("POST", "/v1/tenants/{tenant}/zones/{zone}/models/{name}/versions/{version}/retire"): {
+        "reason": "superseded"
+    },
     ("DELETE", VERSION + "/hold"): {"reason": "case 1"},
     ("POST", "/v1/tenants"): {"slug": "newco", "name": "New Co"},
     ("POST", "/v1/tenants/{tenant}/users"): {"name": "newbie", "roles": ["viewer"]},

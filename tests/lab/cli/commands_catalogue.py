@@ -11,6 +11,8 @@ reaches:
 - `platform`: things of no tenant (the tenant list, the whole policy, the audit chain);
 - `tenant`: a tenant's things outside the zones (its users, tokens, roles, audit events);
 - `zone`: a tenant's things inside a zone (datasets, imports, jobs, release requests);
+- `model`: a tenant's model in a zone, as `zone`, except that the seed lets an engineer
+  read the tenant's models in production (promoted models are visible to their makers);
 - `queue`: a zone's things of every tenant, the reviewers' queue of release requests. It is
   asked about on the platform, so its denial names no tenant, and since it names no
   tenant's thing it says `not allowed` to whoever has no platform role for it.
@@ -30,8 +32,9 @@ from typing import Any, Literal
 
 import typer
 
-Reach = Literal["platform", "tenant", "zone", "queue"]
-TENANT_REACH: frozenset[Reach] = frozenset({"tenant", "zone"})  # the denial names the tenant
+Reach = Literal["platform", "tenant", "zone", "queue", "model"]
+# the denial names the tenant
+TENANT_REACH: frozenset[Reach] = frozenset({"tenant", "zone", "model"})
 ZONE_REACH: frozenset[Reach] = frozenset({"zone", "queue"})  # the object is in a zone
 
 
@@ -115,6 +118,19 @@ PROBES: dict[tuple[str, ...], Probe] = {
     ("jobs", "logs"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}/logs", "zone"),
     ("jobs", "outputs"): Probe(("{job}", "result", *T, *Z), "{zone}/jobs/{job}/outputs", "zone"),
     ("jobs", "cancel"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}", "zone"),
+    # models
+    ("models", "list"): Probe((*T, *Z), "{zone}/models", "zone"),
+    ("models", "versions"): Probe(("scorer", *T, *Z), "{zone}/models/scorer", "model"),
+    ("models", "show"): Probe(("scorer", "1", *T, *Z), "{zone}/models/scorer/versions/1", "model"),
+    ("models", "retire"): Probe(
+        ("scorer", "1", "--reason", "r", *T, *Z), "{zone}/models/scorer/versions/1", "model"
+    ),
+    ("models", "metrics"): Probe(
+        ("scorer", "1", *T, *Z), "{zone}/models/scorer/versions/1/metrics", "model"
+    ),
+    ("models", "plots"): Probe(
+        ("scorer", "1", *T, *Z), "{zone}/models/scorer/versions/1/plots", "model"
+    ),
     # releases: asking is `release` on the job, deciding `review` on the request
     ("releases", "request"): Probe(
         ("{release_job}", "plot", "--purpose", "p", *T, *Z), "{zone}/jobs/{release_job}", "zone"
