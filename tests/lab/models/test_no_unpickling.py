@@ -37,7 +37,10 @@ def _offences(path: Path, root: Path = ROOT) -> list[str]:
             names = [node.attr if isinstance(node, ast.Attribute) else node.id]
             names = [n for n in names if n in LOADERS]
         elif isinstance(node, ast.keyword) and node.arg == "allow_pickle":
-            names = ["allow_pickle"]
+            # numpy's loaders unpickle object arrays only when allowed: `False` is the safe
+            # spelling, anything else (True, a variable) is an offence
+            safe = isinstance(node.value, ast.Constant) and node.value.value is False
+            names = [] if safe else ["allow_pickle"]
         else:
             continue
         found += [
@@ -60,6 +63,7 @@ def test_the_scan_finds_an_unpickler_where_there_is_one(tmp_path: Path) -> None:
     probe.write_text(
         "import json\nimport joblib\nfrom pickle import loads\nimport pandas as pd\n"
         "pd.read_pickle('x')\nimport numpy as np\nnp.load('x', allow_pickle=True)\n"
+        "np.load('x', allow_pickle=False)\nnp.load('x', allow_pickle=flag)\n"
     )
     found = [f.split()[-1] for f in _offences(probe, tmp_path)]
-    assert found == ["joblib", "pickle", "read_pickle", "allow_pickle"]
+    assert found == ["joblib", "pickle", "read_pickle", "allow_pickle", "allow_pickle"]
