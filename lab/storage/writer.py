@@ -10,8 +10,12 @@ A version becomes visible only once it is completely written and its metadata co
 
 These are the function's own transactions (the crash-safety needs step 1 durable before any
 file exists, and step 4 only after every file is). A failure in between marks the version
-"destroyed", shreds its key and removes its files; a killed process leaves a "writing" row
-and staging files that `recover_orphans` cleans at the next start-up. Files are encrypted
+"destroyed", shreds its key and removes its files; once the files are gone, the rows of a
+version that never became visible are forgotten (the version row, its key's tombstone, and
+the dataset row if it has no other version), so a failed write leaves nothing and takes no
+version number. A killed process leaves a "writing" row and staging files that
+`recover_orphans` cleans at the next start-up (and keeps as a "destroyed" tombstone: the
+recovery is audited and names it). Files are encrypted
 from the first byte, so no step ever puts plaintext on disk.
 """
 
@@ -32,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lab.db.base import utcnow
 from lab.errors import Conflict, InvalidInput
 from lab.keys.hierarchy import create_version_key, shred_key
+from lab.keys.keyring import StoredKey
 from lab.storage import hooks
 from lab.storage.catalog import VersionInfo, get_version
 from lab.storage.layout import (
@@ -216,6 +221,7 @@ def _abandon(
     that failed late might have gone through). When the metastore cannot be reached, the
     row stays "writing" and `recover_orphans` finishes the job.
     """
+    abandoned_here = False
     try:
         with sessions.begin() as session:
             row = get_version(session, version_id, lock=True)
@@ -226,6 +232,7 @@ def _abandon(
                 row.state = DESTROYED
                 row.destroy_reason = reason
                 row.destroyed_at = utcnow()
+                abandoned_here = True
     except Exception:
         log.exception("could not abandon dataset version %s; recovery will", version_id)
         return
@@ -234,3 +241,32 @@ def _abandon(
             remove_tree(folder)
         except OSError:
             log.exception("could not remove %s; recovery will", folder)
+            return
+    if not abandoned_here:  # recovery destroyed it first, and its record names the row
+        return
+    try:
+        _forget(sessions, version_id)
+    except Exception:  # the tombstone stays: it holds nothing readable
+        log.exception("could not forget abandoned dataset version %s", version_id)
+
+
+def _forget(sessions: sessionmaker[Session], version_id: str) -> None:
+    """Remove the rows of an abandoned version whose files are gone: it was never visible,
+    never audited as written, and its key is already shredded."""
+    with sessions.begin() as session:
+        row = session.get(DatasetVersion, version_id, with_for_update=True)
+        if row is None or row.state != DESTROYED or row.committed_at is not None:
+            return
+        dataset = session.get(Dataset, row.dataset_id, with_for_update=True)
+        key = session.get(StoredKey, row.key_name)
+        if key is not None and key.destroyed_at is not None:
+            session.delete(key)
+        session.delete(row)
+        session.flush()
+        others = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(DatasetVersion)
+            .where(DatasetVersion.dataset_id == row.dataset_id)
+        )
+        if dataset is not None and not others:
+            session.delete(dataset)

@@ -118,9 +118,9 @@ def test_when_one_pass_is_not_enough_the_import_reads_twice_and_keeps_one_versio
     assert record["report"]["k_anonymity"]["generalization_steps"]
     with world.lab.read() as session:
         versions = list_versions(session, tenant="acme", zone="sandbox", live_only=False)
-    # the first attempt's version was abandoned like any failed write: key shredded, files
-    # removed, its number not reused; the one live version is the second pass's
-    assert [(v.version, v.state) for v in versions] == [(1, "destroyed"), (2, "ready")]
+    # the first attempt's version was abandoned like any failed write (key shredded, files
+    # removed, rows forgotten): the one version, number 1, is the second pass's
+    assert [(v.version, v.state) for v in versions] == [(1, "ready")]
     assert set(stored(world).column("birth_date").to_pylist()) == {"1980", "1981"}
 
 

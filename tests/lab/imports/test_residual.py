@@ -19,8 +19,9 @@ import pytest
 import sqlalchemy as sa
 from faker import Faker
 
+from lab.keys.hierarchy import VERSION_KIND
 from lab.keys.keyring import StoredKey
-from lab.storage.models import DatasetVersion
+from lab.storage.models import Dataset, DatasetVersion
 from tests.lab.factories import World
 from tests.lab.imports.test_imports import run_worker, stored, upload
 
@@ -73,15 +74,14 @@ def _files_under(folder: Path) -> list[Path]:
 
 
 def assert_nothing_kept(world: World) -> None:
-    """No live version; a version begun is destroyed with its key shredded; no file stored,
+    """No dataset, no version (not even a destroyed one), no version key; no file stored,
     staged or left in a workspace."""
     home = world.lab.settings.home
     with world.lab.read() as session:
-        versions = session.scalars(sa.select(DatasetVersion)).all()
-        assert all(v.state == "destroyed" for v in versions), [v.state for v in versions]
-        for version in versions:
-            key = session.get(StoredKey, version.key_name)
-            assert key is None or (key.destroyed_at is not None and key.wrapped == b"")
+        assert session.scalars(sa.select(DatasetVersion)).all() == []
+        assert session.scalars(sa.select(Dataset)).all() == []
+        kinds = [k.kind for k in session.scalars(sa.select(StoredKey))]
+        assert VERSION_KIND not in kinds
     assert _files_under(home / "storage") == []
     assert _files_under(home / "work") == []
 
@@ -174,4 +174,4 @@ def test_free_text_kept_as_is_by_the_spec_is_dropped_when_pii_remains(world: Wor
     assert "remark" not in stored(world).column_names
     with world.lab.read() as session:
         states = [v.state for v in session.scalars(sa.select(DatasetVersion))]
-    assert sorted(states) == ["destroyed", "ready"]  # the unclean run was never committed
+    assert states == ["ready"]  # the unclean run was never committed, and left no row
