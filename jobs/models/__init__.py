@@ -1,0 +1,1 @@
+"""Models: safe formats, validation, artifact checks, scoring and manifests."""
