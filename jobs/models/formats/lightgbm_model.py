@@ -1,26 +1,25 @@
 """The `lightgbm` flavour: LightGBM's text model (`Booster.save_model`), parsed, not executed.
 
-Only binary models are taken (objective `binary`); the score is LightGBM's predicted
-probability of class 1. Feature names and order come from the model text; a declared schema,
-when given, must name the same features in the same order. LightGBM treats NaN as missing
-as it did in training.
+The text is checked in Python first (`lightgbm_text`): LightGBM's parser aborts the process
+on a truncated or inconsistent file. Only binary models are taken (objective `binary`); the
+score is LightGBM's predicted probability of class 1. Feature names and order come from the
+model text; a declared schema, when given, must name the same features in the same order.
+LightGBM treats NaN as missing as it did in training.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 import lightgbm
 import numpy as np
 import pyarrow as pa
 
+from jobs.models.formats import lightgbm_text
 from jobs.models.formats.errors import ModelInvalid
 from jobs.models.formats.feature_matrix import matrix
 from jobs.models.formats.onnx_model import MAX_THREADS, check_names
 from jobs.models.formats.scorer import Output
-
-_OBJECTIVE = re.compile(r"^objective=(\S+)", re.MULTILINE)
 
 
 class LightGBMScorer:
@@ -34,14 +33,7 @@ class LightGBMScorer:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ModelInvalid("the artifact is not a LightGBM text model (not UTF-8)") from exc
-        if not text.startswith("tree\n"):
-            raise ModelInvalid("the artifact is not a LightGBM text model (Booster.save_model)")
-        objective = _OBJECTIVE.search(text)
-        if objective is None or objective.group(1) != "binary":
-            found = objective.group(1) if objective else "none"
-            raise ModelInvalid(
-                f"the LightGBM model's objective is {found!r}: the lab scores binary models"
-            )
+        lightgbm_text.check(data)  # LightGBM's own parser aborts the process on bad input
         try:
             self._booster = lightgbm.Booster(model_str=text)
         except lightgbm.basic.LightGBMError as exc:

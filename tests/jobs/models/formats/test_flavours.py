@@ -28,8 +28,7 @@ def test_onnx_and_lightgbm_of_one_model_score_alike_with_missing_values() -> Non
     assert np.isfinite(a).all() and ((a > 0) & (a < 1)).all()
     np.testing.assert_allclose(a, b, atol=1e-5)
     # and the booster trained in memory agrees: nulls and NaN are both "missing"
-    x = np.column_stack([batch.column(n).to_numpy(zero_copy_only=False) for n in FEATURES])
-    x = np.where(np.equal(x, None), np.nan, x).astype(np.float64)
+    x = batch.to_pandas()[FEATURES].to_numpy(dtype=np.float64)  # nulls become NaN
     expected = classifier().booster_.predict(x)
     np.testing.assert_allclose(b, expected, atol=1e-9)
 
@@ -62,7 +61,7 @@ def test_a_text_column_for_a_numeric_feature_is_named(flavour: str) -> None:
     batch = merchant_batch(50)
     index = batch.schema.get_field_index("sales_trend")
     as_text = batch.set_column(index, "sales_trend", pa.array(["1.5"] * 50))
-    with pytest.raises(ScoringInputInvalid, match="'sales_trend' must be numeric.*string"):
+    with pytest.raises(ScoringInputInvalid, match=r"'sales_trend' must be numeric.*string"):
         scorer.score(as_text)
 
 
