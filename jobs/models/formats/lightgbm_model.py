@@ -49,8 +49,8 @@ class LightGBMScorer:
         self._threads = threads
 
     def score(self, batch: pa.RecordBatch) -> pa.Array:
+        x = matrix(batch, self.features, np.float64)  # checks every feature, even with no rows
         if batch.num_rows == 0:
             return pa.array([], pa.float64())
-        x = matrix(batch, self.features, np.float64)
         predicted = self._booster.predict(x, num_threads=self._threads)
         return pa.array(np.asarray(predicted, dtype=np.float64))

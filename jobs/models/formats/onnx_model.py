@@ -44,9 +44,9 @@ class OnnxScorer:
         self._session = session(data, threads)
 
     def score(self, batch: pa.RecordBatch) -> pa.Array:
+        x = matrix(batch, self.features, np.float32)  # checks every feature, even with no rows
         if batch.num_rows == 0:
             return pa.array([], pa.float64())
-        x = matrix(batch, self.features, np.float32)
         (probabilities,) = self._session.run([self._output], {onnx_graph.INPUT_NAME: x})
         return pa.array(np.asarray(probabilities[:, 1], dtype=np.float64))
 
