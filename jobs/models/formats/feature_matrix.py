@@ -56,7 +56,11 @@ def matrix(
     """The features `names`, in that order, as a C-ordered (rows, features) matrix."""
     out = np.empty((batch.num_rows, len(names)), dtype=dtype)
     for j, name in enumerate(names):
-        out[:, j] = numeric(batch, name, dtype)
+        values = column(batch, name)
+        if pa.types.is_floating(values.type) and values.null_count == 0:
+            out[:, j] = values.to_numpy()  # zero-copy view, converted as it is written
+        else:
+            out[:, j] = numeric(batch, name, dtype)
     return out
 
 

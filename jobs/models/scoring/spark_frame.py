@@ -27,6 +27,7 @@ from jobs.models.formats.scorer import Scorer
 from jobs.models.scoring.batches import SCORE_COLUMN, output_schema, score_batches
 
 _loaded: dict[tuple[str, str, tuple[str, ...] | None, int], Scorer] = {}
+KEEP_LOADED = 4  # models a Python worker keeps between tasks (oldest dropped first)
 _lock = threading.Lock()
 
 
@@ -52,6 +53,8 @@ class ShippedModel:
                 found = load_scorer(
                     self.flavour, data, features=self.features, threads=self.threads
                 )
+                while len(_loaded) >= KEEP_LOADED:
+                    del _loaded[next(iter(_loaded))]
                 _loaded[key] = found
             return found
 
