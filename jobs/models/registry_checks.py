@@ -18,10 +18,12 @@ from typing import Any
 
 import onnx
 
+from jobs.models.formats import onnx_graph
+from jobs.models.formats.errors import ModelInvalid
+
 ARTIFACTS = {"onnx": "model.onnx", "lightgbm": "model.txt", "scorecard": "scorecard.json"}
 DESCRIPTION = "model.json"
 SCORECARD_FORMAT = "lab-scorecard/1"
-ONNX_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 MAX_DESCRIPTION_BYTES = 1024 * 1024
 MAX_ARTIFACT_BYTES = 512 * 1024 * 1024
 FEATURE_TYPES = ("numeric", "categorical")
@@ -138,37 +140,27 @@ def _mismatch(what: str) -> ModelRefused:
 
 def _onnx(artifact: bytes, declared: list[dict[str, str]]) -> dict[str, Any]:
     try:
-        model = onnx.ModelProto.FromString(artifact)  # a protobuf parse: no code runs
-    except Exception as exc:  # protobuf's DecodeError
-        what = type(exc).__name__
-        raise ModelRefused("model_format", f"not a valid ONNX model ({what})") from None
+        # a protobuf parse (no code runs), then the domains and external data of every
+        # graph and subgraph, before the checker, which would look for files beside it
+        model = onnx_graph.parse(artifact)
+    except ModelInvalid as exc:
+        raise ModelRefused("model_format", str(exc)) from None
     graph = model.graph
-    # before the checker, which would look for external files next to the model
-    tensors = [*graph.initializer, *(t for n in graph.node for a in n.attribute for t in a.tensors)]
-    tensors += [a.t for n in graph.node for a in n.attribute if a.HasField("t")]
-    if any(t.data_location == onnx.TensorProto.EXTERNAL for t in tensors):
-        raise ModelRefused("model_format", "the ONNX model refers to external data files")
-    domains = {o.domain for o in model.opset_import} | {n.domain for n in graph.node}
-    if not domains <= ONNX_DOMAINS or len(model.functions):
-        raise ModelRefused(
-            "model_format", "the ONNX model uses operators outside the standard ONNX domains"
-        )
     try:
         onnx.checker.check_model(model)
     except Exception as exc:  # the checker's ValidationError
         what = type(exc).__name__
         raise ModelRefused("model_format", f"not a valid ONNX model ({what})") from None
-    inputs = [i for i in graph.input if i.name not in {t.name for t in graph.initializer}]
-    if len(inputs) != 1 or inputs[0].name != "features":
-        raise ModelRefused("model_format", "the ONNX model needs one input named 'features'")
-    tensor = inputs[0].type.tensor_type
-    dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor.shape.dim]
-    if tensor.elem_type != onnx.TensorProto.FLOAT or len(dims) != 2 or dims[1] is None:
+    try:
+        width = onnx_graph.input_width(model)
+    except ModelInvalid as exc:
+        raise ModelRefused("model_format", str(exc)) from None
+    if width is None:
         raise ModelRefused("model_format", "the 'features' input must be float [None, n]")
-    if dims[1] != len(declared):
-        raise _mismatch(f"the artifact takes {dims[1]} features, {len(declared)} declared")
+    if width != len(declared):
+        raise _mismatch(f"the artifact takes {width} features, {len(declared)} declared")
     return {
-        "n_features": dims[1],
+        "n_features": width,
         "outputs": [o.name for o in graph.output],
         "opset": {o.domain or "ai.onnx": o.version for o in model.opset_import},
         "nodes": len(graph.node),

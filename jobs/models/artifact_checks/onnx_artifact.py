@@ -12,6 +12,7 @@ from jobs.models.artifact_checks.leaf_counts import small_leaves
 from jobs.models.artifact_checks.levels import judge_levels, pii_in_strings
 from jobs.models.artifact_checks.model import ERROR, Finding
 from jobs.models.artifact_checks.training import value_counts
+from jobs.models.formats.onnx_graph import graphs, unsafe_reasons
 
 
 def check(artifact: bytes, training: pa.Table | None, k: int, features: list[str]) -> list[Finding]:
@@ -20,7 +21,7 @@ def check(artifact: bytes, training: pa.Table | None, k: int, features: list[str
     except ValueError as exc:
         return [Finding("unreadable", ERROR, f"the ONNX model cannot be read: {exc}")]
     findings: list[Finding] = []
-    unsafe = onnx_graph.unsafe_reasons(model)
+    unsafe = unsafe_reasons(model)
     if unsafe:
         message = f"the ONNX model is not evaluated here: {'; '.join(unsafe)}"
         findings.append(Finding("unsafe_model", ERROR, message, {"reasons": unsafe}))
@@ -40,7 +41,7 @@ def _trees(
 ) -> list[Finding]:
     nested = [
         node.op_type
-        for graph in list(onnx_graph.graphs(model.graph))[1:]
+        for graph in list(graphs(model.graph))[1:]
         for node in graph.node
         if node.op_type in onnx_trees.TREE_OPERATORS | onnx_trees.UNSUPPORTED_TREES
     ]

@@ -2,14 +2,13 @@
 category levels, and how to feed it the training records.
 
 The model is parsed with `onnx` (protobuf, no code). It is evaluated (onnxruntime, to reach
-a tree ensemble's input inside a pipeline) only when every operator is from the standard or
-the `ai.onnx.ml` domain and no tensor points at external data: a custom operator would need
-a library loaded, and an external-data path would read a file of the host.
+a tree ensemble's input inside a pipeline) only when `unsafe_reasons`
+(jobs.models.formats.onnx_graph, subgraphs included) finds nothing: a custom operator would
+need a library loaded, and an external-data path would read a file of the host.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,8 +19,8 @@ from onnx import AttributeProto, GraphProto, ModelProto, NodeProto, TensorProto
 
 from jobs.models.artifact_checks.levels import Levels
 from jobs.models.artifact_checks.training import is_text, numeric, value_counts
+from jobs.models.formats.onnx_graph import graphs, tensors
 
-STANDARD_DOMAINS = frozenset({"", "ai.onnx", "ai.onnx.ml"})
 # (operator, attribute) pairs that hold category levels of a feature
 LEVEL_ATTRIBUTES = frozenset(
     {
@@ -51,41 +50,6 @@ def load(artifact: bytes) -> ModelProto:
     if not model.graph.node:
         raise ValueError("the ONNX model has no operators")
     return model
-
-
-def graphs(graph: GraphProto) -> Iterator[GraphProto]:
-    """The graph and every subgraph (If / Loop / Scan bodies), depth first."""
-    yield graph
-    for node in graph.node:
-        for attribute in node.attribute:
-            if attribute.type == AttributeProto.GRAPH:
-                yield from graphs(attribute.g)
-            elif attribute.type == AttributeProto.GRAPHS:
-                for sub in attribute.graphs:
-                    yield from graphs(sub)
-
-
-def _tensors(graph: GraphProto) -> Iterator[TensorProto]:
-    yield from graph.initializer
-    for node in graph.node:
-        for attribute in node.attribute:
-            if attribute.type == AttributeProto.TENSOR:
-                yield attribute.t
-            elif attribute.type == AttributeProto.TENSORS:
-                yield from attribute.tensors
-
-
-def unsafe_reasons(model: ModelProto) -> list[str]:
-    """Why the model may not be evaluated here (empty: it may)."""
-    reasons = []
-    domains = {n.domain for g in graphs(model.graph) for n in g.node} - STANDARD_DOMAINS
-    if domains or model.functions:
-        reasons.append("operators outside the standard and ai.onnx.ml domains")
-    if any(
-        t.data_location == TensorProto.EXTERNAL for g in graphs(model.graph) for t in _tensors(g)
-    ):
-        reasons.append("tensors stored as external data")
-    return reasons
 
 
 def _decode(raw: bytes) -> str:
@@ -191,7 +155,7 @@ def other_strings(model: ModelProto) -> list[str]:
                     strings.append(_decode(attribute.s))
                 elif attribute.type == AttributeProto.STRINGS:
                     strings += [_decode(s) for s in attribute.strings]
-        for tensor in _tensors(graph):
+        for tensor in tensors(graph):
             strings.append(tensor.name)
             strings += [_decode(s) for s in tensor.string_data]
     return [s for s in strings if s]

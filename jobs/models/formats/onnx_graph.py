@@ -1,4 +1,5 @@
-"""What an ONNX model must look like before onnxruntime is given it.
+"""What an ONNX model must look like before onnxruntime is given it: the one place that
+says so, for the registry's check of a job's model, the artifact checks and the scorer.
 
 Parsing the protobuf runs no code; onnxruntime then only executes the graph's operators.
 What could make it do more is refused here:
@@ -40,6 +41,17 @@ def parse(data: bytes) -> ModelProto:
     check_domains(model)
     check_inline_data(model)
     return model
+
+
+def unsafe_reasons(model: ModelProto) -> list[str]:
+    """Every reason the checks below would refuse `model` (empty: onnxruntime may run it)."""
+    reasons = []
+    for check in (check_domains, check_inline_data):
+        try:
+            check(model)
+        except ModelInvalid as exc:
+            reasons.append(str(exc))
+    return reasons
 
 
 def check_domains(model: ModelProto) -> None:

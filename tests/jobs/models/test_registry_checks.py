@@ -87,6 +87,19 @@ def _custom_op(model: onnx.ModelProto) -> None:
     model.graph.node.append(helper.make_node("Run", ["features"], ["x"], domain="com.evil"))
 
 
+def _custom_op_in_a_branch(model: onnx.ModelProto) -> None:
+    """A custom operator hidden in the body of an `If`, under a standard opset import."""
+    evil = helper.make_node("Run", [], ["y"], domain="com.evil")
+    branch = helper.make_graph(
+        [evil], "branch", [], [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])]
+    )
+    condition = helper.make_tensor("c", TensorProto.BOOL, [], [True])
+    model.graph.initializer.append(condition)
+    model.graph.node.append(
+        helper.make_node("If", ["c"], ["z"], then_branch=branch, else_branch=branch)
+    )
+
+
 def _rename_input(model: onnx.ModelProto) -> None:
     model.graph.input[0].name = "X"
     for node in model.graph.node:
@@ -128,6 +141,11 @@ REFUSED: list[tuple[str, Callable[[], dict[str, bytes]], str]] = [
     ),
     ("external data", lambda: tampered_onnx(_external), "model_format"),
     ("a custom operator domain", lambda: tampered_onnx(_custom_op), "model_format"),
+    (
+        "a custom operator inside a subgraph",
+        lambda: tampered_onnx(_custom_op_in_a_branch),
+        "model_format",
+    ),
     ("an input not named features", lambda: tampered_onnx(_rename_input), "model_format"),
     (
         "one feature fewer declared (onnx)",
