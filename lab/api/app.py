@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from anyio.to_thread import current_default_thread_limiter
 from fastapi import Depends, FastAPI
 
@@ -63,8 +64,8 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
         try:
             yield
         finally:
-            if owns_lab:
-                lab.close()
+            if owns_lab:  # closing joins the audit appender and disposes the pools: blocking
+                await to_thread.run_sync(lab.close)
 
     app = FastAPI(
         title="Data collaboration lab",
