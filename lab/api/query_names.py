@@ -7,6 +7,8 @@ query parameter it does not declare with 422, naming it.
 
 from __future__ import annotations
 
+import functools
+
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
@@ -14,8 +16,10 @@ from fastapi.routing import APIRoute
 from lab.api.deps import dependency_tree
 
 
+@functools.cache
 def declared_query_names(route: APIRoute) -> frozenset[str]:
-    """The query parameters `route` and its dependencies declare (by their alias)."""
+    """The query parameters `route` and its dependencies declare (by their alias); worked
+    out once per route, since routes do not change once the app is built."""
     return frozenset(
         param.alias
         for dependant in dependency_tree(route.dependant)
@@ -23,8 +27,9 @@ def declared_query_names(route: APIRoute) -> frozenset[str]:
     )
 
 
-def known_query_only(request: Request) -> None:
-    """A dependency of the whole app: refuse query parameters the route does not declare."""
+async def known_query_only(request: Request) -> None:
+    """A dependency of the whole app: refuse query parameters the route does not declare.
+    `async`: it only reads the request, so it runs on the event loop, not in a thread."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
