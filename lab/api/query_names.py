@@ -7,24 +7,29 @@ query parameter it does not declare with 422, naming it.
 
 from __future__ import annotations
 
-import functools
-
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from lab.api.deps import dependency_tree
 
+_DECLARED: dict[int, tuple[APIRoute, frozenset[str]]] = {}
 
-@functools.cache
+
 def declared_query_names(route: APIRoute) -> frozenset[str]:
     """The query parameters `route` and its dependencies declare (by their alias); worked
-    out once per route, since routes do not change once the app is built."""
-    return frozenset(
+    out once per route (routes do not change once the app is built; they are not hashable,
+    so they are remembered by identity, the route kept alive with its names)."""
+    known = _DECLARED.get(id(route))
+    if known is not None and known[0] is route:
+        return known[1]
+    names = frozenset(
         param.alias
         for dependant in dependency_tree(route.dependant)
         for param in dependant.query_params
     )
+    _DECLARED[id(route)] = (route, names)
+    return names
 
 
 async def known_query_only(request: Request) -> None:
