@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 
 from connectors.operators._keyed import hmac_sha256_rows
+from connectors.residual.hashes import distinct
 from jobs.redaction import bulk_keys
 from jobs.redaction.tokens import MIN_NUMBER_CHARS
 
@@ -88,18 +89,6 @@ def _hash(key: bytes, keys: Sequence[str] | pa.Array) -> Hashes:
     return hashed
 
 
-def _distinct(hashes: Hashes) -> Hashes:
-    """Sorted and distinct (np.unique hashes first, here several times slower)."""
-    ordered = np.sort(hashes)
-    if len(ordered) < 2:
-        return ordered
-    keep = np.empty(len(ordered), dtype=np.bool_)
-    keep[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
-    distinct: Hashes = ordered[keep]
-    return distinct
-
-
 class IndexBuilder:
     """Collects keys batch by batch, within `max_entries`."""
 
@@ -121,7 +110,7 @@ class IndexBuilder:
             keys = keys.slice(0, self.max_entries - self.entries)
             self.mark_partial(column)
         if len(keys):
-            self.parts.append(_distinct(_hash(self.key, keys)))
+            self.parts.append(distinct(_hash(self.key, keys)))
             self.entries += len(self.parts[-1])
         return not self.full
 
@@ -141,7 +130,7 @@ class IndexBuilder:
             self.partial.append(column)
 
     def build(self) -> ValueIndex:
-        hashes = _distinct(np.concatenate(self.parts)) if self.parts else np.empty(0, np.uint64)
+        hashes = distinct(np.concatenate(self.parts)) if self.parts else np.empty(0, np.uint64)
         return ValueIndex(self.key, hashes, self.longest_cjk, tuple(self.partial))
 
 
