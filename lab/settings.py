@@ -73,6 +73,14 @@ class Settings(BaseSettings):
             "(`api_connection_limit`)."
         ),
     )
+    api_access_log: bool = Field(
+        default=False,
+        description=(
+            "Log one line per HTTP request (uvicorn's access log). Off by default: the audit "
+            "trail already records every request's decision under its X-Request-ID, and "
+            "formatting a second line per request costs CPU under load."
+        ),
+    )
     token_ttl_days: int = Field(default=90, ge=1, le=3650)
     policy_refresh_seconds: float = Field(
         default=1.0,

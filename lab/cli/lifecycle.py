@@ -50,6 +50,10 @@ def init(
     )
 
 
+WORKER_HEALTHCHECK_SECONDS = 120
+"""How long the supervisor of several `lab serve` processes waits for one to answer."""
+
+
 @handles_errors
 def serve(
     host: str | None = typer.Option(None, help="Address to listen on [default: LAB_API_HOST]."),
@@ -89,6 +93,7 @@ def serve(
     limits: dict[str, Any] = {
         "limit_concurrency": settings.api_connection_limit,
         "backlog": settings.api_connection_limit,
+        "access_log": settings.api_access_log,
     }
     try:
         if settings.api_processes == 1:
@@ -101,6 +106,10 @@ def serve(
                 host=bind_host,
                 port=bind_port,
                 log_level="info",
+                # A process answers its supervisor's health check only once it has opened
+                # its lab; on a busy machine that takes longer than uvicorn's 5 s, and a
+                # process killed for it would be replaced by one killed the same way.
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
                 **limits,
             )
     finally:

@@ -3,7 +3,10 @@
 SQLite: write-ahead log, a generous busy timeout, foreign keys, full sync (a committed
 audit event survives a power cut), and every transaction opened with `BEGIN IMMEDIATE`, so
 that writers from several processes queue instead of failing on a lock upgrade. This
-serialisation is what keeps the audit chain linear on SQLite.
+serialisation is what keeps the audit chain linear on SQLite. Writers wait for one another
+on an OS file lock (`lab.db.write_queue`) before they ask SQLite, because SQLite's own
+busy handler polls with sleeps of up to 100 ms: under load the lock would sit free while
+every waiter slept, and those sleeps were the API's slowest requests.
 
 PostgreSQL (psycopg 3): plain pooled connections; writers that need a linear order take
 an advisory transaction lock (see `audit.store`).
@@ -17,6 +20,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from lab.db.write_queue import QueuedWriter, write_queue_path
+
 
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for the metastore at `url` (sqlite:/// or postgresql+psycopg://).
@@ -28,18 +33,22 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     if url.startswith("sqlite"):
-        engine = sa.create_engine(
-            url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs
-        )
-        _configure_sqlite(engine, read_only=read_only)
+        connect_args: dict[str, Any] = {"timeout": 60, "check_same_thread": False}
+        queue = None if read_only else write_queue_path(sa.engine.make_url(url).database)
+        if queue is not None:
+            connect_args["factory"] = QueuedWriter
+        engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
+        _configure_sqlite(engine, read_only=read_only, queue=queue)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)
 
 
-def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool, queue: str | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        if queue is not None:
+            dbapi_connection.join_write_queue(queue)
         # Let us issue BEGIN ourselves (pysqlite's own transaction handling is off).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -55,4 +64,15 @@ def _configure_sqlite(engine: Engine, *, read_only: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if read_only:
+            connection.exec_driver_sql("BEGIN")
+            return
+        writer = connection.connection.dbapi_connection
+        if isinstance(writer, QueuedWriter):
+            writer.wait_turn()  # released when this transaction commits or rolls back
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if isinstance(writer, QueuedWriter):
+                writer.end_turn()
+            raise
