@@ -8,11 +8,8 @@ pairs. Nothing else of the data is kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
-
-import pyarrow as pa
 
 from jobs.models.monitoring.columns import MonitoringInputError, column_of
 from jobs.models.monitoring.discrimination import OutcomeCollector
@@ -25,6 +22,7 @@ from jobs.models.monitoring.status import (
     psi_reasons,
     status_of,
 )
+from jobs.models.record_batches import record_batches
 
 BATCH_ROWS = 131_072
 
@@ -51,20 +49,6 @@ class MonitoringResult:
         raise KeyError(name)
 
 
-def batches_of(data: Any, batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
-    """Arrow batches of a table, a reader, a DuckDB relation or an iterable of batches."""
-    if isinstance(data, pa.Table):
-        yield from data.to_batches(max_chunksize=batch_rows)
-    elif isinstance(data, pa.RecordBatch):
-        yield data
-    elif hasattr(data, "to_arrow_reader") and not isinstance(data, pa.RecordBatchReader):
-        yield from data.to_arrow_reader(batch_rows)
-    elif isinstance(data, Iterable):
-        yield from data
-    else:
-        raise MonitoringInputError("production data must be Arrow batches or a DuckDB relation")
-
-
 def monitor(
     profile: BaselineProfile,
     data: Any,
@@ -82,7 +66,11 @@ def monitor(
     if outcomes is not None and profile.score is None:
         raise MonitoringInputError("outcomes need a score: the profile has none")
     records = 0
-    for batch in batches_of(data, batch_rows):
+    try:
+        batches = record_batches(data, batch_rows)
+    except TypeError as exc:
+        raise MonitoringInputError(str(exc)) from None
+    for batch in batches:
         records += batch.num_rows
         for counter in features:
             counter.add(column_of(batch, counter.profile.name))

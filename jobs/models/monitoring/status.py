@@ -9,8 +9,10 @@ No outcome, no AUC rule: a model is not judged on labels it does not have yet.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 LEVELS = ("ok", "warning", "alert")
 
@@ -32,6 +34,12 @@ class Thresholds:
             raise ValueError("min_auc and max_auc_drop lie between 0 and 1")
         if not 0 <= self.min_ks <= 1:
             raise ValueError("min_ks lies between 0 and 1")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Thresholds:
+        """From a zone's `monitoring` section; keys that are not thresholds are ignored."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in names})
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from jobs.models.formats import ScoringInputInvalid
 from jobs.models.scoring.bands import ScoreBands
 
 I64 = npt.NDArray[np.int64]
@@ -63,8 +64,6 @@ class BandCounts:
             known = np.asarray(pc.is_valid(y).to_numpy(zero_copy_only=False), dtype=bool)
             values = np.asarray(pc.fill_null(y, 0.0).to_numpy(zero_copy_only=False))
             if not np.isin(values[known], (0.0, 1.0)).all():
-                from jobs.models.formats import ScoringInputInvalid
-
                 raise ScoringInputInvalid("outcome labels must be 0 (good), 1 (bad) or missing")
             self.labelled += np.bincount(band, weights=known, minlength=size).astype(np.int64)
             bad = known & (values == 1.0)

@@ -9,7 +9,7 @@ written out. Nothing is held but the current batch and the counts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from jobs.models.formats import ScoringInputInvalid
 from jobs.models.formats.scorer import Scorer
+from jobs.models.record_batches import record_batches
 from jobs.models.scoring.band_counts import BandCounts
 from jobs.models.scoring.bands import ScoreBands
 from jobs.models.scoring.batches import SCORE_COLUMN, output_schema
@@ -43,6 +44,8 @@ class ScoringRun:
 def row_schema(source: pa.Schema, key: str) -> pa.Schema:
     """The row-level output: the key as it is in the data, the score, the band."""
     scored = output_schema(source, [key], SCORE_COLUMN)
+    if key == BAND_COLUMN:
+        raise ScoringInputInvalid(f"the key column {key!r} is named like the band column")
     return scored.append(pa.field(BAND_COLUMN, pa.int32()))
 
 
@@ -51,17 +54,6 @@ def with_bands(scored: pa.RecordBatch, bands: ScoreBands) -> pa.RecordBatch:
     scores = scored.column(SCORE_COLUMN).to_numpy(zero_copy_only=False)
     band = bands.band_of(np.asarray(scores, dtype=np.float64))
     return scored.append_column(pa.field(BAND_COLUMN, pa.int32()), pa.array(band))
-
-
-def _batches(data: Any, batch_rows: int) -> Iterator[pa.RecordBatch]:
-    if isinstance(data, pa.Table):
-        yield from data.to_batches(max_chunksize=batch_rows)
-    elif hasattr(data, "to_arrow_reader") and not isinstance(data, pa.RecordBatchReader):
-        yield from data.to_arrow_reader(batch_rows)
-    elif isinstance(data, Iterable):
-        yield from data
-    else:
-        raise ScoringInputInvalid("the data to score must be Arrow batches or a DuckDB relation")
 
 
 def scored_rows(
@@ -78,7 +70,11 @@ def scored_rows(
     if label_column is not None and label_column == key:
         raise ScoringInputInvalid("the label column cannot be the key column")
     schema: pa.Schema | None = None
-    for batch in _batches(data, batch_rows):
+    try:
+        batches = record_batches(data, batch_rows)
+    except TypeError as exc:
+        raise ScoringInputInvalid(str(exc)) from None
+    for batch in batches:
         if schema is None:
             schema = row_schema(batch.schema, key)
         if label_column is not None and batch.schema.get_field_index(label_column) < 0:

@@ -186,3 +186,27 @@ def test_plots_are_png_and_deterministic() -> None:
     assert result.score is not None
     picture = score_distribution_png(result.score)
     assert picture.startswith(b"\x89PNG") and picture == score_distribution_png(result.score)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"psi_warning": 0.3, "psi_alert": 0.2},
+        {"psi_warning": 0.0},
+        {"min_auc": 1.2},
+        {"min_ks": -0.1},
+    ],
+)
+def test_inconsistent_thresholds_are_refused(values: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        Thresholds(**values)
+
+
+def test_thresholds_from_a_zone_section_ignore_the_schedule() -> None:
+    found = Thresholds.from_mapping({"interval_hours": 24, "psi_alert": 0.5, "min_bin_records": 5})
+    assert found == Thresholds(psi_alert=0.5)
+
+
+def test_something_that_is_not_data_is_refused() -> None:
+    with pytest.raises(MonitoringInputError, match="Arrow batches"):
+        monitor(PROFILE, 42)

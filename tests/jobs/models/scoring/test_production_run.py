@@ -150,3 +150,7 @@ def test_a_missing_label_column_and_bad_bands_are_refused(production: Path, tmp_
     scorer = load_scorer("lightgbm", artifact("lightgbm"))
     with pytest.raises(ScoringInputInvalid, match="key column 'id' is missing"):
         run_scoring(pa.table({"x": [1]}), scorer, "id", BANDS, tmp_path / "x.parquet")
+    with pytest.raises(ScoringInputInvalid, match="Arrow batches"):
+        run_scoring(42, scorer, "id", BANDS, tmp_path / "x.parquet")
+    with pytest.raises(ScoringInputInvalid, match="named like the band column"):
+        run_scoring(pa.table({"band": [1]}), scorer, "band", BANDS, tmp_path / "x.parquet")
