@@ -102,7 +102,7 @@ _DELETE = object()
         ("retention", _DELETE, "retention: Field required"),
         ("surprise", 1, "surprise: Extra inputs are not permitted"),
         ("monitoring.interval_hours", 0, "monitoring.interval_hours: Input should be greater"),
-        ("monitoring.psi_warning", 0.3, "psi_warning must be below psi_alert"),
+        ("monitoring.psi_warning", 0.3, "monitoring.psi_warning: must be below"),
         ("monitoring.min_auc", 1.5, "monitoring.min_auc: Input should be less"),
         ("monitoring.typo", 1, "monitoring.typo: Extra inputs are not permitted"),
         ("name", "production", "must live in a file named production.yaml"),
