@@ -171,7 +171,9 @@ def build_profile(
 ) -> BaselineProfile:
     """The profile of the training `sample` (read whole: it is a sample). With a
     `score_column`, the score's bins too; with a `label_column` as well, the training AUC and
-    KS, which monitoring compares production's against."""
+    KS, which monitoring compares production's against (`max_auc_drop`): on the very
+    sample the model was fitted to they are optimistic, so pass a sample the model did not
+    learn from, or a model that does not overfit, or the drop rule fires on day one."""
     if k < 1 or bins < 1:
         raise MonitoringInputError("k and bins must be at least 1")
     table = sample if isinstance(sample, pa.Table) else pa.Table.from_batches(list(sample))
