@@ -154,3 +154,22 @@ def test_a_missing_label_column_and_bad_bands_are_refused(production: Path, tmp_
         run_scoring(42, scorer, "id", BANDS, tmp_path / "x.parquet")
     with pytest.raises(ScoringInputInvalid, match="named like the band column"):
         run_scoring(pa.table({"band": [1]}), scorer, "band", BANDS, tmp_path / "x.parquet")
+
+
+@pytest.mark.parametrize(
+    ("orientation", "bands", "approved"),
+    [
+        ("risk", [1, 2, 2, 3, 0], [True, False, False, False, False]),
+        ("points", [1, 2, 2, 3, 0], [False, True, True, True, False]),
+    ],
+)
+def test_bands_and_the_cut_off_follow_the_orientation(
+    orientation: str, bands: list[int], approved: list[bool]
+) -> None:
+    scheme = ScoreBands(edges=(10.0, 20.0), cutoff=10.0, orientation=orientation)  # type: ignore[arg-type]
+    scores = np.array([5.0, 10.0, 19.9, 20.0, np.nan])
+    assert scheme.band_of(scores).tolist() == bands
+    assert scheme.approved(scores).tolist() == approved
+    counts = BandCounts(scheme, with_labels=False)
+    counts.add(pa.array([5.0, 10.0, 19.9, 20.0, None]))
+    assert counts.records.tolist() == [1, 1, 2, 1] and counts.approved.sum() == sum(approved)
