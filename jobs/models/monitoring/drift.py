@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
-from jobs.models.monitoring.columns import numbers, texts
+from jobs.models.monitoring.columns import MonitoringInputError, numbers, texts
 from jobs.models.monitoring.profile import CategoricalProfile, ColumnProfile, NumericProfile
 from jobs.runtime.credit_metrics import EPSILON
 
@@ -58,7 +59,12 @@ class ColumnCounter:
 
     def add(self, column: Any) -> None:
         if isinstance(self.profile, NumericProfile):
-            present, missing = numbers(column)
+            try:
+                present, missing = numbers(column)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                raise MonitoringInputError(
+                    f"the column {self.profile.name!r} was numeric in training and is not now"
+                ) from None
             where = np.searchsorted(self._edges, present, side="right")
             self.counts += np.bincount(where, minlength=len(self.counts))
         else:

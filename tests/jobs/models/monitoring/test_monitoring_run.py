@@ -174,9 +174,12 @@ def test_a_duckdb_relation_streams_in_small_batches() -> None:
     assert from_duckdb.auc == pytest.approx(from_table.auc)
 
 
-def test_a_missing_column_is_refused_by_name() -> None:
+def test_a_missing_column_or_a_changed_type_is_refused_by_name() -> None:
     with pytest.raises(MonitoringInputError, match="'segment' is missing"):
         monitor(PROFILE, merchants(3).drop(["segment"]))
+    words = _replace(merchants(3), "sales", ["a lot"] * N)
+    with pytest.raises(MonitoringInputError, match="'sales' was numeric"):
+        monitor(PROFILE, words)
 
 
 def test_plots_are_png_and_deterministic() -> None:
