@@ -6,8 +6,12 @@ valid), its sales and refunds, a platform rating, its loan history and a `defaul
 whose probability follows a logistic model of refund rate, rating, sales trend and overdue
 loans, so a model has something to learn (default rate about 10%).
 
-Profiles: "bench" (14 columns, 7 of them personal data) and "full" (12 months of sales and
-refunds, plus the overdue count). Rows are made in fixed chunks of 16,384, each from its
+Profiles: "bench" (14 columns, 7 of them personal data), "full" (12 months of sales and
+refunds, plus the overdue count) and "credit" (6 months of sales, refund rate, rating, loans,
+overdue count, outstanding loan), whose label follows the documented logistic model of
+`_synthcredit` so that a model trained on it, and its monitoring, have a known answer.
+
+Rows are made in fixed chunks of 16,384, each from its
 own generator seeded by (seed, chunk number): the same seed gives the same rows whatever
 the batch size, and the first n rows of a larger request are the rows of a request for n.
 Names, streets and e-mail users come from pools Faker makes once per (locale, seed), so
@@ -26,6 +30,7 @@ import pyarrow.compute as pc
 
 from connectors.errors import SpecError
 from connectors.sources import _synthids as ids
+from connectors.sources._synthcredit import CREDIT_FIELDS, credit_business
 from connectors.sources._synthpools import LOCALES, Pools, pick, pools
 from connectors.sources.base import (
     DEFAULT_BATCH_ROWS,
@@ -36,7 +41,7 @@ from connectors.sources.base import (
 )
 
 CHUNK_ROWS = 16_384
-PROFILES = ("bench", "full")
+PROFILES = ("bench", "full", "credit")
 MONTHS = 12
 _REGISTERED_FROM = (np.datetime64("2015-01-01") - np.datetime64("1970-01-01")).astype(int)
 _REGISTERED_TO = (np.datetime64("2024-12-31") - np.datetime64("1970-01-01")).astype(int)
@@ -77,6 +82,7 @@ SCHEMAS = {
             ("default", pa.int64()),
         ]
     ),
+    "credit": pa.schema([*_IDENTITY, *CREDIT_FIELDS]),
 }
 PII_COLUMNS = ("name", "id_number", "mobile", "bank_card", "uscc", "email", "address")
 
@@ -87,7 +93,7 @@ def _sigmoid(x: F64) -> F64:
 
 class SyntheticSource:
     """`rows` merchants from `seed`, names and addresses in `locale` ("zh_CN" or "en_US"),
-    columns of `profile` ("bench" or "full")."""
+    columns of `profile` ("bench", "full" or "credit")."""
 
     kind = "synthetic"
 
@@ -136,7 +142,10 @@ class SyntheticSource:
         n = CHUNK_ROWS
         rng = np.random.default_rng([self.seed, index])
         columns: dict[str, Any] = self._identity(pool, rng, start, n)
-        columns.update(self._business(rng, n))
+        if self.profile == "credit":
+            columns.update(credit_business(rng, n))
+        else:
+            columns.update(self._business(rng, n))
         return pa.RecordBatch.from_pydict(
             {f.name: columns[f.name] for f in self.schema()}, schema=self.schema()
         )

@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from lab.errors import ConfigurationError
-from lab.zones.rules import ZoneRules
+from lab.zones.rules import ZoneRules, inconsistencies
 
 REQUIRED = ("sandbox", "production")
 
@@ -39,6 +39,9 @@ def parse_zone_file(path: Path) -> ZoneRules:
         rules = ZoneRules.model_validate(raw)
     except ValidationError as exc:
         raise ConfigurationError(_problems(path, exc)) from exc
+    problems = inconsistencies(rules)
+    if problems:
+        raise ConfigurationError("; ".join(f"{path}: {p}" for p in problems))
     if rules.name != path.stem:
         raise ConfigurationError(
             f"{path}: name: zone {rules.name!r} must live in a file named {rules.name}.yaml"

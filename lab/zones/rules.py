@@ -64,6 +64,27 @@ class Reidentification(_Strict):
     action: Literal["warn", "generalize", "refuse"] = "warn"
 
 
+class Monitoring(_Strict):
+    """Effect monitoring of the zone's deployed models: how often a run happens, and the
+    thresholds of its status (jobs.models.monitoring.status). PSI at or above `psi_alert`
+    is an alert, at or above `psi_warning` a warning; once outcomes are known, an AUC below
+    `min_auc` is an alert, an AUC more than `max_auc_drop` below the training AUC or a KS
+    below `min_ks` a warning. The baseline profile keeps no bin of fewer than
+    `min_bin_records` training records.
+
+    `psi_warning` must be below `psi_alert`; JSON Schema cannot say so, so the check is not
+    a validator of this model (an API body that fits the schema is not refused as
+    malformed) but `inconsistencies`, which zone files and rule changes both pass."""
+
+    interval_hours: int = Field(default=24, ge=1, le=24 * 31)
+    psi_warning: float = Field(default=0.1, gt=0, le=10)
+    psi_alert: float = Field(default=0.25, gt=0, le=10)
+    min_auc: float = Field(default=0.6, ge=0, le=1)
+    max_auc_drop: float = Field(default=0.05, ge=0, le=1)
+    min_ks: float = Field(default=0.2, ge=0, le=1)
+    min_bin_records: int = Field(default=10, ge=1, le=100_000)
+
+
 class ZoneRules(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")
     description: str = Field(default="", max_length=2000)
@@ -74,9 +95,18 @@ class ZoneRules(_Strict):
     engines: list[Engine] = Field(min_length=1, json_schema_extra={"uniqueItems": True})
     resources: Resources
     egress: Egress
+    monitoring: Monitoring = Field(default_factory=Monitoring)
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> ZoneRules:
         if len(set(self.engines)) != len(self.engines):
             raise ValueError("engines lists an engine twice")
         return self
+
+
+def inconsistencies(rules: ZoneRules) -> list[str]:
+    """What is wrong across fields of valid `rules`, as `field: problem` (empty: nothing)."""
+    problems = []
+    if rules.monitoring.psi_warning >= rules.monitoring.psi_alert:
+        problems.append("monitoring.psi_warning: must be below monitoring.psi_alert")
+    return problems

@@ -22,7 +22,7 @@ from lab.catalogue.actions import AccessAction, AuditAction
 from lab.errors import InvalidInput
 from lab.zones.models import ZoneVersion
 from lab.zones.registry import history, sync_from_files, update_rules, version_at, zone_names
-from lab.zones.rules import ZoneRules
+from lab.zones.rules import ZoneRules, inconsistencies
 
 if TYPE_CHECKING:  # the lab's context imports this module to record the zone files
     from lab.context import Lab
@@ -94,6 +94,9 @@ def change_zone_rules(
     )
     if rules.name != zone:
         raise InvalidInput(f"the rules are named {rules.name!r} but change zone {zone!r}")
+    problems = inconsistencies(rules)
+    if problems:
+        raise InvalidInput("; ".join(problems))
     with lab.transaction() as session:
         row = update_rules(session, actor.name, rules, comment)
         _audit(lab.auditor, session, actor.name, row, source, actor.request_id)

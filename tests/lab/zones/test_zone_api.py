@@ -48,3 +48,19 @@ def test_invalid_rules_are_refused_with_the_field_named(world: World) -> None:
 def test_an_unknown_zone_is_not_found(world: World) -> None:
     assert world.get("root", "/v1/zones/nowhere").status_code == 404
     assert world.get("a-eng", "/v1/zones/nowhere").status_code == 404
+
+
+def test_monitoring_thresholds_out_of_order_are_refused_and_nothing_changes(
+    world: World,
+) -> None:
+    rules = world.get("root", "/v1/zones/production").json()["rules"]
+    assert rules["monitoring"]["interval_hours"] == 24
+    rules["monitoring"].update(psi_warning=0.4, psi_alert=0.3)
+    response = world.call("PUT", "root", "/v1/zones/production", json={"rules": rules})
+    assert response.status_code == 400
+    assert "monitoring.psi_warning" in response.json()["error"]["message"]
+    assert world.get("root", "/v1/zones/production").json()["version"] == 1
+    rules["monitoring"].update(psi_warning=0.2, psi_alert=0.3, interval_hours=6)
+    response = world.call("PUT", "root", "/v1/zones/production", json={"rules": rules})
+    assert response.status_code == 200
+    assert response.json()["rules"]["monitoring"]["interval_hours"] == 6

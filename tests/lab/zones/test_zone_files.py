@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from jobs.models.monitoring import Thresholds
 from lab.errors import ConfigurationError
 from lab.settings import Settings
 from lab.zones.files import load_zone_files, parse_zone_file
+from lab.zones.rules import Monitoring
 
 SHIPPED = Settings(_env_file=None).zones_dir  # type: ignore[call-arg]
 
@@ -48,6 +51,28 @@ def test_a_zone_says_how_aggregates_leave(tmp_path: Path, aggregates: str) -> No
     assert load_zone_files(SHIPPED)["sandbox"].egress.aggregates == "release_request"
 
 
+def test_shipped_zones_monitor_daily_and_a_zone_without_the_section_gets_defaults(
+    tmp_path: Path,
+) -> None:
+    zones = load_zone_files(SHIPPED)
+    for zone in ("sandbox", "production"):
+        monitoring = zones[zone].monitoring
+        assert monitoring.interval_hours == 24
+        assert monitoring.psi_warning == 0.1 and monitoring.psi_alert == 0.25
+    data = _set(shipped("production"), "monitoring", _DELETE)
+    rules = parse_zone_file(write_zone(tmp_path, "production", data))
+    assert rules.monitoring == Monitoring()
+    assert rules.monitoring.min_auc == 0.6 and rules.monitoring.min_bin_records == 10
+
+
+def test_zone_thresholds_make_monitoring_thresholds() -> None:
+    monitoring = load_zone_files(SHIPPED)["production"].monitoring
+    thresholds = Thresholds.from_mapping(monitoring.model_dump())
+    assert dataclasses.asdict(thresholds) == monitoring.model_dump(
+        exclude={"interval_hours", "min_bin_records"}
+    )
+
+
 def _set(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
     node = data
     *parents, leaf = dotted.split(".")
@@ -76,6 +101,10 @@ _DELETE = object()
         ("egress.aggregates", "always", "egress.aggregates"),
         ("retention", _DELETE, "retention: Field required"),
         ("surprise", 1, "surprise: Extra inputs are not permitted"),
+        ("monitoring.interval_hours", 0, "monitoring.interval_hours: Input should be greater"),
+        ("monitoring.psi_warning", 0.3, "monitoring.psi_warning: must be below"),
+        ("monitoring.min_auc", 1.5, "monitoring.min_auc: Input should be less"),
+        ("monitoring.typo", 1, "monitoring.typo: Extra inputs are not permitted"),
         ("name", "production", "must live in a file named production.yaml"),
     ],
 )
