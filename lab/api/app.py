@@ -11,7 +11,7 @@ from anyio.to_thread import current_default_thread_limiter
 from fastapi import Depends, FastAPI
 
 import lab as lab_package
-from lab.api import errors
+from lab.api import errors, heap
 from lab.api.body_limit import BodyLimit
 from lab.api.query_names import known_query_only
 from lab.api.request_ids import RequestIds
@@ -108,4 +108,6 @@ def served_app() -> FastAPI:
 
     lab = Lab.open(Settings())
     spool_uploads_privately(lab)
-    return create_app(lab, owns_lab=True)
+    app = create_app(lab, owns_lab=True)
+    heap.settle()
+    return app

@@ -65,6 +65,7 @@ def serve(
     """Run the API (OpenAPI docs at /docs). Brings the metastore schema up to date first."""
     import uvicorn
 
+    from lab.api import heap
     from lab.api.app import create_app, spool_uploads_privately
     from lab.context import Lab
     from lab.retention.recovery import recover_storage
@@ -97,7 +98,9 @@ def serve(
     }
     try:
         if settings.api_processes == 1:
-            uvicorn.run(create_app(lab), host=bind_host, port=bind_port, log_level="info", **limits)
+            app = create_app(lab)
+            heap.settle()
+            uvicorn.run(app, host=bind_host, port=bind_port, log_level="info", **limits)
         else:  # each process opens its own lab (`served_app`); this one keeps the workers
             uvicorn.run(
                 "lab.api.app:served_app",
