@@ -152,7 +152,7 @@ class Server:
 
 @contextmanager
 def running_server(
-    made: LabHome, *, extra_env: dict[str, str] | None = None, start_timeout: float = 90.0
+    made: LabHome, *, extra_env: dict[str, str] | None = None, start_timeout: float = 300.0
 ) -> Iterator[Server]:
     """`lab serve` on a free port; yields once /health answers; stops it (SIGINT) after."""
     import httpx2

@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI
 
 import lab as lab_package
 from lab.api import errors, heap
+from lab.api.admission import Admission
 from lab.api.body_limit import BodyLimit
 from lab.api.query_names import known_query_only
 from lab.api.request_ids import RequestIds
@@ -79,6 +80,8 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
     # inside the request id middleware (added after it), so a 413 carries the request id
     app.add_middleware(BodyLimit, largest=lab.settings.max_json_body_bytes)
 
+    # inside the request ids too: a queued request already has its id
+    app.add_middleware(Admission, slots=lab.settings.api_threads)
     app.add_middleware(RequestIds)
 
     for module in (
