@@ -104,6 +104,10 @@ PROBES: dict[tuple[str, ...], Probe] = {
     ("datasets", "hold"): Probe(
         (*VERSION, "--reason", "r", *T, *Z), "{zone}/datasets/merchants/versions/1", "zone"
     ),
+    ("datasets", "unhold"): Probe(
+        (*VERSION, "--reason", "r", *T, *Z), "{zone}/datasets/merchants/versions/1", "zone"
+    ),
+    # the deprecated name of `unhold`, hidden from --help
     ("datasets", "release"): Probe(
         (*VERSION, "--reason", "r", *T, *Z), "{zone}/datasets/merchants/versions/1", "zone"
     ),
