@@ -137,6 +137,24 @@ def submit(
         raise typer.Exit(code)
 
 
+@app.command("wait")
+@handles_errors
+def wait(
+    job_id: str = typer.Argument(help="Job id."), tenant: str = TENANT, zone: str = ZONE
+) -> None:
+    """Wait for a job to end, showing state changes; the exit code says how it ended.
+
+    Exit codes: 0 succeeded, 3 failed, 4 cancelled, 5 a resource limit was exceeded, 6 its
+    worker died and it was not run again (as `submit --follow`)."""
+    with open_lab() as lab:
+        principal, _ = principal_of(lab)
+        ended = _follow(lab, principal, job_id, tenant, zone, run_here=False)
+    _show(ended)
+    code = exit_code(ended)
+    if code:
+        raise typer.Exit(code)
+
+
 @app.command("status")
 @handles_errors
 def status(
