@@ -1,8 +1,8 @@
 """The API's documentation pages, `/docs` (Swagger UI) and `/redoc` (ReDoc), served whole by
-the lab: their scripts, styles and icon come from the `fastapi-offline` package (MIT; it
-packages the Swagger UI and ReDoc bundles, both Apache-2.0/MIT) under `/docs/assets`, so the
-pages work on a machine that cannot reach a CDN, and a page of the lab loads no code from
-elsewhere. FastAPI's own page builders make the HTML; only the asset URLs are ours."""
+the lab: their scripts, styles and icon come from the `fastapi-offline` package (MIT), which
+ships the Swagger UI (Apache-2.0) and ReDoc (MIT) bundles with their licences, under
+`/docs/assets`, so the pages work on a machine that cannot reach a CDN, and a page of the lab
+loads no code from elsewhere. FastAPI's own page builders make the HTML; only the asset URLs are ours."""
 
 from __future__ import annotations
 
