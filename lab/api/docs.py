@@ -2,7 +2,8 @@
 the lab: their scripts, styles and icon come from the `fastapi-offline` package (MIT), which
 ships the Swagger UI (Apache-2.0) and ReDoc (MIT) bundles with their licences, under
 `/docs/assets`, so the pages work on a machine that cannot reach a CDN, and a page of the lab
-loads no code from elsewhere. FastAPI's own page builders make the HTML; only the asset URLs are ours."""
+loads no code from elsewhere. FastAPI's own page builders make the HTML; only the asset URLs
+are ours."""
 
 from __future__ import annotations
 
