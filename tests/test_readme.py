@@ -34,6 +34,7 @@ import typer
 from typer.testing import CliRunner
 
 from jobs.engines.python import sandbox_available
+from jobs.sandbox.layout import JOB_PACKAGES
 from lab.cli.main import app
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -144,6 +145,12 @@ def test_each_synopsis_line_names_a_command_and_its_options() -> None:
                         assert option in known, f"{line!r}: `lab {' '.join(path)}` has no {option}"
                 checked += 1
     assert checked >= 20
+
+
+def test_the_readme_names_every_package_a_python_job_may_import() -> None:
+    text = README.read_text(encoding="utf-8")
+    missing = [name for name in JOB_PACKAGES if f"`{name}`" not in text]
+    assert not missing, f"the README's list of the sandbox's packages lacks {missing}"
 
 
 class Session:
