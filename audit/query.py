@@ -107,6 +107,20 @@ def select_events(
     return [event_from_row(row) for row in conn.execute(stmt)]
 
 
+def select_latest(
+    conn: Connection, flt: EventFilter, *, before_seq: int | None = None, limit: int = 100
+) -> list[Event]:
+    """The newest `limit` events matching `flt` (with seq < `before_seq`, if given), newest
+    first: what someone looking at the trail wants to see first."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"limit must be between 1 and {MAX_PAGE}, got {limit}")
+    where = list(flt.conditions())
+    if before_seq is not None:
+        where.append(events_table.c.seq < before_seq)
+    stmt = sa.select(*EVENT_COLUMNS).where(*where).order_by(events_table.c.seq.desc()).limit(limit)
+    return [event_from_row(row) for row in conn.execute(stmt)]
+
+
 def iter_events(
     conn: Connection, flt: EventFilter, *, after_seq: int = 0, batch: int = 1000
 ) -> Iterator[Event]:

@@ -36,7 +36,14 @@ from sqlalchemy.engine import Connection
 from audit.canonical import GENESIS_HASH, canonical_details, format_time, hash_row, parse_time
 from audit.checkpoint import Checkpoint, key_id_of
 from audit.event import Event, EventDraft
-from audit.query import MAX_PAGE, EventFilter, event_from_row, iter_events, select_events
+from audit.query import (
+    MAX_PAGE,
+    EventFilter,
+    event_from_row,
+    iter_events,
+    select_events,
+    select_latest,
+)
 from audit.schema import EVENT_COLUMNS, checkpoints_table, events_table, metadata
 
 __all__ = ["CHAIN_LOCK_KEY", "AuditLog", "checkpoints_table", "events_table", "metadata"]
@@ -223,6 +230,12 @@ class AuditLog:
     ) -> list[Event]:
         """One page of matching events in ascending seq; pass the last seq as `after_seq`."""
         return select_events(conn, flt, after_seq=after_seq, limit=limit)
+
+    def latest(
+        self, conn: Connection, flt: EventFilter, *, before_seq: int | None = None, limit: int = 100
+    ) -> list[Event]:
+        """The newest matching events, newest first; pass the last seq as `before_seq`."""
+        return select_latest(conn, flt, before_seq=before_seq, limit=limit)
 
     def iter_events(
         self,

@@ -8,9 +8,9 @@ A spec is a small YAML (or JSON) document, in the spirit of OpenSAFELY's project
     inputs:
       merchants: {dataset: merchants, version: 3}
     code:
-      query: "SELECT city, count(*) AS n FROM merchants GROUP BY city"
+      query: "SELECT loans, count(*) AS n FROM merchants GROUP BY loans"
     outputs:
-      by_city: {sensitivity: moderately_sensitive, kind: table}
+      by_loans: {sensitivity: moderately_sensitive, kind: table}
     resources: {wall_seconds: 600, memory_mb: 2048, cpus: 1, max_rows: 1000000}
 
 Unknown fields are refused, not ignored; every error names the field it is about. The zone's

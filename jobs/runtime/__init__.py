@@ -8,8 +8,8 @@ up and checks it before anyone sees it. Example:
     import labjob
 
     df = labjob.read_pandas("merchants")
-    summary = df.groupby("city", as_index=False)["monthly_sales"].sum()
-    labjob.write_table("sales_by_city", summary)
+    summary = df.groupby("loans", as_index=False)["monthly_sales"].mean()
+    labjob.write_table("sales_by_loans", summary)
     labjob.log_metric("rows", len(df))
     labjob.save_model("scorer", fitted_estimator)  # ONNX, LightGBM text or a scorecard
 

@@ -11,7 +11,7 @@ from anyio.to_thread import current_default_thread_limiter
 from fastapi import Depends, FastAPI
 
 import lab as lab_package
-from lab.api import errors, heap
+from lab.api import docs, errors, heap
 from lab.api.admission import Admission
 from lab.api.body_limit import BodyLimit
 from lab.api.query_names import known_query_only
@@ -74,8 +74,11 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
         description=DESCRIPTION,
         dependencies=[Depends(known_query_only)],
         lifespan=lifespan,
+        docs_url=None,  # served by `docs.install`, from packaged assets, not a CDN
+        redoc_url=None,
     )
     app.state.lab = lab
+    docs.install(app)
     errors.install(app)
     # inside the request id middleware (added after it), so a 413 carries the request id
     app.add_middleware(BodyLimit, largest=lab.settings.max_json_body_bytes)

@@ -108,7 +108,9 @@ def check_assignment_fields(subject: str, role: str, tenant: str) -> None:
     check_tenant(tenant)
     if role in PLATFORM_ROLES and tenant != PLATFORM:
         raise InvalidInput(
-            f"{role!r} is a platform role: assign it in tenant '*', not in {tenant!r}",
+            f"{role!r} is a platform role, held across every tenant: give it to platform "
+            f"staff (`lab users create NAME --role {role}`, leaving out --tenant) or assign "
+            f"it in tenant '*', not in {tenant!r}",
             field="tenant",
         )
     if role in TENANT_ROLES and tenant == PLATFORM:

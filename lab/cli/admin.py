@@ -69,12 +69,16 @@ def users_create(
     role: list[str] = typer.Option(
         [],
         "--role",
-        help="Role to grant (repeatable): owner, engineer, viewer; admin, compliance, "
-        "output_checker.",
+        help="Role to grant (repeatable). Tenant roles (with --tenant): owner, engineer, "
+        "viewer. Platform roles (without --tenant; they span every tenant): admin, "
+        "compliance, output_checker.",
     ),
     display_name: str = typer.Option("", help="Full name."),
 ) -> None:
-    """Create a user in a tenant, or a platform staff member, with roles."""
+    """Create a user in a tenant, or a platform staff member, with roles.
+
+    Compliance officers, output checkers and admins are platform staff: create them without
+    --tenant (`lab users create dave --role compliance`)."""
     with open_lab() as lab:
         principal, actor = principal_of(lab)
         identity.create_user(

@@ -70,15 +70,26 @@ def events(
     decision: str | None = typer.Option(None, help="allow or deny."),
     since: datetime | None = time_option("From this time."),
     until: datetime | None = time_option("Until this time."),
-    after: int = typer.Option(0, help="Start after this sequence number."),
+    after: int | None = typer.Option(
+        None, help="Oldest first, starting after this sequence number (0: the first event)."
+    ),
+    before: int | None = typer.Option(
+        None, help="Newest first, starting before this sequence number (the next page)."
+    ),
     limit: int = typer.Option(50, help="How many events."),
 ) -> None:
-    """Show audit events as a table."""
+    """Show audit events as a table: the newest first, unless --after pages forward."""
+    if after is not None and before is not None:
+        raise InvalidInput("give --after (oldest first) or --before (newest first), not both")
     with open_lab() as lab:
         authorize(lab, "read", "audit/events", tenant=tenant or "*")
         flt = _filter(tenant, actor, action, decision, since, until)
         with lab.read() as session:
-            found = lab.audit_log.query(session.connection(), flt, after_seq=after, limit=limit)
+            conn = session.connection()
+            if after is None:
+                found = lab.audit_log.latest(conn, flt, before_seq=before, limit=limit)
+            else:
+                found = lab.audit_log.query(conn, flt, after_seq=after, limit=limit)
     table = Table("seq", "time", "actor", "tenant", "action", "resource", "decision", "outcome")
     for e in found:
         table.add_row(

@@ -24,6 +24,7 @@ from lab.context import Lab
 from lab.errors import LabError
 from lab.settings import Settings
 from lab.tokens.service import authenticate
+from lab.work.models import WorkItem
 
 CLI_PRINCIPAL = Principal(user="system:cli", tenant=None)
 
@@ -37,6 +38,12 @@ R = TypeVar("R")
 def fail(message: str, code: int = 1) -> typer.Exit:
     err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
     return typer.Exit(code)
+
+
+def state_text(item: WorkItem) -> str:
+    """A work item's end or progress: `failed (limit-exceeded)`; the state alone when the
+    status only repeats it (`succeeded`, not `succeeded (succeeded)`)."""
+    return item.state if item.status == item.state else f"{item.state} ({item.status})"
 
 
 def handles_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.common import console, err_console, handles_errors, open_lab, principal_of
 from lab.cli.times import time_option
-from lab.datasets.schemas import VersionRef
+from lab.datasets.schemas import Origin, VersionRef
 from lab.datasets.service import (
     destroy_dataset_version,
     list_datasets,
@@ -45,12 +45,25 @@ def datasets_list(
     name: str | None = typer.Option(None, help="Only this dataset."),
     destroyed: bool = typer.Option(False, "--destroyed", help="Include destroyed versions."),
     columns: bool = typer.Option(False, "--columns", help="Show each version's columns too."),
+    outputs: bool = typer.Option(
+        False, "--outputs", help="What jobs wrote instead (job-<id>-<output>, release-<id>)."
+    ),
+    every: bool = typer.Option(False, "--all", help="Imported data and job outputs."),
 ) -> None:
-    """Dataset versions with size, retention and hold (--columns: schema and classes)."""
+    """Dataset versions with size, retention and hold (--columns: schema and classes).
+
+    Imported data only, unless --outputs or --all (or --name) asks for what jobs wrote."""
+    origin: Origin = "all" if every or name else "jobs" if outputs else "data"
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         found = list_datasets(
-            lab, principal, tenant=tenant, zone=zone, name=name, include_destroyed=destroyed
+            lab,
+            principal,
+            tenant=tenant,
+            zone=zone,
+            name=name,
+            include_destroyed=destroyed,
+            origin=origin,
         )
     table = Table("dataset", "v", "state", "rows", "size", "destroy at", "hold")
     for v in found:
@@ -102,7 +115,7 @@ def _hold(name: str, version: int, tenant: str, zone: str, reason: str, held: bo
     with open_lab() as lab:
         principal, actor = principal_of(lab)
         change(lab, principal, actor, VersionRef(tenant, zone, name, version), reason=reason)
-    console.print(f"legal hold {'placed on' if held else 'released from'} {name} v{version}")
+    console.print(f"legal hold {'placed on' if held else 'lifted from'} {name} v{version}")
 
 
 @datasets.command("hold")
@@ -118,7 +131,20 @@ def datasets_hold(
     _hold(name, version, tenant, zone, reason, True)
 
 
-@datasets.command("release")
+@datasets.command("unhold")
+@handles_errors
+def datasets_unhold(
+    name: str = typer.Argument(help="Dataset name."),
+    version: int = typer.Argument(help="Version number."),
+    reason: str = typer.Option(..., help="Why the hold ends."),
+    tenant: str = TENANT,
+    zone: str = ZONE,
+) -> None:
+    """Lift a legal hold: the version is destroyed on schedule again."""
+    _hold(name, version, tenant, zone, reason, False)
+
+
+@datasets.command("release", hidden=True, deprecated=True)
 @handles_errors
 def datasets_release(
     name: str = typer.Argument(help="Dataset name."),
@@ -127,7 +153,8 @@ def datasets_release(
     tenant: str = TENANT,
     zone: str = ZONE,
 ) -> None:
-    """Release a legal hold."""
+    """Deprecated name of `lab datasets unhold` (releasing is what outputs do)."""
+    err_console.print("`lab datasets release` is now `lab datasets unhold`; use that name")
     _hold(name, version, tenant, zone, reason, False)
 
 

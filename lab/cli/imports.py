@@ -12,7 +12,7 @@ import yaml
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lab.cli.common import console, fail, handles_errors, open_lab, principal_of
+from lab.cli.common import console, fail, handles_errors, open_lab, principal_of, state_text
 from lab.imports.service import (
     follow_import,
     list_imports,
@@ -201,7 +201,7 @@ def import_cmd(
                 on_progress=lambda seen: on_rows(seen.progress) if seen.progress else None,
             )
     if done.state != SUCCEEDED:
-        raise fail(f"import {done.id} {done.state} ({done.status}): {done.message}")
+        raise fail(f"import {done.id} {state_text(done)}: {done.message}")
     _report(done.result)
 
 
@@ -232,6 +232,6 @@ def imports_show(
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         item = show_import(lab, principal, import_id, tenant=tenant, zone=zone)
-    console.print(f"import {item.id}: {item.state} ({item.status}) {item.message}")
+    console.print(f"import {item.id}: {state_text(item)} {item.message}")
     if item.result.get("report"):
         _report(item.result)

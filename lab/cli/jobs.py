@@ -12,16 +12,40 @@ import typer
 from rich.table import Table
 
 from lab.authz.chokepoint import Principal
-from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.common import console, handles_errors, open_lab, principal_of, state_text
 from lab.cli.releases import fetch
 from lab.context import Lab
 from lab.runs.service import cancel_job, follow_job, job_log, job_status, list_jobs, submit_job
 from lab.work.models import WorkItem
 from lab.work.queue import get_item
+from lab.work.statuses import WorkState, WorkStatus
 
 app = typer.Typer(no_args_is_help=True)
 TENANT = typer.Option(..., "--tenant", help="The tenant the job runs for (yours).")
 ZONE = typer.Option("sandbox", "--zone", help="sandbox or production.")
+
+
+# How `submit --follow` ends, for scripts and CI: 0 only when the job succeeded. 1 stays
+# what every command exits with when the lab refuses it (the job never ran); 2 is a
+# usage error (typer's own).
+EXIT_FAILED = 3
+EXIT_CANCELLED = 4
+EXIT_LIMIT_EXCEEDED = 5
+EXIT_LEASE_EXPIRED = 6
+_LIMITS = frozenset({WorkStatus.LIMIT_EXCEEDED, WorkStatus.TIMEOUT, WorkStatus.KILLED})
+
+
+def exit_code(item: WorkItem) -> int:
+    """The exit code that says how a job ended (listed in `submit`'s help)."""
+    if item.state == WorkState.SUCCEEDED:
+        return 0
+    if item.state == WorkState.CANCELLED:
+        return EXIT_CANCELLED
+    if item.status in _LIMITS:
+        return EXIT_LIMIT_EXCEEDED
+    if item.status == WorkStatus.LEASE_EXPIRED:
+        return EXIT_LEASE_EXPIRED
+    return EXIT_FAILED
 
 
 def _bundle(path: Path | None) -> bytes | None:
@@ -44,9 +68,7 @@ def _item(lab: Lab, job_id: str, tenant: str, zone: str) -> WorkItem:
 
 
 def _show(item: WorkItem) -> None:
-    console.print(
-        f"job [bold]{item.id}[/] {item.name}: {item.state} ({item.status}) {item.message}"
-    )
+    console.print(f"job [bold]{item.id}[/] {item.name}: {state_text(item)} {item.message}")
     for name, out in item.result.get("outputs", {}).items():
         verdict = out.get("disposition") or ("released" if out.get("released") else "kept")
         console.print(f"  output {name}: {verdict}, {len(out.get('findings', []))} finding(s)")
@@ -68,7 +90,7 @@ def _follow(
         pool.start()
 
     def changed(item: WorkItem) -> None:
-        console.print(f"{time.strftime('%H:%M:%S')} {item.state} ({item.status})")
+        console.print(f"{time.strftime('%H:%M:%S')} {state_text(item)}")
 
     try:
         return follow_job(lab, principal, job_id, tenant=tenant, zone=zone, on_status=changed)
@@ -88,7 +110,12 @@ def submit(
         False, "--run-here", help="Run it in this process (no worker needed); implies --follow."
     ),
 ) -> None:
-    """Submit a job; it runs on a worker (or here, with --run-here)."""
+    """Submit a job; it runs on a worker (or here, with --run-here).
+
+    Exit codes with --follow or --run-here: 0 succeeded, 3 failed, 4 cancelled, 5 a
+    resource limit was exceeded (memory, wall clock, CPU: status limit-exceeded, timeout or
+    killed), 6 its worker died and it was not run again (lease-expired). 1: the lab refused
+    the submission (nothing ran); 2: a usage error."""
     with open_lab() as lab:
         principal, actor = principal_of(lab)
         item = submit_job(
@@ -101,8 +128,31 @@ def submit(
             bundle=_bundle(bundle),
         )
         console.print(f"job [bold]{item.id}[/] queued")
+        code = 0
         if follow or run_here:
-            _show(_follow(lab, principal, item.id, tenant, zone, run_here))
+            ended = _follow(lab, principal, item.id, tenant, zone, run_here)
+            _show(ended)
+            code = exit_code(ended)
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command("wait")
+@handles_errors
+def wait(
+    job_id: str = typer.Argument(help="Job id."), tenant: str = TENANT, zone: str = ZONE
+) -> None:
+    """Wait for a job to end, showing state changes; the exit code says how it ended.
+
+    Exit codes: 0 succeeded, 3 failed, 4 cancelled, 5 a resource limit was exceeded, 6 its
+    worker died and it was not run again (as `submit --follow`)."""
+    with open_lab() as lab:
+        principal, _ = principal_of(lab)
+        ended = _follow(lab, principal, job_id, tenant, zone, run_here=False)
+    _show(ended)
+    code = exit_code(ended)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("status")

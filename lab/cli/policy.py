@@ -5,6 +5,7 @@ Thin adapters over `lab.policy.service`, which authorizes, versions, audits and 
 from __future__ import annotations
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from lab.authz.admin import Rule
@@ -206,7 +207,9 @@ def check(
         answer = service.dry_run(
             lab, principal, AccessRequest(subject, tenant, zone, resource, action)
         )
-    verdict = "[bold green]allowed[/]" if answer.allowed else "[bold red]denied[/]"
-    console.print(f"{verdict}: {answer.reason}")
+    # the reason is a sentence that starts with its verdict ("denied by rule ...",
+    # "denied: no rule allows ..."): highlight that word rather than say it twice
+    word, colour = ("allowed", "green") if answer.allowed else ("denied", "red")
+    console.print(f"[bold {colour}]{word}[/]{escape(answer.reason.removeprefix(word))}")
     if not answer.allowed:
         raise typer.Exit(3)

@@ -191,7 +191,8 @@ def fetch(
     tenant: str = TENANT,
     zone: str = ZONE,
 ) -> None:
-    """A released output: its exact bytes to --out, or a table's rows as JSON lines."""
+    """A released output: its exact bytes to --out; else a table's rows as JSON lines, a text
+    file (metrics, a JSON report) as it is."""
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         released = service.read_released_output(
@@ -200,8 +201,22 @@ def fetch(
     emit(released, out)
 
 
+TEXT_TYPES = frozenset({"application/json", "text/csv", "text/plain"})
+
+
+def _text(released: ReleasedOutput) -> str | None:
+    """A text file's content (a metrics output, a JSON report), or None for binary bytes."""
+    if released.content_type not in TEXT_TYPES:
+        return None
+    try:
+        return released.content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def emit(released: ReleasedOutput, out: Path | None) -> None:
-    """Write the bytes to `out`, or print a table's rows; a file needs `out`."""
+    """Write the bytes to `out`, or print a table's rows or a text file (metrics, JSON);
+    a binary file (a plot) needs `out`."""
     if out is not None:
         out.write_bytes(released.content)
         console.print(
@@ -211,6 +226,10 @@ def emit(released: ReleasedOutput, out: Path | None) -> None:
         )
         return
     if not released.table:
-        raise fail(f"output {released.output!r} is a file ({released.file_name}): use --out")
+        text = _text(released)
+        if text is None:
+            raise fail(f"output {released.output!r} is a file ({released.file_name}): use --out")
+        typer.echo(text, nl=not text.endswith("\n"))  # metrics, a JSON report: as written
+        return
     for row in csv_rows(released.content)[1]:
         typer.echo(json.dumps(row, ensure_ascii=False, default=str))

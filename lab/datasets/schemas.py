@@ -9,12 +9,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from audit import Event
 from lab.storage import VersionInfo
+
+# Which datasets a listing shows: those brought in (imports), those jobs wrote (outputs,
+# logs, models, released bytes: every one names its job in its lineage), or both.
+Origin = Literal["data", "jobs", "all"]
+
+
+def from_origin(version: VersionInfo, origin: Origin) -> bool:
+    """Whether `version` belongs in a listing of `origin`."""
+    if origin == "all":
+        return True
+    return ("job" in version.lineage) == (origin == "jobs")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
 from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
-from lab.datasets.schemas import Destroyed, VersionRef
+from lab.datasets.schemas import Destroyed, Origin, VersionRef, from_origin
 from lab.db.base import utcnow
 from lab.errors import NotFound
 from lab.retention.clock import Kind, destroy_at_for
@@ -123,9 +123,11 @@ def list_datasets(
     zone: str,
     name: str | None = None,
     include_destroyed: bool = False,
+    origin: Origin = "all",
     request_id: str | None = None,
 ) -> list[VersionInfo]:
-    """The versions of a tenant's datasets in a zone (of one dataset, given its name)."""
+    """The versions of a tenant's datasets in a zone (of one dataset, given its name), of
+    `origin`: imported data, what jobs wrote (`job-<id>-<output>`, `release-<id>`), or all."""
     lab.chokepoint.authorize_named(
         principal,
         AccessAction.READ,
@@ -135,9 +137,10 @@ def list_datasets(
         request_id=request_id,
     )
     with lab.read() as session:
-        return list_versions(
+        found = list_versions(
             session, tenant=tenant, zone=zone, name=name, live_only=not include_destroyed
         )
+    return [v for v in found if from_origin(v, origin)]
 
 
 def destroy_dataset_version(

@@ -166,8 +166,11 @@ def finish(
     status: str,
     message: str = "",
     result: dict[str, Any] | None = None,
+    progress: int | None = None,
 ) -> bool:
-    """Record the end; False if this worker no longer owns the item (its lease expired)."""
+    """Record the end, with the progress last reported (a heartbeat may not have carried
+    it: a short item ends before its first beat); False if this worker no longer owns the
+    item (its lease expired)."""
     item = session.get(WorkItem, item_id, with_for_update=True)
     if item is None or item.worker != worker or item.state != RUNNING:
         return False
@@ -177,6 +180,8 @@ def finish(
     item.status = status[:60]
     item.message = message[:2000]
     item.result = result or {}
+    if progress is not None:
+        item.progress = progress
     item.finished_at = utcnow()
     item.lease_until = None
     session.flush()

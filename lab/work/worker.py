@@ -158,6 +158,7 @@ class Worker:
                 status=outcome.status,
                 message=outcome.message,
                 result=outcome.result,
+                progress=context.done,
             )
             if owned:
                 self._audit(session, item, AuditAction.WORK_FINISH, state, outcome.status)

@@ -24,7 +24,7 @@ from lab.api.params import (
     page_size,
 )
 from lab.context import Lab
-from lab.datasets.schemas import HoldBody, VersionOut, VersionRef
+from lab.datasets.schemas import HoldBody, Origin, VersionOut, VersionRef
 from lab.datasets.service import (
     destroy_dataset_version,
     list_datasets,
@@ -61,6 +61,11 @@ def datasets_list(
     tenant: Tenant,
     zone: Zone,
     include_destroyed: bool = False,
+    origin: Origin = Query(
+        "all",
+        description="data: imported datasets; jobs: what jobs wrote (job-<id>-<output>, "
+        "release-<id>); all: both.",
+    ),
     caller: Caller = service_authorizes("read", "datasets", zone="{zone}", tenant="path"),
     lab: Lab = Depends(get_lab),
 ) -> list[VersionOut]:
@@ -70,6 +75,7 @@ def datasets_list(
         tenant=tenant,
         zone=zone,
         include_destroyed=include_destroyed,
+        origin=origin,
         request_id=caller.request_id,
     )
     return [VersionOut.of(v) for v in found]

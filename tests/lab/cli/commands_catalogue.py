@@ -104,6 +104,10 @@ PROBES: dict[tuple[str, ...], Probe] = {
     ("datasets", "hold"): Probe(
         (*VERSION, "--reason", "r", *T, *Z), "{zone}/datasets/merchants/versions/1", "zone"
     ),
+    ("datasets", "unhold"): Probe(
+        (*VERSION, "--reason", "r", *T, *Z), "{zone}/datasets/merchants/versions/1", "zone"
+    ),
+    # the deprecated name of `unhold`, hidden from --help
     ("datasets", "release"): Probe(
         (*VERSION, "--reason", "r", *T, *Z), "{zone}/datasets/merchants/versions/1", "zone"
     ),
@@ -115,6 +119,7 @@ PROBES: dict[tuple[str, ...], Probe] = {
     ("jobs", "submit"): Probe(("{spec}", *T, *Z), "{zone}/jobs", "zone"),
     ("jobs", "list"): Probe((*T, *Z), "{zone}/jobs", "zone"),
     ("jobs", "status"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}", "zone"),
+    ("jobs", "wait"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}", "zone"),
     ("jobs", "logs"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}/logs", "zone"),
     ("jobs", "outputs"): Probe(("{job}", "result", *T, *Z), "{zone}/jobs/{job}/outputs", "zone"),
     ("jobs", "cancel"): Probe(("{job}", *T, *Z), "{zone}/jobs/{job}", "zone"),

@@ -44,8 +44,9 @@ def test_list_hold_destroy_and_receipts(home: Path) -> None:
     destroy = ("datasets", "destroy", "merchants", "1", "--tenant", "acme", "--reason", "done")
     code, out = run(home, *destroy)
     assert code == 1 and "legal hold" in out
-    release = ("datasets", "release", "merchants", "1", "--tenant", "acme", "--reason", "closed")
-    assert run(home, *release, LAB_TOKEN=officer)[0] == 0
+    unhold = ("datasets", "unhold", "merchants", "1", "--tenant", "acme", "--reason", "closed")
+    code, out = run(home, *unhold, LAB_TOKEN=officer)
+    assert code == 0 and "legal hold lifted from merchants v1" in out
     code, out = run(home, *destroy)
     assert code == 0 and "receipt" in out
     code, out = run(home, "receipts", "--tenant", "acme")
