@@ -32,7 +32,6 @@ from lab.runs.artifacts import read_files, store_files
 from lab.storage.catalog import request_destruction
 
 
-
 @dataclass(frozen=True)
 class Staged:
     """The artifact's copy in production, ready to be named by a deployment."""
