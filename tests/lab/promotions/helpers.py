@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from typer.testing import CliRunner
 
 from lab.authz import admin as policy_admin
+from lab.cli.main import app
 from lab.settings import Settings
 from tests.lab.factories import World
 from tests.lab.models.test_registry_jobs import run
@@ -70,6 +72,22 @@ def promote(world: World, who: str, version: int, **body: Any) -> Any:
 def review(world: World, who: str, promotion_id: str, decision: str = "approve") -> Any:
     body = {"decision": decision, "comment": f"{decision}: gates and lineage checked"}
     return world.post(who, f"/v1/promotions/{promotion_id}/review", json=body)
+
+
+def cli(world: World, who: str, *argv: str) -> tuple[int, str]:
+    """`lab <argv>` as `who` against the world's lab."""
+    settings = world.lab.settings
+    assert settings.master_key is not None
+    env = {
+        "LAB_HOME": str(settings.home),
+        "LAB_DATABASE_URL": settings.metastore_url,
+        "LAB_MASTER_KEY": settings.master_key.get_secret_value(),
+        "LAB_POLICY_REFRESH_SECONDS": "0",
+        "LAB_TOKEN": world.tokens[who],
+        "COLUMNS": "200",
+    }
+    result = CliRunner().invoke(app, list(argv), env=env)
+    return result.exit_code, result.output
 
 
 def production_rules(**promotion: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import pytest
 from jobs.engines.python import sandbox_available
 from jobs.models import manifest as manifests
 from lab.auditing import Actor
+from lab.datasets.service import write_dataset
 from lab.errors import Conflict
 from lab.models.deployed import load_deployed
 from lab.runs.artifacts import read_files
@@ -21,6 +22,7 @@ from tests.lab.factories import World
 from tests.lab.promotions.helpers import (
     DEPLOYED,
     MODELS,
+    cli,
     make_compliance,
     production_rules,
     promote,
@@ -33,6 +35,21 @@ from tests.lab.retention.helpers import write_sample
 
 pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
 WORKER = Actor("system:worker")
+
+
+def write_thin(world: World) -> None:
+    """A production dataset of acme whose `sales` is text and that has no `rating`."""
+    schema = pa.schema([("merchant_id", pa.string()), ("sales", pa.string())])
+    batch = pa.record_batch([pa.array(["M1", "M2"]), pa.array(["1", "2"])], schema=schema)
+    write_dataset(
+        world.lab,
+        Actor("a-owner"),
+        tenant="acme",
+        zone="production",
+        name="thin",
+        batches=[batch],
+        schema=schema,
+    )
 
 
 def _refusals(world: World) -> list[dict[str, Any]]:
@@ -60,6 +77,17 @@ def test_promotion_from_training_to_rollback(world: World) -> None:
     assert world.get("a-eng", "/v1/tenants/acme/promotions").json() == []
     relaxed = {"rules": production_rules(), "comment": "back to the file's gates"}
     assert world.call("PUT", "root", "/v1/zones/production", json=relaxed).is_success
+    # a production dataset without the features, as stored: the schema gate says which
+    write_thin(world)
+    thin = promote(world, "a-eng", 1, dataset="thin")
+    assert thin.status_code == 400
+    assert "feature 'sales' is numeric, the production column is string" in thin.text
+    assert "feature 'rating' is not a column of thin v1" in thin.text
+
+    # another tenant's model, or another tenant's production dataset: nothing is there
+    assert promote(world, "g-eng", 1).status_code == 404
+    assert promote(world, "a-eng", 1, dataset_tenant="globex").status_code == 404
+    assert len(events(world, "promotion.refuse", tenant="acme")) == 2
 
     # asked by the engineer: pending, every gate passed and kept with the request
     asked = promote(world, "a-eng", 1)
@@ -79,6 +107,10 @@ def test_promotion_from_training_to_rollback(world: World) -> None:
     )
     again = promote(world, "a-eng", 1)
     assert again.status_code == 409  # one pending request per model version
+    # a promotion is not a release: the airlock's release routes do not know it
+    as_release = f"/v1/zones/production/releases/{request['id']}/review"
+    body = {"decision": "approve", "comment": "via releases"}
+    assert world.post("carol", as_release, json=body).status_code == 404
 
     # the wrong people are refused: the engineer, an admin, the author even as compliance
     assert review(world, "a-eng", request["id"]).status_code == 403
@@ -118,6 +150,9 @@ def test_promotion_from_training_to_rollback(world: World) -> None:
     )
     artifact = read_files(world.lab, version["artifact"]["version_id"])["model.txt"]
     checked = manifests.verify(signed, manifests.load_public_key(pem.text), artifact)
+    assert cli(world, "carol", "keys", "export-promotion-key") == (0, pem.text)
+    code, shown = cli(world, "a-eng", "deployments", "list", "--tenant", "acme")
+    assert code == 0 and "gbm" in shown and "active" in shown
     assert checked.model_version == 1 and checked.production_dataset.dataset == "acme/merchants"
 
     # a production job loads the active deployment, verified, and scores with it
