@@ -64,6 +64,11 @@ def test_promotion_from_training_to_rollback(world: World) -> None:
     version = world.get("a-eng", f"{MODELS}/gbm/versions/1").json()
     metrics = version["metrics"]
     assert {"gbm_auc", "gbm_ks", "gbm_psi"} <= set(metrics)
+    registered = events(world, "model.register", tenant="acme")
+    assert [e["resource"] for e in registered] == [
+        "sandbox/models/gbm/versions/1",
+        "sandbox/models/gbm/versions/2",
+    ]
 
     # a gate fails: the zone asks for more AUC than the model has; every reason is given
     strict = production_rules(min_auc=0.999, min_ks=0.99)
@@ -115,6 +120,10 @@ def test_promotion_from_training_to_rollback(world: World) -> None:
     # the wrong people are refused: the engineer, an admin, the author even as compliance
     assert review(world, "a-eng", request["id"]).status_code == 403
     assert review(world, "root", request["id"]).status_code == 403
+    denied = [e for e in events(world, "access.review") if e["decision"] == "deny"]
+    assert {(e["actor"], e["resource"]) for e in denied} == {
+        (who, f"production/promotions/{request['id']}") for who in ("a-eng", "root")
+    }
     world.user("dana", tenant="acme", roles=["owner"])
     make_compliance(world, "dana")
     own = promote(world, "dana", 2)
