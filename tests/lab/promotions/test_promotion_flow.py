@@ -212,3 +212,33 @@ def test_promotion_from_training_to_rollback(world: World) -> None:
     with pytest.raises(Conflict):
         load_deployed(world.lab, WORKER, tenant="acme", name="gbm")
     assert len(events(world, "deployment.retire", tenant="acme")) == 1
+
+
+def test_two_approvals_need_two_distinct_compliance_officers(sqlite_world: World) -> None:
+    world = sqlite_world
+    write_sample(world.lab, rows=600)
+    write_sample(world.lab, zone="production", rows=100)
+    train(world, seed=3, trees=20)
+    rules = {"rules": production_rules(approvals=2), "comment": "four eyes, twice"}
+    assert world.call("PUT", "root", "/v1/zones/production", json=rules).is_success
+    world.user("erin", roles=["compliance"])
+
+    request = promote(world, "a-eng", 1).json()
+    assert request["required_approvals"] == 2
+    first = review(world, "carol", request["id"]).json()
+    assert (first["state"], first["approvals"], first["deployment_id"]) == ("pending", 1, None)
+    assert world.get("a-eng", DEPLOYED).json() == []
+    twice = review(world, "carol", request["id"])
+    assert twice.status_code == 403 and "already decided" in twice.json()["error"]["message"]
+
+    second = review(world, "erin", request["id"]).json()
+    assert (second["state"], second["approvals"]) == ("approved", 2)
+    (deployment,) = world.get("a-eng", DEPLOYED).json()
+    assert deployment["manifest"]["approvers"] == ["carol", "erin"]
+    assert load_deployed(world.lab, WORKER, tenant="acme", name="gbm").version == 1
+    reviews = events(world, "promotion.review", tenant="acme")
+    assert [(e["actor"], e["outcome"]) for e in reviews] == [
+        ("carol", "ok"),
+        ("carol", "refused"),
+        ("erin", "ok"),
+    ]
