@@ -15,6 +15,7 @@ The gates are computed when the request is made. A request whose gates fail is r
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -222,7 +223,9 @@ def review_promotion(
     if final and promotion is not None and comment.strip():
         staged = deploy.stage_artifact(lab, actor, asked, promotion)
 
-    def on_approved(session: Session, request: ReleaseRequest, approvers: list[str]) -> dict:  # type: ignore[type-arg]
+    def on_approved(
+        session: Session, request: ReleaseRequest, approvers: list[str]
+    ) -> dict[str, Any]:
         if staged is None:
             raise Conflict(f"promotion request {request.id} changed while it was reviewed")
         return deploy.deploy(lab, session, actor, request, approvers, staged)
