@@ -26,6 +26,7 @@ from lab.api.routes import (
     me,
     models,
     policy,
+    promotions,
     releases,
     tenants,
     tokens,
@@ -101,6 +102,7 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
         releases,
         imports,
         models,
+        promotions,
     ):
         document_errors(module.router)
         app.include_router(module.router)
