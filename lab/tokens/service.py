@@ -32,8 +32,8 @@ def authenticate(lab: Lab, bearer: str, *, request_id: str | None = None) -> Pri
     """The principal behind a bearer token; a refused token is audited, then raised."""
     try:
         with lab.read() as session:
-            token = token_store.authenticate(session, bearer)
-            return Principal(user=token.user.name, tenant=token.user.tenant_slug, token_id=token.id)
+            who = token_store.authenticate(session, bearer)
+            return Principal(user=who.user, tenant=who.tenant, token_id=who.token_id)
     except Unauthenticated as exc:
         with lab.transaction() as session:
             lab.auditor.record(

@@ -46,7 +46,7 @@ def _issue(lab: Lab, user: str, ttl: timedelta = DAY) -> tuple[str, str]:
 
 def _authenticate(lab: Lab, bearer: str, **kw: object) -> str:
     with lab.read() as session:
-        return authenticate(session, bearer, **kw).user.name  # type: ignore[arg-type]
+        return authenticate(session, bearer, **kw).user  # type: ignore[arg-type]
 
 
 # --- tenants ------------------------------------------------------------------------------
