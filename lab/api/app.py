@@ -25,6 +25,7 @@ from lab.api.routes import (
     me,
     models,
     policy,
+    promotions,
     releases,
     tenants,
     tokens,
@@ -95,6 +96,7 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
         releases,
         imports,
         models,
+        promotions,
     ):
         document_errors(module.router)
         app.include_router(module.router)

@@ -54,6 +54,7 @@ PATH_TYPES: dict[str, Any] = {
     "job_id": Identifier,
     "import_id": Identifier,
     "release_id": Identifier,
+    "promotion_id": Identifier,
     "token_id": Identifier,
     "output": OutputName,
     "plot": PlotName,

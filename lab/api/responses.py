@@ -49,7 +49,7 @@ WHY: dict[int, str] = {
 }
 
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-DATA_TAGS = frozenset({"datasets", "jobs", "imports", "releases", "models"})
+DATA_TAGS = frozenset({"datasets", "jobs", "imports", "releases", "models", "promotions"})
 """Routes over encrypted data, which need the storage keys."""
 
 

@@ -28,7 +28,8 @@ class AccessAction(StrEnum):
     CANCEL = "cancel"  # stop a queued or running job: its own verb, not `submit`
     IMPORT = "import"
     RELEASE = "release"  # ask for an output to leave the zone
-    APPROVE = "approve"  # decide a promotion
+    APPROVE = "approve"  # (reserved) promotions are decided with `review`, as releases
+    PROMOTE = "promote"  # ask for a model version to run in production; target a dataset
     REVIEW = "review"  # decide a release request; read a job's full log
     HOLD = "hold"  # place or lift a legal hold
     DESTROY = "destroy"
@@ -67,6 +68,14 @@ class AuditAction(StrEnum):
     MODEL_REGISTER = "model.register"  # a job's saved model became a registry version
     MODEL_RETIRE = "model.retire"  # a version no longer offered for use (kept, readable)
     MODEL_REFUSE = "model.refuse"  # a job's model folder was not a safe model: not registered
+    PROMOTION_REQUEST = "promotion.request"  # a model version asked for production
+    PROMOTION_REFUSE = "promotion.refuse"  # a request whose gates failed: not filed
+    PROMOTION_REVIEW = "promotion.review"  # approve / reject / return (and refused attempts)
+    PROMOTION_WITHDRAW = "promotion.withdraw"
+    MODEL_DEPLOY = "model.deploy"  # a signed manifest and an active deployment in production
+    DEPLOYMENT_ROLLBACK = "deployment.rollback"  # an earlier deployment active again
+    DEPLOYMENT_RETIRE = "deployment.retire"  # nothing of the name active any more
+    MODEL_LOAD = "model.load"  # a deployed model loaded for a production job, or refused
     WORK_FINISH = "work.finish"
     WORK_LEASE_EXPIRED = "work.lease_expired"
     STORAGE_RECOVER = "storage.recover"

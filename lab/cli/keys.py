@@ -1,4 +1,5 @@
-"""`lab keys ...`: generate a master key, rotate the master key."""
+"""`lab keys ...`: generate a master key, rotate the master key, export the promotion
+public key."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import typer
 from lab.cli.common import console, handles_errors, open_lab, principal_of
 from lab.keys.master import generate_master_key
 from lab.keys.service import rotate_master
+from lab.promotions import service as promotion_service
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -34,3 +36,13 @@ def rotate() -> None:
     else:
         console.print(f"{done.rewrapped} keys rewrapped. Set LAB_MASTER_KEY to this new key now:")
         typer.echo(done.new_key)
+
+
+@app.command("export-promotion-key")
+@handles_errors
+def export_promotion_key() -> None:
+    """Print the Ed25519 public key (PEM) that verifies every deployed model's signed
+    manifest, for auditors' tools (`jobs.models.manifest.verify`)."""
+    with open_lab() as lab:
+        principal, _ = principal_of(lab)
+        typer.echo(promotion_service.public_key(lab, principal), nl=False)

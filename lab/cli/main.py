@@ -19,6 +19,7 @@ from lab.cli import (
     lifecycle,
     models,
     policy,
+    promotions,
     recover,
     releases,
 )
@@ -42,7 +43,7 @@ app.add_typer(
     data.datasets, name="datasets", help="Encrypted dataset versions, holds, destruction."
 )
 app.add_typer(data.zones, name="zones", help="Zone rules: now, at a past time, history.")
-app.add_typer(keys.app, name="keys", help="Master key: generate, rotate.")
+app.add_typer(keys.app, name="keys", help="Master key: generate, rotate; the promotion public key.")
 app.add_typer(jobs.app, name="jobs", help="Code sent to the data: submit, follow, outputs.")
 app.add_typer(
     releases.app,
@@ -51,6 +52,16 @@ app.add_typer(
 )
 app.add_typer(
     models.app, name="models", help="The model registry: versions, lineage, metrics, plots."
+)
+app.add_typer(
+    promotions.promotions,
+    name="promotions",
+    help="Promotion requests: the gates, four-eyes review, signed deployment.",
+)
+app.add_typer(
+    promotions.deployments,
+    name="deployments",
+    help="Models deployed to production: list, show, roll back, retire.",
 )
 app.command("import")(imports.import_cmd)
 app.add_typer(imports.imports, name="imports", help="Past imports and their reports.")

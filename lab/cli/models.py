@@ -1,8 +1,8 @@
 """`lab models ...`: the model registry from the command line. Acts as LAB_TOKEN's user.
 
 The same service functions as the API (`lab.models.service`), so the same chokepoint and
-audit apply: `list`, `show`, `versions`, `metrics`, `plots` (a plot saved with --out)
-and `retire`.
+audit apply: `list`, `show`, `versions`, `metrics`, `plots` (a plot saved with --out),
+`retire` and `promote` (ask for production; see `lab promotions`).
 """
 
 from __future__ import annotations
@@ -14,8 +14,10 @@ import typer
 from rich.table import Table
 
 from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.promotions import print_promotion
 from lab.models import service
 from lab.models.schemas import ModelRef, ModelVersionOut
+from lab.promotions import service as promotions
 
 app = typer.Typer(no_args_is_help=True)
 TENANT = typer.Option(..., "--tenant", help="The tenant that owns the model.")
@@ -135,3 +137,40 @@ def models_plots(
     target = out or Path(f"{name}-v{version}-{plot}.png")
     target.write_bytes(content)
     console.print(f"saved {plot} ({len(content)} bytes) to {target}")
+
+
+@app.command("promote")
+@handles_errors
+def models_promote(
+    name: str = NAME,
+    version: int = VERSION,
+    dataset_tenant: str = typer.Option(
+        ..., "--dataset-tenant", help="The tenant that owns the production dataset."
+    ),
+    dataset: str = typer.Option(..., "--dataset", help="The production dataset it will score."),
+    dataset_version: int | None = typer.Option(
+        None, "--dataset-version", help="Its version; the newest ready one if omitted."
+    ),
+    purpose: str = typer.Option(..., "--purpose", "-p", help="Why it must run in production."),
+    tenant: str = TENANT,
+    zone: str = ZONE,
+) -> None:
+    """Ask for a version to run in production. The gates (metrics against the production
+    zone's thresholds, schema compatibility with the dataset, artifact checks) run now: a
+    failure is refused with every reason; else the request waits for compliance."""
+    with open_lab() as lab:
+        principal, actor = principal_of(lab)
+        asked = promotions.request_promotion(
+            lab,
+            principal,
+            actor,
+            tenant=tenant,
+            zone=zone,
+            name=name,
+            version=version,
+            dataset_tenant=dataset_tenant,
+            dataset=dataset,
+            dataset_version=dataset_version,
+            purpose=purpose,
+        )
+    print_promotion(asked)

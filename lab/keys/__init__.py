@@ -2,6 +2,7 @@
 
     master key (never in the metastore)                       lab.keys.master
     ├─ audit/signing          Ed25519 seed, signs checkpoints  lab.keys.signing
+    ├─ promotion/signing      Ed25519 seed, signs manifests    lab.keys.signing
     ├─ pseudonym/<tenant>     HMAC keys of the imports         lab.keys.pseudonyms
     ├─ surrogate/<tenant>
     └─ storage/<zone>/<tenant>                                 lab.keys.hierarchy

@@ -15,3 +15,13 @@ def audit_signing_key(session: Session, master: bytes) -> Ed25519PrivateKey:
     """The Ed25519 key that signs audit checkpoints (its seed is kept wrapped)."""
     seed = get_or_create_secret(session, master, AUDIT_SIGNING_KEY, kind="ed25519-seed")
     return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+PROMOTION_SIGNING_KEY = "promotion/signing"
+
+
+def promotion_signing_key(session: Session, master: bytes) -> Ed25519PrivateKey:
+    """The Ed25519 key that signs promotion manifests, created on first use; its seed is
+    kept wrapped by the master key like the audit key's, and rotates with it."""
+    seed = get_or_create_secret(session, master, PROMOTION_SIGNING_KEY, kind="ed25519-seed")
+    return Ed25519PrivateKey.from_private_bytes(seed)

@@ -7,6 +7,10 @@ A request moves through states; only `released` ones can be fetched::
        ├──► returned   (for changes: the author files a new request that names it)
        └──► withdrawn  (by its author)
 
+The same request, with its reviews and the same reviewer rules, carries a model promotion
+(`kind` = promotion): pending ──► approved (deployed at once) or rejected / returned /
+withdrawn.
+
 A request keeps the automatic findings of its outputs as they stood when it was made, so
 a reviewer judges, and the record later shows, what was asked, not what the job says now.
 """
@@ -36,6 +40,12 @@ REJECT: Final = "reject"
 RETURN: Final = "return"
 DECISIONS: Final = (APPROVE, REJECT, RETURN)
 
+RELEASE: Final = "release"
+PROMOTION: Final = "promotion"
+KINDS: Final = (RELEASE, PROMOTION)
+"""What a request asks for: outputs to leave a zone, or a model version to be deployed to
+one (its own facts in `lab.promotions.models.Promotion`, keyed by the request)."""
+
 SYSTEM_GATE: Final = "system:gate"
 """The requester and approver of record of outputs released without review."""
 
@@ -47,11 +57,13 @@ class ReleaseRequest(Base):
             "state IN ('pending', 'approved', 'rejected', 'returned', 'withdrawn', 'released')",
             name="state",
         ),
+        sa.CheckConstraint("kind IN ('release', 'promotion')", name="kind"),
         sa.Index("ix_release_requests_queue", "zone", "state", "created_at"),
         sa.Index("ix_release_requests_job", "tenant", "zone", "job_id"),
     )
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20), default=RELEASE, server_default=RELEASE)
     tenant: Mapped[str] = mapped_column(sa.String(40))
     zone: Mapped[str] = mapped_column(sa.String(40))
     job_id: Mapped[str] = mapped_column(sa.String(32))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from lab.authz.chokepoint import Principal
 from lab.errors import Conflict, Forbidden, InvalidInput, NotFound
+from lab.releases import trail
 from lab.releases.models import OPEN, PENDING, RETURNED, ReleaseRequest, ReleaseReview
 from lab.work.models import SUCCEEDED, WorkItem
 from lab.work.queue import get_item
@@ -79,10 +80,11 @@ def answering(session: Session, principal: Principal, item: WorkItem, returned: 
 def why_not_reviewer(
     principal: Principal, request: ReleaseRequest, reviews: list[ReleaseReview]
 ) -> str | None:
+    what = trail.noun(request)
     if request.state != PENDING:
-        return f"release request {request.id} is {request.state}; only pending ones are reviewed"
+        return f"{what} {request.id} is {request.state}; only pending ones are reviewed"
     if principal.user == request.requester:
-        return "the author of a release request can never review it"
+        return f"the author of a {what} can never review it"
     if any(r.reviewer == principal.user for r in reviews):
         return "you already decided this request; the next decision must be another reviewer's"
     return None

@@ -25,17 +25,13 @@ from lab.catalogue.actions import AccessAction
 from lab.context import Lab
 from lab.db.base import utcnow
 from lab.errors import Conflict, Forbidden, InvalidInput, NotFound
-from lab.releases import rules, trail
+from lab.releases import review, rules, trail
 from lab.releases.content import preview
 from lab.releases.fetch import read_released_output
 from lab.releases.models import (
-    APPROVE,
     APPROVED,
-    DECISIONS,
     PENDING,
-    REJECT,
-    REJECTED,
-    RETURNED,
+    PROMOTION,
     STATES,
     WITHDRAWN,
     ReleaseRequest,
@@ -138,7 +134,9 @@ def list_releases(
     )
     if state is not None and state not in STATES:
         raise InvalidInput(f"state {state!r} is not one of {', '.join(STATES)}", field="state")
-    query = sa.select(ReleaseRequest).where(ReleaseRequest.zone == zone)
+    query = sa.select(ReleaseRequest).where(
+        ReleaseRequest.zone == zone, ReleaseRequest.kind != PROMOTION
+    )
     if tenant is not None:
         query = query.where(ReleaseRequest.tenant == tenant)
     if state is not None:
@@ -200,44 +198,7 @@ def review_release(
     asked = _authorized(
         lab, principal, AccessAction.REVIEW, release_id, zone, None, actor.request_id
     )
-    if decision not in DECISIONS:
-        raise InvalidInput(f"decision must be one of {', '.join(DECISIONS)}", field="decision")
-    comment = comment.strip()
-    if not comment:
-        raise InvalidInput("every decision needs a comment: say what was checked", field="comment")
-    with lab.read() as session:
-        problem = rules.why_not_reviewer(
-            principal, asked, _reviews_of(session, [release_id]).get(release_id, [])
-        )
-    if problem is not None:
-        trail.refuse(lab, actor, asked, decision, problem)
-    with lab.transaction() as session:
-        request = _locked(session, release_id)
-        reviews = _reviews_of(session, [release_id]).get(release_id, [])
-        if rules.why_not_reviewer(principal, request, reviews) is not None:
-            raise Conflict(f"release request {release_id} changed while it was reviewed")
-        session.add(
-            ReleaseReview(
-                request_id=release_id,
-                reviewer=principal.user,
-                decision=decision,
-                comment=comment[:2000],
-                created_at=utcnow(),
-            )
-        )
-        approvals = 1 + sum(1 for r in reviews if r.decision == APPROVE)
-        if decision == APPROVE and approvals >= request.required_approvals:
-            request.state = APPROVED
-        elif decision != APPROVE:
-            request.state = REJECTED if decision == REJECT else RETURNED
-        if request.state != PENDING:
-            request.decided_at = utcnow()
-        session.flush()
-        details = {"decision": decision, "approvals": approvals if decision == APPROVE else None}
-        trail.record_step(
-            lab, session, actor, "release.review", request, details={**details, "comment": comment}
-        )
-        state = request.state
+    state = review.decide(lab, principal, actor, asked, decision=decision, comment=comment)
     if state == APPROVED:
         publish(lab, release_id, request_id=actor.request_id)
     return _out(lab, release_id)
@@ -309,7 +270,9 @@ def _authorized(
     caller learns that there is no such request."""
     with lab.read() as session:
         found = session.get(ReleaseRequest, release_id)
-    if found is not None and (found.zone != zone or tenant not in (None, found.tenant)):
+    if found is not None and (
+        found.kind == PROMOTION or found.zone != zone or tenant not in (None, found.tenant)
+    ):
         found = None
     lab.chokepoint.authorize_named(
         principal,
@@ -340,8 +303,8 @@ def _reviews_of(session: Session, ids: list[str]) -> dict[str, list[ReleaseRevie
         .where(ReleaseReview.request_id.in_(ids))
         .order_by(ReleaseReview.created_at, ReleaseReview.id)
     )
-    for review in session.scalars(query):
-        found.setdefault(review.request_id, []).append(review)
+    for row in session.scalars(query):
+        found.setdefault(row.request_id, []).append(row)
     return found
 
 

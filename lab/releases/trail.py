@@ -1,7 +1,8 @@
-"""The airlock's audit events: one shape for every step of a release request.
+"""The airlock's audit events: one shape for every step of a request, release or promotion.
 
-Each event names the request as its resource (`<zone>/releases/<id>`) and carries the job,
-the outputs and the state after the step, so the trail of one request reads on its own.
+Each event names the request as its resource (`<zone>/releases/<id>`, or
+`<zone>/promotions/<id>` for a promotion) and carries the job, the outputs and the state
+after the step, so the trail of one request reads on its own.
 Free text (a purpose, a comment) is cut to 300 characters: the trail records decisions,
 not documents.
 """
@@ -16,7 +17,16 @@ from sqlalchemy.orm import Session
 from lab.auditing import Actor
 from lab.context import Lab
 from lab.errors import Conflict, Forbidden
-from lab.releases.models import PENDING, ReleaseRequest
+from lab.releases.models import PENDING, PROMOTION, ReleaseRequest
+
+
+def collection(request: ReleaseRequest) -> str:
+    """Where the request lives in its zone, for the policy and the trail."""
+    return "promotions" if request.kind == PROMOTION else "releases"
+
+
+def noun(request: ReleaseRequest) -> str:
+    return "promotion request" if request.kind == PROMOTION else "release request"
 
 
 def record_step(
@@ -34,12 +44,12 @@ def record_step(
         session,
         actor,
         action,
-        f"{request.zone}/releases/{request.id}",
+        f"{request.zone}/{collection(request)}/{request.id}",
         tenant=request.tenant,
         zone=request.zone,
         outcome=outcome,
         details={
-            "release": request.id,
+            request.kind or "release": request.id,
             "job": request.job_id,
             "outputs": list(request.outputs),
             "state": request.state,
@@ -57,7 +67,7 @@ def refuse(lab: Lab, actor: Actor, request: ReleaseRequest, decision: str, why: 
             lab,
             session,
             actor,
-            "release.review",
+            f"{request.kind or 'release'}.review",
             request,
             details={"decision": decision, "refused": why},
             outcome="refused",

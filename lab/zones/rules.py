@@ -85,6 +85,22 @@ class Monitoring(_Strict):
     min_bin_records: int = Field(default=10, ge=1, le=100_000)
 
 
+class Promotion(_Strict):
+    """What a model version must show before it may run in the zone, and who decides.
+
+    Thresholds are read from the version's registered metrics (`<model>_<metric>` as
+    `labjob.validate_binary` writes them, or plain `<metric>`); a threshold set to null is
+    not checked, a metric that is missing fails its gate. `min_leaf_records` is the k of
+    the artifact checks (no tree leaf or scorecard bin built from fewer training records).
+    `approvals` distinct compliance officers, none of them the requester, must approve."""
+
+    min_auc: float | None = Field(default=0.6, ge=0, le=1)
+    min_ks: float | None = Field(default=0.2, ge=0, le=1)
+    max_psi: float | None = Field(default=0.25, ge=0)
+    min_leaf_records: int = Field(default=10, ge=1, le=100_000)
+    approvals: int = Field(default=1, ge=1, le=5)
+
+
 class ZoneRules(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")
     description: str = Field(default="", max_length=2000)
@@ -96,6 +112,7 @@ class ZoneRules(_Strict):
     resources: Resources
     egress: Egress
     monitoring: Monitoring = Field(default_factory=Monitoring)
+    promotion: Promotion = Field(default_factory=Promotion)
 
     @model_validator(mode="after")
     def _no_duplicates(self) -> ZoneRules:

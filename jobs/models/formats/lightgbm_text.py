@@ -15,7 +15,8 @@ here first, in plain Python, against what the parser and the predictor rely on:
 - categorical splits have consistent `cat_boundaries` / `cat_threshold`;
 - linear trees (`is_linear=1`) are refused: the lab scores plain tree ensembles;
 - after the trees, only complete lines of the shapes LightGBM writes (importances, the
-  parameters block, `pandas_categorical:null`).
+  parameters block, `pandas_categorical:null`, or `[]` when fitted on a frame without
+  categories).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _check_footer(text: str) -> None:
         elif in_parameters and not _PARAMETER.match(line):
             raise ModelInvalid(f"the LightGBM model has a malformed parameter line {line[:40]!r}")
         elif not in_parameters and line.startswith("pandas_categorical:"):
-            if line != "pandas_categorical:null":
+            if line not in ("pandas_categorical:null", "pandas_categorical:[]"):
                 raise ModelInvalid(
                     "the LightGBM model maps pandas categories: the lab scores numeric features"
                 )

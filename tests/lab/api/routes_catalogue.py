@@ -27,6 +27,7 @@ FOREIGN = {
     "import_id": "0000000000000000",
     "output": "result",
     "release_id": "0000000000000000",
+    "promotion_id": "0000000000000000",
     "plot": "roc",
 }
 VERSION = "/v1/tenants/{tenant}/zones/{zone}/datasets/{name}/versions/{version}"
@@ -76,6 +77,19 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/zones/{zone}/releases/{release_id}/review"): {
         "decision": "approve",
         "comment": "test",
+    },
+    ("POST", "/v1/tenants/{tenant}/zones/{zone}/models/{name}/versions/{version}/promotions"): {
+        "dataset_tenant": "globex",
+        "dataset": "merchants",
+        "purpose": "test",
+    },
+    ("POST", "/v1/promotions/{promotion_id}/review"): {"decision": "approve", "comment": "test"},
+    ("POST", "/v1/tenants/{tenant}/zones/production/deployments/{name}/rollback"): {
+        "version": 1,
+        "reason": "test",
+    },
+    ("POST", "/v1/tenants/{tenant}/zones/production/deployments/{name}/retire"): {
+        "reason": "test"
     },
     ("POST", "/v1/policy/dry-run"): {
         "subject": "a-eng",

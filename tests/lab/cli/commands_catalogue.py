@@ -54,6 +54,7 @@ class Probe:
 T, Z = ("--tenant", "{tenant}"), ("--zone", "{zone}")
 M = ("--comment", "checked")
 VERSION = ("merchants", "1")
+NO_ID = "0000000000000000"  # a promotion request that is not there: asked on the platform
 
 PROBES: dict[tuple[str, ...], Probe] = {
     # identity
@@ -131,6 +132,37 @@ PROBES: dict[tuple[str, ...], Probe] = {
     ("models", "plots"): Probe(
         ("scorer", "1", *T, *Z), "{zone}/models/scorer/versions/1/plots", "model"
     ),
+    ("models", "promote"): Probe(
+        (
+            "scorer",
+            "1",
+            "--dataset-tenant",
+            "{tenant}",
+            "--dataset",
+            "merchants",
+            "-p",
+            "p",
+            *T,
+            *Z,
+        ),
+        "{zone}/models/scorer/versions/1",
+        "model",
+    ),
+    # promotions: requests live in production; an engineer reads the tenant's (as models)
+    ("promotions", "list"): Probe(T, "production/promotions", "model"),
+    ("promotions", "show"): Probe((NO_ID,), f"production/promotions/{NO_ID}", "platform"),
+    ("promotions", "approve"): Probe((NO_ID, *M), f"production/promotions/{NO_ID}", "platform"),
+    ("promotions", "reject"): Probe((NO_ID, *M), f"production/promotions/{NO_ID}", "platform"),
+    ("promotions", "return"): Probe((NO_ID, *M), f"production/promotions/{NO_ID}", "platform"),
+    ("deployments", "list"): Probe(T, "production/deployments", "model"),
+    ("deployments", "show"): Probe(("scorer", *T), "production/deployments/scorer", "model"),
+    ("deployments", "rollback"): Probe(
+        ("scorer", "1", "--reason", "r", *T), "production/deployments/scorer", "model"
+    ),
+    ("deployments", "retire"): Probe(
+        ("scorer", "--reason", "r", *T), "production/deployments/scorer", "model"
+    ),
+    ("keys", "export-promotion-key"): Probe((), "production/promotions/public-key", "platform"),
     # releases: asking is `release` on the job, deciding `review` on the request
     ("releases", "request"): Probe(
         ("{release_job}", "plot", "--purpose", "p", *T, *Z), "{zone}/jobs/{release_job}", "zone"
@@ -150,6 +182,8 @@ PROBES: dict[tuple[str, ...], Probe] = {
 MORE_PROBES: tuple[tuple[tuple[str, ...], Probe], ...] = (
     # without --tenant: the reviewers' queue, every tenant's requests in the zone
     (("releases", "list"), Probe(Z, "{zone}/releases", "queue")),
+    # without --tenant: every tenant's promotion requests, for compliance
+    (("promotions", "list"), Probe((), "production/promotions", "platform")),
 )
 
 

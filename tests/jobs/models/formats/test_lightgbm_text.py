@@ -69,3 +69,18 @@ def test_malformed_lightgbm_text_is_refused_without_crashing() -> None:
     loaded = [case for case, result in pairs if result == "loaded"]
     assert loaded == []
     assert all(r.startswith("refused: ") for r in results[1:])
+
+
+def test_a_model_fitted_on_a_frame_without_categories_loads() -> None:
+    """sklearn's LGBMClassifier fitted on a DataFrame writes `pandas_categorical:[]`:
+    no category mapping, the same as `null`."""
+    case = "text.replace(b'pandas_categorical:null', b'pandas_categorical:[]')"
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps([case])],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-800:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == ["loaded"]
