@@ -24,6 +24,7 @@ from lab.api.routes import (
     jobs,
     me,
     models,
+    monitoring,
     policy,
     promotions,
     releases,
@@ -97,6 +98,7 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
         imports,
         models,
         promotions,
+        monitoring,
     ):
         document_errors(module.router)
         app.include_router(module.router)
