@@ -7,6 +7,7 @@ another tenant and plots to an admin."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from tests.lab.factories import World
 from tests.lab.monitoring.helpers import (
     MONITORING,
     age_runs,
+    cli,
     deploy_twin,
     runs_of,
     write_outcomes,
@@ -49,7 +51,7 @@ def _statuses(world: World, name: str) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def test_monitoring_from_baseline_to_a_tampered_artifact(world: World) -> None:
+def test_monitoring_from_baseline_to_a_tampered_artifact(world: World, tmp_path: Path) -> None:
     write_sample(world.lab, rows=800)
     write_sample(world.lab, zone="production", rows=800)  # production as in training
     _deploy_gbm(world)
@@ -137,6 +139,7 @@ def test_monitoring_from_baseline_to_a_tampered_artifact(world: World) -> None:
     assert status["status"] == "ok" and status["last_run"]["state"] == "failed"
 
     _reads_are_guarded(world, drifted)
+    _through_the_cli(world, drifted, tmp_path)
 
 
 def _reads_are_guarded(world: World, run: dict[str, Any]) -> None:
@@ -160,3 +163,22 @@ def _reads_are_guarded(world: World, run: dict[str, Any]) -> None:
     with world.lab.read() as session:
         stored = session.get(MonitoringRun, run["id"])
     assert stored is not None and stored.plots_version_id is not None
+
+
+def _through_the_cli(world: World, run: dict[str, Any], tmp_path: Path) -> None:
+    code, out = cli(world, "a-eng", "monitoring", "status", "gbm", "--tenant", "acme")
+    assert code == 0 and "gbm of acme" in out and ": ok" in out and "failed" in out, out
+    code, out = cli(world, "a-eng", "monitoring", "show", "gbm", run["id"], "--tenant", "acme")
+    assert code == 0 and "status alert" in out and "psi sales" in out, out
+    code, out = cli(world, "a-eng", "monitoring", "runs", "gbm", "--tenant", "acme")
+    assert code == 0 and run["id"] in out, out
+    png = tmp_path / "psi.png"
+    argv = ("monitoring", "plot", "gbm", run["id"], "psi", "--out", str(png), "--tenant", "acme")
+    code, out = cli(world, "a-eng", *argv)
+    assert code == 0 and png.read_bytes().startswith(PNG_MAGIC), out
+    code, out = cli(world, "root", *argv)
+    assert code == 1 and "not allowed" in out, out
+    code, out = cli(world, "a-eng", "monitoring", "run", "gbm", "--tenant", "acme")
+    assert code == 1, out
+    code, out = cli(world, "a-owner", "monitoring", "run", "gbm", "--tenant", "acme")
+    assert code == 0 and "queued" in out, out
