@@ -9,8 +9,9 @@ production data have it: records with an outcome give AUC and KS, records withou
 scored and profiled only.
 
 Every run ends in its row and in the audit trail (`model.monitoring.run`), succeeded with
-its status or failed with a message safe to show; a status other than the deployment's
-previous run's is audited as `model.monitoring.status` with from, to and reasons.
+its status or failed with a message safe to show; a status other than the one of the
+deployment's previous successful run (a failed run has none) is audited as
+`model.monitoring.status` with from, to and reasons; the first run's `from` is null.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ def execute(lab: Lab, run_id: str) -> MonitoringRun:
         run = session.get(MonitoringRun, run_id)
         if run is None:
             raise NotFound(f"no monitoring run {run_id!r}")
+        if run.state in (SUCCEEDED, FAILED):  # its work item ran again after it ended
+            session.expunge(run)
+            return run
         deployment = session.get(Deployment, run.deployment_id)
         if deployment is None:
             raise NotFound(f"no deployment {run.deployment_id!r}")
