@@ -40,7 +40,7 @@ from lab.models.deployed import LoadedModel, load_deployed
 from lab.models.models import ModelVersion
 from lab.monitoring.baseline import ensure_baseline, scored
 from lab.monitoring.models import FAILED, RUNNING, SUCCEEDED, MonitoringRun
-from lab.promotions.models import PRODUCTION, Deployment
+from lab.promotions.models import ACTIVE, PRODUCTION, Deployment
 from lab.runs.artifacts import store_files
 from lab.storage import VersionInfo, find_version
 from lab.work.worker import safe_message
@@ -112,6 +112,9 @@ def execute(lab: Lab, run_id: str) -> MonitoringRun:
 
 
 def _monitor(lab: Lab, run_id: str, deployment: Deployment) -> MonitoringRun:
+    if deployment.status != ACTIVE:  # rolled back or retired since the run was asked for
+        raise Conflict(f"deployment {deployment.version} of {deployment.name!r} is "
+                       f"{deployment.status}: only the active one is monitored")  # fmt: skip
     with lab.read() as session:
         rules = rules_at(session, deployment.zone).monitoring
     thresholds = Thresholds.from_mapping(rules.model_dump())

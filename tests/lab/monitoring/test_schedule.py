@@ -146,3 +146,18 @@ def test_a_run_whose_worker_died_does_not_hold_the_next(world: World) -> None:
     assert world.post("a-owner", url).status_code == 202
     stuck = world.get("a-eng", f"{url}/{asked['id']}").json()
     assert stuck["state"] == "failed" and "lease-expired" in stuck["message"]
+
+
+def test_a_run_asked_for_a_deployment_retired_since_fails(world: World) -> None:
+    scorer = deployment(world, "scorer")
+    url = MONITORING.format(name="scorer") + "/runs"
+    asked = world.post("a-owner", url)
+    assert asked.status_code == 202, asked.text
+    with world.lab.transaction() as session:
+        found = session.get(Deployment, scorer)
+        assert found is not None
+        found.status = RETIRED
+    assert Worker(world.lab, HANDLERS).run_once() is not None
+    run = world.get("a-eng", f"{url}/{asked.json()['id']}").json()
+    assert run["state"] == "failed" and "only the active one is monitored" in run["message"]
+    assert world.post("a-owner", url).status_code == 409  # nothing active to monitor
