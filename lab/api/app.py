@@ -25,6 +25,7 @@ from lab.api.routes import (
     jobs,
     me,
     models,
+    monitoring,
     policy,
     promotions,
     releases,
@@ -103,6 +104,7 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
         imports,
         models,
         promotions,
+        monitoring,
     ):
         document_errors(module.router)
         app.include_router(module.router)

@@ -55,6 +55,7 @@ PATH_TYPES: dict[str, Any] = {
     "import_id": Identifier,
     "release_id": Identifier,
     "promotion_id": Identifier,
+    "run_id": Identifier,
     "token_id": Identifier,
     "output": OutputName,
     "plot": PlotName,

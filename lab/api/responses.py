@@ -49,7 +49,9 @@ WHY: dict[int, str] = {
 }
 
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-DATA_TAGS = frozenset({"datasets", "jobs", "imports", "releases", "models", "promotions"})
+DATA_TAGS = frozenset(
+    {"datasets", "jobs", "imports", "releases", "models", "promotions", "monitoring"}
+)
 """Routes over encrypted data, which need the storage keys."""
 
 

@@ -76,6 +76,10 @@ class AuditAction(StrEnum):
     DEPLOYMENT_ROLLBACK = "deployment.rollback"  # an earlier deployment active again
     DEPLOYMENT_RETIRE = "deployment.retire"  # nothing of the name active any more
     MODEL_LOAD = "model.load"  # a deployed model loaded for a production job, or refused
+    MONITORING_BASELINE = "model.monitoring.baseline"  # a deployment's training profile kept
+    MONITORING_REQUEST = "model.monitoring.request"  # a run asked for: queued for a worker
+    MONITORING_RUN = "model.monitoring.run"  # a run ended: succeeded (status) or failed
+    MONITORING_STATUS = "model.monitoring.status"  # a deployment's status changed (from, to)
     WORK_FINISH = "work.finish"
     WORK_LEASE_EXPIRED = "work.lease_expired"
     STORAGE_RECOVER = "storage.recover"

@@ -18,6 +18,7 @@ from lab.cli import (
     keys,
     lifecycle,
     models,
+    monitoring,
     policy,
     promotions,
     recover,
@@ -62,6 +63,11 @@ app.add_typer(
     promotions.deployments,
     name="deployments",
     help="Models deployed to production: list, show, roll back, retire.",
+)
+app.add_typer(
+    monitoring.app,
+    name="monitoring",
+    help="Effect monitoring of deployed models: status, runs, plots; run one now.",
 )
 app.command("import")(imports.import_cmd)
 app.add_typer(imports.imports, name="imports", help="Past imports and their reports.")

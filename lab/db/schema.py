@@ -12,6 +12,7 @@ import lab.authz.models as authz_models
 import lab.identity.models
 import lab.keys.keyring
 import lab.models.models
+import lab.monitoring.models
 import lab.promotions.models
 import lab.releases.models
 import lab.storage.models

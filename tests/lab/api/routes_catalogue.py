@@ -28,6 +28,7 @@ FOREIGN = {
     "output": "result",
     "release_id": "0000000000000000",
     "promotion_id": "0000000000000000",
+    "run_id": "0000000000000000",
     "plot": "roc",
 }
 VERSION = "/v1/tenants/{tenant}/zones/{zone}/datasets/{name}/versions/{version}"

@@ -111,6 +111,33 @@ CASES = [
     ("olga", "acme", "platform", "policy/rules", "create", D, None),
     ("olga", "*", "platform", "tenants", "create", D, None),
     ("olga", "*", "platform", "policy/assignments", "create", D, None),
+    # monitoring of deployments: the tenant reads it all, its owner asks for runs; an
+    # admin reads status and runs, not plots
+    (
+        "alice",
+        "acme",
+        "production",
+        "deployments/m-1/monitoring/runs/r-1/plots/psi",
+        "read",
+        A,
+        "engineer",
+    ),
+    ("alice", "acme", "production", "deployments/m-1/monitoring/runs", "create", D, None),
+    ("gina", "acme", "production", "deployments/m-1/monitoring", "read", D, None),
+    ("olga", "acme", "production", "deployments/m-1/monitoring/runs", "create", A, "owner"),
+    ("root", "acme", "production", "deployments/m-1/monitoring", "read", A, "admin"),
+    ("root", "acme", "production", "deployments/m-1/monitoring/runs/r-1", "read", A, "admin"),
+    (
+        "root",
+        "acme",
+        "production",
+        "deployments/m-1/monitoring/runs/r-1/plots/psi",
+        "read",
+        D,
+        "admin",
+    ),
+    ("root", "acme", "production", "deployments/m-1/monitoring/runs", "create", D, None),
+    ("root", "acme", "production", "deployments/m-1", "read", D, None),
     # compliance: oversight everywhere, never the rows
     ("carol", "acme", "sandbox", "datasets/ds-1", "read", A, "compliance"),
     ("carol", "acme", "sandbox", "datasets/ds-1/rows", "read", D, "compliance"),

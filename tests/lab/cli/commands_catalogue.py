@@ -168,6 +168,24 @@ PROBES: dict[tuple[str, ...], Probe] = {
         ("scorer", "--reason", "r", *T), "production/deployments/scorer", "model"
     ),
     ("keys", "export-promotion-key"): Probe((), "production/promotions/public-key", "platform"),
+    # monitoring of deployments: read as deployments are; a run is asked by the owner
+    ("monitoring", "status"): Probe(
+        ("scorer", *T), "production/deployments/scorer/monitoring", "model"
+    ),
+    ("monitoring", "runs"): Probe(
+        ("scorer", *T), "production/deployments/scorer/monitoring/runs", "model"
+    ),
+    ("monitoring", "show"): Probe(
+        ("scorer", NO_ID, *T), f"production/deployments/scorer/monitoring/runs/{NO_ID}", "model"
+    ),
+    ("monitoring", "plot"): Probe(
+        ("scorer", NO_ID, "psi", "--out", "psi.png", *T),
+        f"production/deployments/scorer/monitoring/runs/{NO_ID}/plots/psi",
+        "model",
+    ),
+    ("monitoring", "run"): Probe(
+        ("scorer", *T), "production/deployments/scorer/monitoring/runs", "model"
+    ),
     # releases: asking is `release` on the job, deciding `review` on the request
     ("releases", "request"): Probe(
         ("{release_job}", "plot", "--purpose", "p", *T, *Z), "{zone}/jobs/{release_job}", "zone"
