@@ -116,7 +116,8 @@ def _monitor(lab: Lab, run_id: str, deployment: Deployment) -> MonitoringRun:
         raise Conflict(f"deployment {deployment.version} of {deployment.name!r} is "
                        f"{deployment.status}: only the active one is monitored")  # fmt: skip
     with lab.read() as session:
-        rules = rules_at(session, deployment.zone).monitoring
+        zone_rules = rules_at(session, deployment.zone)
+    rules, min_count = zone_rules.monitoring, zone_rules.disclosure.min_cell_count
     thresholds = Thresholds.from_mapping(rules.model_dump())
     loaded = load_deployed(
         lab, ACTOR, tenant=deployment.tenant, name=deployment.name, version=deployment.version
@@ -133,7 +134,7 @@ def _monitor(lab: Lab, run_id: str, deployment: Deployment) -> MonitoringRun:
         thresholds,
         label_column=label,
     )
-    plots = _plots(result, thresholds)
+    plots = _plots(result, thresholds, min_count)
     stored = store_files(
         lab,
         ACTOR,
@@ -173,10 +174,10 @@ def _production(
     return version, label
 
 
-def _plots(result: MonitoringResult, thresholds: Thresholds) -> dict[str, bytes]:
+def _plots(result: MonitoringResult, thresholds: Thresholds, min_count: int) -> dict[str, bytes]:
     plots = {"psi": psi_png(result, thresholds)}
     if result.score is not None:
-        plots["score_distribution"] = score_distribution_png(result.score)
+        plots["score_distribution"] = score_distribution_png(result.score, min_count=min_count)
     return plots
 
 

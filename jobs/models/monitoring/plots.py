@@ -47,13 +47,30 @@ def psi_png(result: MonitoringResult, thresholds: Thresholds | None = None) -> b
     return _png(figure)
 
 
-def score_distribution_png(score: ColumnDrift) -> bytes:
+def production_bars(score: ColumnDrift, min_count: int) -> tuple[list[float], list[bool]]:
+    """The production shares to draw, and which bins are held back (fewer than
+    `min_count` records, but some: an empty bin says nothing about anyone)."""
+    counts = [round(share * score.records) for share in score.actual]
+    hidden = [0 < c < min_count for c in counts]
+    return [0.0 if h else share for h, share in zip(hidden, score.actual, strict=True)], hidden
+
+
+def score_distribution_png(score: ColumnDrift, *, min_count: int = 1) -> bytes:
+    """Training and production shares per score bin. A production bin holding fewer than
+    `min_count` records (but some) is drawn empty and marked: its share would tell how
+    few of the data owner's records fall there, which the zone's minimum cell count
+    keeps back from any aggregate that leaves the data's owner."""
     figure = _figure()
     axes = figure.add_subplot()
     positions = np.arange(len(score.bins))
     width = 0.4
+    shown, hidden = production_bars(score, min_count)
     axes.bar(positions - width / 2, score.expected, width, color="tab:blue", label="training")
-    axes.bar(positions + width / 2, score.actual, width, color="tab:orange", label="production")
+    axes.bar(positions + width / 2, shown, width, color="tab:orange", label="production")
+    for position, h in zip(positions, hidden, strict=True):
+        if h:
+            axes.annotate(f"< {min_count}", (position + width / 2, 0), ha="center",
+                          va="bottom", fontsize=6, rotation=90)  # fmt: skip
     axes.set_xticks(positions, score.bins, rotation=45, ha="right", fontsize=7)
     axes.set(ylabel="share of records", xlabel=f"{score.name} bin")
     axes.set_title(f"Score distribution (PSI {score.psi:.3f})")

@@ -20,6 +20,8 @@ from jobs.models.monitoring import (
     psi_png,
     score_distribution_png,
 )
+from jobs.models.monitoring.drift import ColumnDrift
+from jobs.models.monitoring.plots import production_bars
 
 FEATURES = ["sales", "refund_rate", "overdue", "segment", "mostly_null", "constant"]
 N = 8_000
@@ -213,3 +215,34 @@ def test_thresholds_from_a_zone_section_ignore_the_schedule() -> None:
 def test_something_that_is_not_data_is_refused() -> None:
     with pytest.raises(MonitoringInputError, match="Arrow batches"):
         monitor(PROFILE, 42)
+
+
+@pytest.mark.parametrize(
+    ("actual", "records", "min_count", "shown", "hidden"),
+    [
+        # 1000 records: 0.004 is 4 records, under a minimum of 5; an empty bin says nothing
+        ((0.5, 0.496, 0.004, 0.0), 1000, 5, (0.5, 0.496, 0.0, 0.0), (False, False, True, False)),
+        ((0.5, 0.495, 0.005, 0.0), 1000, 5, (0.5, 0.495, 0.005, 0.0), (False,) * 4),
+        ((0.5, 0.5), 2, 1, (0.5, 0.5), (False, False)),
+        ((1.0, 0.0), 3, 10, (0.0, 0.0), (True, False)),  # all three records in one bin
+    ],
+)
+def test_production_bins_under_the_minimum_count_are_held_back(
+    actual: tuple[float, ...],
+    records: int,
+    min_count: int,
+    shown: tuple[float, ...],
+    hidden: tuple[bool, ...],
+) -> None:
+    score = ColumnDrift(
+        name="score",
+        kind="numeric",
+        psi=0.0,
+        bins=tuple(f"b{i}" for i in range(len(actual))),
+        expected=tuple(1 / len(actual) for _ in actual),
+        actual=actual,
+        records=records,
+    )
+    assert production_bars(score, min_count) == (list(shown), list(hidden))
+    picture = score_distribution_png(score, min_count=min_count)
+    assert picture.startswith(b"\x89PNG")
