@@ -22,11 +22,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from connectors.risk.candidates import Candidate, choose_candidates
-from connectors.risk.classes import U64, class_keys, class_sizes, column_codes, hashed_codes
+from connectors.risk.classes import U64, class_keys, class_summary, column_codes, hashed_codes
 from connectors.risk.combinations import minimal_uniques
 from connectors.risk.reservoir import Reservoir
 
@@ -95,9 +94,8 @@ def measure(
     hashed = hash_columns(table, [c.column for c in candidates])
     keys = class_keys(list(hashed.values()), n)
     if candidates and n:
-        sizes = class_sizes(keys)
-        unique, highest = int((sizes == 1).sum()), float(1.0 / sizes.min())
-        average = float(np.mean(1.0 / sizes))
+        unique, classes, smallest = class_summary(keys)
+        highest, average = 1.0 / smallest, classes / n
     else:
         unique, highest, average = 0, 0.0, 0.0
     search = minimal_uniques(hashed, {c.column: c.distinct for c in candidates}, n)

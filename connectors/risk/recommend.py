@@ -34,7 +34,7 @@ from connectors.operators.defaults import decile_edges
 from connectors.operators.round_significant import round_significant
 from connectors.report import ImportPlan
 from connectors.risk.candidates import Candidate
-from connectors.risk.classes import U64, class_keys, class_stats, column_codes, hashed_codes
+from connectors.risk.classes import U64, class_stats, column_codes, hashed_codes
 from connectors.risk.estimate import Measured
 
 Step = tuple[str, dict[str, Any]]
@@ -124,13 +124,21 @@ def _apply(step: Step, values: pa.Array) -> pa.Array:
 
 
 class _Search:
+    """The sample's classes with some columns moved down their ladders. A record's class key
+    here is the sum (mod 2^64) of its columns' hashed codes rather than `class_keys`' chain:
+    equal on equal records all the same, and as unlikely to collide (each term is a
+    column-salted splitmix64 of a code), but a column moved one rung changes the key by
+    one subtraction and one addition instead of a new chain over every column."""
+
     def __init__(self, measured: Measured, ladders: dict[str, list[Step]]) -> None:
         self.measured = measured
         self.ladders = ladders
         self.names = list(measured.table.column_names)
-        self.hashed: dict[str, U64] = dict(measured.hashed)
         self.rung = dict.fromkeys(ladders, -1)
         self._cache: dict[tuple[str, int], U64] = {}
+        self._keys = np.zeros(measured.rows, dtype=np.uint64)
+        for column in measured.hashed.values():
+            self._keys += column
 
     def hashed_at(self, column: str, rung: int) -> U64:
         if rung < 0:
@@ -142,14 +150,21 @@ class _Search:
             self._cache[(column, rung)] = hashed_codes(codes, self.names.index(column))
         return self._cache[(column, rung)]
 
-    def share(self, changes: Mapping[str, int]) -> tuple[float, int]:
-        """(unique share, number of classes) with columns at the given rungs."""
+    def _keys_with(self, column: str, rung: int) -> U64:
+        keys = self._keys - self.hashed_at(column, self.rung[column])
+        keys += self.hashed_at(column, rung)
+        return keys
+
+    def share(self, column: str | None = None, rung: int = -1) -> tuple[float, int]:
+        """(unique share, number of classes), with `column` at `rung` if given."""
         rows = self.measured.rows
-        columns = [
-            self.hashed_at(c, changes.get(c, self.rung.get(c, -1))) for c in self.measured.hashed
-        ]
-        unique, classes = class_stats(class_keys(columns, rows))
+        keys = self._keys if column is None else self._keys_with(column, rung)
+        unique, classes = class_stats(keys)
         return (unique / rows if rows else 0.0), classes
+
+    def move(self, column: str, rung: int) -> None:
+        self._keys = self._keys_with(column, rung)
+        self.rung[column] = rung
 
 
 def recommend(
@@ -169,19 +184,19 @@ def recommend(
         else:
             left.append(candidate.column)
     search = _Search(measured, ladders)
-    before = search.share({})[0] if unique_share is None else unique_share
+    before = search.share()[0] if unique_share is None else unique_share
     current = before
     trail: list[dict[str, Any]] = []
     while current > threshold:
         options = [
-            (search.share({c: search.rung[c] + 1}), c)
+            (search.share(c, search.rung[c] + 1), c)
             for c in ladders
             if search.rung[c] + 1 < len(ladders[c])
         ]
         if not options:
             break
         (current, _), column = min(options, key=lambda o: (o[0][0], -o[0][1], o[1]))
-        search.rung[column] += 1
+        search.move(column, search.rung[column] + 1)
         operator, params = ladders[column][search.rung[column]]
         trail.append(
             {"column": column, "operator": operator, "params": params, "unique_share": current}
@@ -191,10 +206,10 @@ def recommend(
     bound = max(threshold, current)
     for column in [c for c in ladders if search.rung[c] >= 0]:
         while search.rung[column] >= 0:
-            share, _ = search.share({column: search.rung[column] - 1})
+            share, _ = search.share(column, search.rung[column] - 1)
             if share > bound:
                 break
-            search.rung[column] -= 1
+            search.move(column, search.rung[column] - 1)
             current = share
     columns = {
         c: {"operator": ladders[c][r][0], "params": ladders[c][r][1]}
