@@ -25,7 +25,10 @@ import pyarrow.compute as pc
 
 Hashes = np.ndarray[Any, np.dtype[np.uint64]]
 EMPTY: Hashes = np.empty(0, dtype=np.uint64)
-COMPACT_EVERY = 1 << 20  # hashes gathered before a set is de-duplicated again
+# hashes gathered before a set is de-duplicated again (or as many as it holds, if more):
+# small enough that most of the sorting is done in the scan's thread during the run, not in
+# the comparison after the last batch; growing with the set so the merges stay linear in all
+COMPACT_EVERY = 1 << 18
 
 
 class Hasher:
@@ -66,9 +69,10 @@ def _adjacent_once(ordered: Hashes) -> Hashes:
 
 class HashSet:
     """A growing set of hashes: appended in pieces as they come, sorted and de-duplicated
-    once `COMPACT_EVERY` are pending (and when read). A compaction sorts the pending hashes
-    and merges them into the sorted set (a stable sort of two sorted runs is a merge, in
-    linear time), so each hash is sorted once, not once per batch and again per compaction."""
+    once `COMPACT_EVERY` (or the set's size, if larger) are pending, and when read. A
+    compaction sorts the pending hashes and merges them into the sorted set (a stable sort
+    of two sorted runs is a merge, in linear time), so each hash is sorted once, not once
+    per batch and again per compaction."""
 
     def __init__(self) -> None:
         self._sorted: Hashes = EMPTY
@@ -80,7 +84,7 @@ class HashSet:
             return
         self._pending.append(hashes)
         self._count += len(hashes)
-        if self._count >= COMPACT_EVERY:
+        if self._count >= max(COMPACT_EVERY, len(self._sorted)):
             self._compact()
 
     def _compact(self) -> None:

@@ -56,6 +56,7 @@ class Search:
     max_size: int = MAX_SIZE
     complete: bool = True
     found: list[UniqueSet] = field(default_factory=list)
+    rows: int = 0
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class Search:
             "sets_possible": self.possible,
             "max_set_size": self.max_size,
             "complete": self.complete,
+            "rows_searched": self.rows,
             "method": (
                 f"minimal sample uniques over sets of 1 to {self.max_size} columns (a bounded "
                 "SUDA-like search); uniques that need more columns are in the overall figure only"
@@ -83,7 +85,7 @@ def minimal_uniques(
     """The sets that are minimal sample uniques for some record, most records first."""
     position = {c: i for i, c in enumerate(hashed)}  # sets are named in the table's order
     columns = sorted(hashed, key=lambda c: (-distinct[c], c))[:max_columns]
-    search = Search(columns=columns, max_size=max_size)
+    search = Search(columns=columns, max_size=max_size, rows=rows)
     search.possible = sum(comb(len(columns), s) for s in range(1, max_size + 1))
     search.complete = len(columns) == len(hashed)
     masks: dict[tuple[str, ...], npt.NDArray[np.bool_]] = {}

@@ -16,6 +16,13 @@ import spec fragment (`columns:` overrides) to paste into the spec, with the sha
 sample has under it. Columns the plan already transforms otherwise (bins, suppression) are
 left as planned: their output cannot be re-cut without the raw values. Rare values are
 counted on the sample: over the whole data fewer are rare, so that rung may do less there.
+
+Over a sample of more than `SEARCH_ROWS` records, the greedy search (dozens of counts) runs
+on a uniform subsample of that many, and the share the chosen spec leaves
+(`unique_share_after`, and whether it reaches the threshold) is then counted on the whole
+sample: the figures of the steps are the subsample's. A smaller sample has more unique
+records, not fewer, so the search on it tends to go as far as the whole sample needs, or
+further; the reported figure is the whole sample's either way.
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from connectors.operators.round_significant import round_significant
 from connectors.report import ImportPlan
 from connectors.risk.candidates import Candidate
 from connectors.risk.classes import U64, class_stats, column_codes, hashed_codes
-from connectors.risk.estimate import Measured
+from connectors.risk.estimate import SEARCH_ROWS, Measured
 
 Step = tuple[str, dict[str, Any]]
 DATE_LADDER = ("month", "year", "decade")
@@ -183,9 +190,12 @@ def recommend(
             ladders[candidate.column] = steps
         else:
             left.append(candidate.column)
-    search = _Search(measured, ladders)
-    before = search.share()[0] if unique_share is None else unique_share
-    current = before
+    full = _Search(measured, ladders)
+    before = full.share()[0] if unique_share is None else unique_share
+    search = (
+        full if measured.rows <= SEARCH_ROWS else _Search(measured.subsample(SEARCH_ROWS), ladders)
+    )
+    current = before if search is full else search.share()[0]
     trail: list[dict[str, Any]] = []
     while current > threshold:
         options = [
@@ -211,6 +221,11 @@ def recommend(
                 break
             search.move(column, search.rung[column] - 1)
             current = share
+    if search is not full:  # the figure reported is the whole sample's
+        for column, rung in search.rung.items():
+            if rung >= 0:
+                full.move(column, rung)
+        current = full.share()[0]
     columns = {
         c: {"operator": ladders[c][r][0], "params": ladders[c][r][1]}
         for c, r in search.rung.items()
