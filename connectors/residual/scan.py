@@ -83,6 +83,7 @@ def _hashable(dtype: pa.DataType) -> bool:
     return is_stringlike(dtype) or bool(pa.types.is_integer(dtype))
 
 
+_ONE_QUERY_BYTES = 1 << 30  # a batch's raw values hashed in one query up to this size
 _SIEVE_BITS = 24  # a flag per 2^40 hashes: 16 MiB, an eighth set by two million hashes
 _SIEVE_FROM = 1 << 16  # smaller sets: the binary search alone is quick
 
@@ -188,8 +189,15 @@ class ResidualScan:
         self._do(self._output_now, batch)
 
     def _raw_now(self, columns: Mapping[str, pa.Array]) -> None:
-        for column, hashes in self._raw.items():
-            hashes.add(self._hash(raw_forms(columns[column])))
+        forms = [raw_forms(columns[column]) for column in self._raw]  # no nulls left
+        if sum(f.nbytes for f in forms) >= _ONE_QUERY_BYTES:  # string offsets are 32-bit
+            for hashes, form in zip(self._raw.values(), forms, strict=True):
+                hashes.add(self._hash(form))
+            return
+        hashed = self._hash(pa.concat_arrays(forms))  # one query for the batch, not a column
+        ends = np.cumsum([len(f) for f in forms])
+        for hashes, part in zip(self._raw.values(), np.split(hashed, ends[:-1]), strict=True):
+            hashes.add(part)
 
     def _same_rows_now(self, pairs: Mapping[str, tuple[pa.Array, pa.Array]]) -> None:
         """Counts the cells of the non-pass-through identifier columns equal to their input."""
