@@ -25,7 +25,10 @@ import pyarrow.compute as pc
 
 Hashes = np.ndarray[Any, np.dtype[np.uint64]]
 EMPTY: Hashes = np.empty(0, dtype=np.uint64)
-COMPACT_EVERY = 1 << 20  # hashes gathered before a set is de-duplicated again
+# hashes gathered before a set is de-duplicated again (or as many as it holds, if more):
+# small enough that most of the sorting is done in the scan's thread during the run, not in
+# the comparison after the last batch; growing with the set so the merges stay linear in all
+COMPACT_EVERY = 1 << 18
 
 
 class Hasher:
@@ -50,7 +53,11 @@ class Hasher:
 
 def distinct(hashes: Hashes) -> Hashes:
     """Sorted and distinct (np.unique hashes first, here several times slower)."""
-    ordered = np.sort(hashes)
+    return _adjacent_once(np.sort(hashes))
+
+
+def _adjacent_once(ordered: Hashes) -> Hashes:
+    """A sorted array with repeats left out."""
     if len(ordered) < 2:
         return ordered
     keep = np.empty(len(ordered), dtype=np.bool_)
@@ -61,29 +68,42 @@ def distinct(hashes: Hashes) -> Hashes:
 
 
 class HashSet:
-    """A growing set of hashes: appended in pieces, de-duplicated now and then."""
+    """A growing set of hashes: appended in pieces as they come, sorted and de-duplicated
+    once `COMPACT_EVERY` (or the set's size, if larger) are pending, and when read. A
+    compaction sorts the pending hashes and merges them into the sorted set (a stable sort
+    of two sorted runs is a merge, in linear time), so each hash is sorted once, not once
+    per batch and again per compaction."""
 
     def __init__(self) -> None:
-        self._pieces: list[Hashes] = []
-        self._pending = 0
+        self._sorted: Hashes = EMPTY
+        self._pending: list[Hashes] = []
+        self._count = 0
 
     def add(self, hashes: Hashes) -> None:
         if not len(hashes):
             return
-        self._pieces.append(distinct(hashes))
-        self._pending += len(self._pieces[-1])
-        if self._pending >= COMPACT_EVERY and len(self._pieces) > 1:
-            self._pieces = [self.values()]
-            self._pending = 0
+        self._pending.append(hashes)
+        self._count += len(hashes)
+        if self._count >= max(COMPACT_EVERY, len(self._sorted)):
+            self._compact()
+
+    def _compact(self) -> None:
+        if not self._pending:
+            return
+        new = distinct(np.concatenate(self._pending))
+        self._pending, self._count = [], 0
+        if not len(self._sorted):
+            self._sorted = new
+            return
+        both = np.concatenate([self._sorted, new])
+        both.sort(kind="stable")
+        self._sorted = _adjacent_once(both)
 
     def values(self) -> Hashes:
         """The distinct hashes, sorted."""
-        if not self._pieces:
-            return EMPTY
-        if len(self._pieces) > 1:
-            self._pieces = [distinct(np.concatenate(self._pieces))]
-        return self._pieces[0]
+        self._compact()
+        return self._sorted
 
     @property
     def nbytes(self) -> int:
-        return sum(piece.nbytes for piece in self._pieces)
+        return int(self._sorted.nbytes) + sum(piece.nbytes for piece in self._pending)

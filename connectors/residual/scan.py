@@ -83,11 +83,39 @@ def _hashable(dtype: pa.DataType) -> bool:
     return is_stringlike(dtype) or bool(pa.types.is_integer(dtype))
 
 
-def _common(a: Hashes, b: Hashes) -> int:
-    """How many hashes two sorted distinct arrays share (binary search of the smaller)."""
+_ONE_QUERY_BYTES = 1 << 30  # a batch's raw values hashed in one query up to this size
+_SIEVE_BITS = 24  # a flag per 2^40 hashes: 16 MiB, an eighth set by two million hashes
+_SIEVE_FROM = 1 << 16  # smaller sets: the binary search alone is quick
+
+
+class _Sieve:
+    """Flags of the top bits of the last large set compared (one at a time: 16 MiB), so a
+    set compared with several others is sieved once."""
+
+    def __init__(self) -> None:
+        self._of: Hashes | None = None
+        self._present = np.zeros(0, dtype=np.bool_)
+
+    def __call__(self, large: Hashes, small: Hashes) -> Hashes:
+        """The hashes of `small` whose top bits some hash of `large` has."""
+        shift = np.uint64(64 - _SIEVE_BITS)
+        if self._of is not large:
+            self._of, self._present = None, np.zeros(1 << _SIEVE_BITS, dtype=np.bool_)
+            self._present[large >> shift] = True
+            self._of = large
+        kept: Hashes = small[self._present[small >> shift]]
+        return kept
+
+
+def _common(a: Hashes, b: Hashes, sieve: _Sieve | None = None) -> int:
+    """How many hashes two sorted distinct arrays share (binary search of the smaller, after
+    a sieve on the larger's top bits when both are large: most hashes never get to the
+    search, whose random reads over the larger set were most of the comparison's time)."""
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     if not len(small) or not len(large):
         return 0
+    if len(small) >= _SIEVE_FROM:
+        small = (sieve or _Sieve())(large, small)
     at = np.searchsorted(large, small)
     at[at == len(large)] = 0
     return int(np.count_nonzero(large[at] == small))
@@ -161,8 +189,15 @@ class ResidualScan:
         self._do(self._output_now, batch)
 
     def _raw_now(self, columns: Mapping[str, pa.Array]) -> None:
-        for column, hashes in self._raw.items():
-            hashes.add(self._hash(raw_forms(columns[column])))
+        forms = [raw_forms(columns[column]) for column in self._raw]  # no nulls left
+        if sum(f.nbytes for f in forms) >= _ONE_QUERY_BYTES:  # string offsets are 32-bit
+            for hashes, form in zip(self._raw.values(), forms, strict=True):
+                hashes.add(self._hash(form))
+            return
+        hashed = self._hash(pa.concat_arrays(forms))  # one query for the batch, not a column
+        ends = np.cumsum([len(f) for f in forms])
+        for hashes, part in zip(self._raw.values(), np.split(hashed, ends[:-1]), strict=True):
+            hashes.add(part)
 
     def _same_rows_now(self, pairs: Mapping[str, tuple[pa.Array, pa.Array]]) -> None:
         """Counts the cells of the non-pass-through identifier columns equal to their input."""
@@ -212,11 +247,12 @@ class ResidualScan:
                 entity = self.plan.column(column).entity or "identifier"
                 results[column].finds[entity] += same
                 results[column].sources[entity] = column
+        sieve = _Sieve()  # an output set is compared with every raw set in a row
         for column, hashes in self._out.items():
             out = hashes.values()
             results[column].checks.append(f"raw values of {len(raw)} identifier columns")
             for source, known in raw.items():
-                count = _common(out, known)
+                count = _common(out, known, sieve)
                 if count:
                     entity = self.plan.column(source).entity or "identifier"
                     results[column].finds[entity] += count

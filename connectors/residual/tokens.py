@@ -25,14 +25,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.operators._arrow import as_text
+from connectors.residual.bytewise import Mask, byte_set, digits_among_others, holding
 
 _GROUPED_DIGITS = r"([0-9])[ -]+([0-9])"
 _WORD_SEPARATORS = r"[^0-9a-z@._+\-]+"
 _DIGIT_SEPARATORS = r"[^0-9x]+"
 _CJK_SEPARATORS = r"[^\x{4e00}-\x{9fff}]+"
 _HAS_WINDOWS = r"[\x{4e00}-\x{9fff}]{2}|[a-z] +[a-z]"
-_HAS_WORD_SEPARATOR = r"[^0-9a-z@._+\-]"
-_HAS_DIGITS_AMONG_OTHERS = r"[0-9][^0-9]|[^0-9][0-9]"
+# the same tests, or a first sieve, read from the bytes (bytewise.py): exact for ASCII
+_SPACE_OR_DASH = byte_set(" -")  # what _GROUPED_DIGITS needs
+_WORD_SEPARATOR = ~byte_set("0123456789abcdefghijklmnopqrstuvwxyz@._+-")  # exact
+_NON_ASCII = byte_set(non_ascii=True)  # a Chinese character needs one
+_SPACE_OR_NON_ASCII = byte_set(" ", non_ascii=True)  # what _HAS_WINDOWS needs
 _CJK = r"\x{4e00}-\x{9fff}"
 _HAS_CJK_AMONG_OTHERS = f"[{_CJK}][^{_CJK}]|[^{_CJK}][{_CJK}]"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
@@ -72,13 +76,22 @@ def _compact_digits(text: pa.Array) -> pa.Array:
     return text
 
 
+def _kept(text: pa.Array, mask: Mask | None) -> pa.Array:
+    """The values `mask` marks (none when it is None)."""
+    return text.slice(0, 0) if mask is None else text.filter(pa.array(mask))
+
+
+def _grouped(text: pa.Array) -> pa.Array:
+    """The values with digits grouped by spaces or dashes."""
+    spaced = _kept(text, holding(text, _SPACE_OR_DASH))
+    return spaced.filter(pc.match_substring_regex(spaced, _GROUPED_DIGITS))
+
+
 def raw_forms(values: pa.Array) -> pa.Array:
     """A raw column's values as the scan remembers them (canonical, and compacted numbers)."""
     text = _long_enough(canonical(values))
-    spaced = pc.or_(pc.match_substring(text, " "), pc.match_substring(text, "-"))
-    grouped = text.filter(spaced)
-    grouped = grouped.filter(pc.match_substring_regex(grouped, _GROUPED_DIGITS))
-    return pa.concat_arrays([text, _compact_digits(grouped)])
+    grouped = _grouped(text)
+    return pa.concat_arrays([text, _compact_digits(grouped)]) if len(grouped) else text
 
 
 def _worth(text: pa.Array, pattern: str) -> pa.Array:
@@ -91,16 +104,26 @@ def _split(text: pa.Array, separators: str) -> pa.Array:
 
 def pieces(text: pa.Array) -> pa.Array:
     """Words, digit runs and Chinese runs of canonical cells (see the module doc), where they
-    differ from the whole cell."""
-    words = pc.utf8_trim(_split(_worth(text, _HAS_WORD_SEPARATOR), _WORD_SEPARATORS), "._+-")
-    digits = _split(_compact_digits(_worth(text, _HAS_DIGITS_AMONG_OTHERS)), _DIGIT_SEPARATORS)
-    cjk = _split(_worth(text, _HAS_CJK_AMONG_OTHERS), _CJK_SEPARATORS)
+    differ from the whole cell. Only cells with grouped digits are compacted (the others
+    would come out the same), and the order of the pieces is no matter."""
+    words = pc.utf8_trim(
+        _split(_kept(text, holding(text, _WORD_SEPARATOR)), _WORD_SEPARATORS), "._+-"
+    )
+    among = _kept(text, digits_among_others(text))
+    spaced = holding(among, _SPACE_OR_DASH)
+    if spaced is not None:
+        plain, grouped = _kept(among, ~spaced), _kept(among, spaced)
+        among = pa.concat_arrays([plain, _compact_digits(grouped)])
+    digits = _split(among, _DIGIT_SEPARATORS)
+    cjk = _split(
+        _worth(_kept(text, holding(text, _NON_ASCII)), _HAS_CJK_AMONG_OTHERS), _CJK_SEPARATORS
+    )
     return pa.concat_arrays([words, digits, cjk])
 
 
 def needs_windows(text: pa.Array) -> pa.Array:
     """The canonical cells holding two Chinese characters in a row or two Latin words."""
-    return text.filter(pc.match_substring_regex(text, _HAS_WINDOWS))
+    return _worth(_kept(text, holding(text, _SPACE_OR_NON_ASCII)), _HAS_WINDOWS)
 
 
 def windows(text: str) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from connectors.risk.classes import U64, class_keys, unique_mask
+from connectors.risk.classes import U64, class_keys, extend_keys, unique_mask
 
 MAX_SIZE = 3
 MAX_COLUMNS = 12
@@ -56,6 +56,7 @@ class Search:
     max_size: int = MAX_SIZE
     complete: bool = True
     found: list[UniqueSet] = field(default_factory=list)
+    rows: int = 0
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -64,6 +65,7 @@ class Search:
             "sets_possible": self.possible,
             "max_set_size": self.max_size,
             "complete": self.complete,
+            "rows_searched": self.rows,
             "method": (
                 f"minimal sample uniques over sets of 1 to {self.max_size} columns (a bounded "
                 "SUDA-like search); uniques that need more columns are in the overall figure only"
@@ -83,11 +85,12 @@ def minimal_uniques(
     """The sets that are minimal sample uniques for some record, most records first."""
     position = {c: i for i, c in enumerate(hashed)}  # sets are named in the table's order
     columns = sorted(hashed, key=lambda c: (-distinct[c], c))[:max_columns]
-    search = Search(columns=columns, max_size=max_size)
+    search = Search(columns=columns, max_size=max_size, rows=rows)
     search.possible = sum(comb(len(columns), s) for s in range(1, max_size + 1))
     search.complete = len(columns) == len(hashed)
     masks: dict[tuple[str, ...], npt.NDArray[np.bool_]] = {}
     found: list[UniqueSet] = []
+    prefix: tuple[tuple[str, ...], U64] = ((), class_keys([], rows))
     for size in range(1, max_size + 1):
         for subset in combinations(columns, size):
             if search.visited >= max_subsets:
@@ -102,13 +105,25 @@ def minimal_uniques(
             if size > 1 and covered.all():
                 masks[subset] = covered  # every record already unique on a smaller set
                 continue
-            alone = unique_mask(class_keys([hashed[c] for c in subset], rows))
+            if prefix[0] != subset[:-1]:  # sets come in order: the next shares the prefix
+                prefix = (subset[:-1], class_keys([hashed[c] for c in subset[:-1]], rows))
+            # A covered record is alone on a subset, so alone on this set too: its class here
+            # holds it only. The other records' classes are then among themselves, and only
+            # they need counting (fewer and fewer as the sets grow).
+            rest = np.flatnonzero(~covered)
+            last = hashed[subset[-1]]
+            if len(rest) < rows:
+                alone = unique_mask(extend_keys(prefix[1][rest], last[rest]))
+            else:
+                alone = unique_mask(extend_keys(prefix[1], last))
+            minimal = int(np.count_nonzero(alone))
+            unique = int(np.count_nonzero(covered)) + minimal
             if size < max_size:
-                masks[subset] = alone | covered
-            minimal = int((alone & ~covered).sum())
+                covered[rest[alone]] = True
+                masks[subset] = covered
             if minimal:
                 named = tuple(sorted(subset, key=position.__getitem__))
-                found.append(UniqueSet(named, int(alone.sum()), minimal))
+                found.append(UniqueSet(named, unique, minimal))
     found.sort(key=lambda u: (-u.minimal_for, len(u.columns), u.columns))
     search.found = found[:LISTED]
     return search

@@ -16,6 +16,13 @@ import spec fragment (`columns:` overrides) to paste into the spec, with the sha
 sample has under it. Columns the plan already transforms otherwise (bins, suppression) are
 left as planned: their output cannot be re-cut without the raw values. Rare values are
 counted on the sample: over the whole data fewer are rare, so that rung may do less there.
+
+Over a sample of more than `SEARCH_ROWS` records, the greedy search (dozens of counts) runs
+on a uniform subsample of that many, and the share the chosen spec leaves
+(`unique_share_after`, and whether it reaches the threshold) is then counted on the whole
+sample: the figures of the steps are the subsample's. A smaller sample has more unique
+records, not fewer, so the search on it tends to go as far as the whole sample needs, or
+further; the reported figure is the whole sample's either way.
 """
 
 from __future__ import annotations
@@ -34,8 +41,8 @@ from connectors.operators.defaults import decile_edges
 from connectors.operators.round_significant import round_significant
 from connectors.report import ImportPlan
 from connectors.risk.candidates import Candidate
-from connectors.risk.classes import U64, class_keys, class_stats, column_codes, hashed_codes
-from connectors.risk.estimate import Measured
+from connectors.risk.classes import U64, class_stats, column_codes, hashed_codes
+from connectors.risk.estimate import SEARCH_ROWS, Measured
 
 Step = tuple[str, dict[str, Any]]
 DATE_LADDER = ("month", "year", "decade")
@@ -124,13 +131,21 @@ def _apply(step: Step, values: pa.Array) -> pa.Array:
 
 
 class _Search:
+    """The sample's classes with some columns moved down their ladders. A record's class key
+    here is the sum (mod 2^64) of its columns' hashed codes rather than `class_keys`' chain:
+    equal on equal records all the same, and as unlikely to collide (each term is a
+    column-salted splitmix64 of a code), but a column moved one rung changes the key by
+    one subtraction and one addition instead of a new chain over every column."""
+
     def __init__(self, measured: Measured, ladders: dict[str, list[Step]]) -> None:
         self.measured = measured
         self.ladders = ladders
         self.names = list(measured.table.column_names)
-        self.hashed: dict[str, U64] = dict(measured.hashed)
         self.rung = dict.fromkeys(ladders, -1)
         self._cache: dict[tuple[str, int], U64] = {}
+        self._keys = np.zeros(measured.rows, dtype=np.uint64)
+        for column in measured.hashed.values():
+            self._keys += column
 
     def hashed_at(self, column: str, rung: int) -> U64:
         if rung < 0:
@@ -142,14 +157,21 @@ class _Search:
             self._cache[(column, rung)] = hashed_codes(codes, self.names.index(column))
         return self._cache[(column, rung)]
 
-    def share(self, changes: Mapping[str, int]) -> tuple[float, int]:
-        """(unique share, number of classes) with columns at the given rungs."""
+    def _keys_with(self, column: str, rung: int) -> U64:
+        keys = self._keys - self.hashed_at(column, self.rung[column])
+        keys += self.hashed_at(column, rung)
+        return keys
+
+    def share(self, column: str | None = None, rung: int = -1) -> tuple[float, int]:
+        """(unique share, number of classes), with `column` at `rung` if given."""
         rows = self.measured.rows
-        columns = [
-            self.hashed_at(c, changes.get(c, self.rung.get(c, -1))) for c in self.measured.hashed
-        ]
-        unique, classes = class_stats(class_keys(columns, rows))
+        keys = self._keys if column is None else self._keys_with(column, rung)
+        unique, classes = class_stats(keys)
         return (unique / rows if rows else 0.0), classes
+
+    def move(self, column: str, rung: int) -> None:
+        self._keys = self._keys_with(column, rung)
+        self.rung[column] = rung
 
 
 def recommend(
@@ -168,20 +190,23 @@ def recommend(
             ladders[candidate.column] = steps
         else:
             left.append(candidate.column)
-    search = _Search(measured, ladders)
-    before = search.share({})[0] if unique_share is None else unique_share
-    current = before
+    full = _Search(measured, ladders)
+    before = full.share()[0] if unique_share is None else unique_share
+    search = (
+        full if measured.rows <= SEARCH_ROWS else _Search(measured.subsample(SEARCH_ROWS), ladders)
+    )
+    current = before if search is full else search.share()[0]
     trail: list[dict[str, Any]] = []
     while current > threshold:
         options = [
-            (search.share({c: search.rung[c] + 1}), c)
+            (search.share(c, search.rung[c] + 1), c)
             for c in ladders
             if search.rung[c] + 1 < len(ladders[c])
         ]
         if not options:
             break
         (current, _), column = min(options, key=lambda o: (o[0][0], -o[0][1], o[1]))
-        search.rung[column] += 1
+        search.move(column, search.rung[column] + 1)
         operator, params = ladders[column][search.rung[column]]
         trail.append(
             {"column": column, "operator": operator, "params": params, "unique_share": current}
@@ -191,11 +216,16 @@ def recommend(
     bound = max(threshold, current)
     for column in [c for c in ladders if search.rung[c] >= 0]:
         while search.rung[column] >= 0:
-            share, _ = search.share({column: search.rung[column] - 1})
+            share, _ = search.share(column, search.rung[column] - 1)
             if share > bound:
                 break
-            search.rung[column] -= 1
+            search.move(column, search.rung[column] - 1)
             current = share
+    if search is not full:  # the figure reported is the whole sample's
+        for column, rung in search.rung.items():
+            if rung >= 0:
+                full.move(column, rung)
+        current = full.share()[0]
     columns = {
         c: {"operator": ladders[c][r][0], "params": ladders[c][r][1]}
         for c, r in search.rung.items()

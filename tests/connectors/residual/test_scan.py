@@ -17,6 +17,7 @@ from connectors.operators import registry
 from connectors.operators.base import NoParams, Operator, OperatorParams
 from connectors.pipeline import Keys, plan_import, run_import
 from connectors.report import ImportPlan, drop_columns
+from connectors.residual import hashes
 from connectors.sources import SyntheticSource
 from connectors.sources.base import Source
 from connectors.spec import ImportSpec
@@ -117,6 +118,35 @@ def test_a_raw_value_of_the_last_row_copied_into_the_first_row_of_another_column
 ) -> None:
     data = people()
     data["ref"][0] = copied(data)
+    source = parquet_source(tmp_path, data)
+    plan = plan_for(source)
+    assert plan.column("ref").operator == "keep"
+    with pytest.raises(ResidualLeak) as failed:
+        run_all(source, plan)
+    assert failed.value.column == "ref" and entity in str(failed.value)
+    _no_values(str(failed.value), data)
+
+
+@pytest.mark.parametrize(
+    ("copied", "entity"),
+    [
+        (lambda d: d["id_number"][900], "PRC_ID_NUMBER"),
+        (
+            lambda d: "-".join((d["mobile"][900][:3], d["mobile"][900][3:7], d["mobile"][900][7:])),
+            "PRC",
+        ),
+        (lambda d: f"REF{d['name'][900]}", "PERSON"),  # a name run into a code, no space
+        (lambda d: f"ref {d['id_number'][900].lower()} ok", "PRC_ID_NUMBER"),
+    ],
+)
+def test_a_raw_value_of_row_900_copied_into_row_3_is_found_across_batches_and_merges(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, copied: Any, entity: str
+) -> None:
+    """Sixteen batches and hash sets merged every few dozen hashes: a raw value seen long
+    after the cell that holds it is still found, whole, in pieces or with separators."""
+    monkeypatch.setattr(hashes, "COMPACT_EVERY", 50)
+    data = people(1000)
+    data["ref"][3] = copied(data)
     source = parquet_source(tmp_path, data)
     plan = plan_for(source)
     assert plan.column("ref").operator == "keep"
