@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from lab.cli.common import handles_errors
 from lab.demo.actors import DemoFailed, DemoLab
 from lab.demo.story import Story, summary
 
@@ -18,7 +19,7 @@ DEFAULT_SIZE = 5_000
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo")(demo)
+    app.command("demo")(handles_errors(demo))
 
 
 def demo(
