@@ -35,7 +35,7 @@ class DemoLab:
 
     @classmethod
     def open(cls, home: Path) -> DemoLab:
-        settings = Settings(_env_file=None, home=home, database_url=None, master_key=None)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, home=home, database_url=None, master_key=None)
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not settings.master_key_file.exists():
             write_master_key_file(settings.master_key_file, generate_master_key())

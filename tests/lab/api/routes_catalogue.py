@@ -88,9 +88,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "version": 1,
         "reason": "test",
     },
-    ("POST", "/v1/tenants/{tenant}/zones/production/deployments/{name}/retire"): {
-        "reason": "test"
-    },
+    ("POST", "/v1/tenants/{tenant}/zones/production/deployments/{name}/retire"): {"reason": "test"},
     ("POST", "/v1/policy/dry-run"): {
         "subject": "a-eng",
         "tenant": "acme",
