@@ -37,6 +37,8 @@ from lab.scoring import request as wire
 from lab.zones.registry import rules_at
 
 POLL_SECONDS = 0.1
+CHILD_ERRORS = "child.err"
+MAX_ERROR_BYTES = 4000
 COUNT_COLUMNS = ("record_count", "approved_count", "labelled_count", "bad_count")
 
 
@@ -91,14 +93,16 @@ class ScoreEngine(StagedEngine):
             if name in os.environ:
                 env[name] = os.environ[name]
         started = time.monotonic()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "lab.scoring.child"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            env=env,
-            start_new_session=True,
-        )
+        errors = self.folder / CHILD_ERRORS  # a file, not a pipe: Spark's logs would fill one
+        with errors.open("wb") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "lab.scoring.child"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=env,
+                start_new_session=True,
+            )
         assert self.process.stdin is not None
         self.process.stdin.write(self.request.model_dump_json().encode())
         self.process.stdin.close()
@@ -113,6 +117,9 @@ class ScoreEngine(StagedEngine):
                 )
             time.sleep(POLL_SECONDS)
         self.log.append(f"scoring child ended with code {self.process.returncode}")
+        if self.process.returncode != 0:  # for the reviewers' log; the partner's is redacted
+            tail = errors.read_bytes()[-MAX_ERROR_BYTES:].decode("utf-8", "replace")
+            self.log.append(tail)
         answer = self.folder / wire.ANSWER
         if self.process.returncode == 0 and answer.is_file():
             self.answer = wire.ScoreAnswer.model_validate_json(answer.read_text())

@@ -46,10 +46,11 @@ def deployed_model(world: World, *, production_rows: int = 300) -> None:
     assert approved.json()["state"] == "approved", approved.text
 
 
-def score_spec(**score: Any) -> str:
+def score_spec(resources: dict[str, Any] | None = None, **score: Any) -> str:
     settings = {"key": "merchant_id", "edges": [0.2, 0.4, 0.6, 0.8], "cutoff": 0.5, **score}
     return yaml.safe_dump(
         {
+            **({"resources": resources} if resources else {}),
             "name": "score-merchants",
             "zone": "production",
             "engine": "score",
@@ -65,9 +66,11 @@ def submit(world: World, who: str = "a-owner", *, spec: str | None = None, **kw:
     return world.post(who, PRODUCTION_JOBS, files=files)
 
 
-def run_score(world: World, **score: Any) -> dict[str, Any]:
+def run_score(
+    world: World, resources: dict[str, Any] | None = None, **score: Any
+) -> dict[str, Any]:
     """Submit a scoring job as the partner's owner, let a worker run it, return its status."""
-    response = submit(world, spec=score_spec(**score))
+    response = submit(world, spec=score_spec(resources, **score))
     assert response.status_code == 202, response.text
     job_id = response.json()["id"]
     assert Worker(world.lab, HANDLERS).run_once() == job_id

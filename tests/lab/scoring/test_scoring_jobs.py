@@ -141,6 +141,11 @@ def test_a_tampered_artifact_refuses_the_job_and_is_audited(world: World) -> Non
     bank = world.get("g-owner", BANK_DATASETS).json()
     assert [d["name"] for d in bank] == ["merchants"]  # nothing was scored or stored
 
+    # a scoring child killed at the job's wall clock ends the job, not the worker
+    killed = run_score(world, resources={"wall_seconds": 1})
+    assert (killed["state"], killed["status"]) == ("failed", "limit-exceeded"), killed
+    assert run_score(world)["state"] == "succeeded"  # the same worker scores the next job
+
 
 @pytest.mark.parametrize(
     ("where", "change", "expected"),
