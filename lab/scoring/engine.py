@@ -14,6 +14,7 @@ worker carries on.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -26,7 +27,7 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from jobs.engines.port import EngineJob, EngineOutput, StagedEngine
-from jobs.errors import JobCancelled, LimitExceeded
+from jobs.errors import EngineRefused, JobCancelled, LimitExceeded
 from jobs.models.scoring import BandCounts, ScoreBands, partner_table
 from jobs.score_spec import BANDS_OUTPUT, SCORES_OUTPUT, SPARK_FROM_ROWS
 from lab.context import Lab
@@ -40,6 +41,16 @@ POLL_SECONDS = 0.1
 CHILD_ERRORS = "child.err"
 MAX_ERROR_BYTES = 4000
 COUNT_COLUMNS = ("record_count", "approved_count", "labelled_count", "bad_count")
+
+
+def spark_missing(lab: Lab) -> str | None:
+    """Why the scoring child could not run Spark here, or None: a Connect cluster needs its
+    client only; local mode needs PySpark and a Java runtime."""
+    if importlib.util.find_spec("pyspark") is None:
+        return "PySpark is not installed"
+    if lab.settings.spark_cluster is None and shutil.which("java") is None:
+        return "no Java runtime for Spark's local mode"
+    return None
 
 
 class ScoreEngine(StagedEngine):
@@ -64,6 +75,8 @@ class ScoreEngine(StagedEngine):
         runner = spec.score.runner
         if runner == "auto":
             runner = "spark" if (item.version.row_count or 0) >= SPARK_FROM_ROWS else "duckdb"
+        if runner == "spark" and (why := spark_missing(self.lab)) is not None:
+            raise EngineRefused(f"this worker cannot score on Spark: {why}")
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.request = wire.ScoreRequest(
             settings=settings,
