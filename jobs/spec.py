@@ -13,6 +13,18 @@ A spec is a small YAML (or JSON) document, in the spirit of OpenSAFELY's project
       by_loans: {sensitivity: moderately_sensitive, kind: table}
     resources: {wall_seconds: 600, memory_mb: 2048, cpus: 1, max_rows: 1000000}
 
+A production scoring job names a deployed model and carries no code (`jobs.score_spec`):
+
+    name: score-merchants
+    zone: production
+    engine: score
+    model: {name: gbm}
+    inputs: {merchants: {dataset: merchants, tenant: bank}}
+    score: {key: merchant_id, label: default, edges: [0.1, 0.2, 0.4], cutoff: 0.2}
+
+Its two outputs are implied: `scores` (row-level, for the data owner) and `bands` (the
+partner's aggregates).
+
 Unknown fields are refused, not ignored; every error names the field it is about. The zone's
 limits are checked separately (`check_against`), with the zone's rules passed in as values.
 """
@@ -35,9 +47,10 @@ from pydantic import (
 )
 
 from jobs.errors import SpecInvalid
+from jobs.score_spec import ModelRef, ScoreSettings, score_outputs
 
 Zone = Literal["sandbox", "production"]
-Engine = Literal["sql", "python", "spark"]
+Engine = Literal["sql", "python", "spark", "score"]
 Sensitivity = Literal["highly_sensitive", "moderately_sensitive"]
 OutputKind = Literal["table", "file", "metrics", "model"]
 
@@ -123,12 +136,30 @@ class JobSpec(_Strict):
     zone: Zone
     engine: Engine
     inputs: dict[Alias, InputRef] = Field(default_factory=dict)
-    code: Code
-    outputs: dict[Alias, OutputSpec] = Field(min_length=1)
+    code: Code | None = None
+    outputs: dict[Alias, OutputSpec] = Field(default_factory=dict)
     resources: Resources = Field(default_factory=Resources)
+    model: ModelRef | None = Field(default=None, description="score jobs: the deployed model")
+    score: ScoreSettings | None = Field(default=None, description="score jobs: key and bands")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _implied_outputs(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and data.get("engine") == "score" and "outputs" not in data:
+            return {**data, "outputs": score_outputs()}
+        return data
 
     @model_validator(mode="after")
     def _consistent(self) -> JobSpec:
+        if self.engine == "score":
+            self._check_score()
+            return self
+        if self.model is not None or self.score is not None:
+            raise ValueError("model and score: only a job of engine score names a model")
+        if self.code is None:
+            raise ValueError(f"code: a {self.engine} job needs its code")
+        if not self.outputs:
+            raise ValueError("outputs: a job declares at least one output")
         if self.engine == "sql":
             if self.code.query is None:
                 raise ValueError("code.query: an sql job needs a query (not an entrypoint)")
@@ -137,6 +168,21 @@ class JobSpec(_Strict):
         elif self.code.entrypoint is None:
             raise ValueError(f"code.entrypoint: a {self.engine} job needs an entrypoint")
         return self
+
+    def _check_score(self) -> None:
+        if self.code is not None:
+            raise ValueError("code: a score job runs a deployed model and carries no code")
+        if self.model is None:
+            raise ValueError("model: a score job names its deployed model ({name, version?})")
+        if self.score is None:
+            raise ValueError("score: a score job names at least its key column")
+        if len(self.inputs) != 1:
+            raise ValueError("inputs: a score job reads exactly one dataset")
+        implied = {n: (o["sensitivity"], o["kind"]) for n, o in score_outputs().items()}
+        if {n: (o.sensitivity, o.kind) for n, o in self.outputs.items()} != implied:
+            raise ValueError(
+                "outputs: a score job's outputs are implied (scores, bands); leave them out"
+            )
 
     @classmethod
     def from_data(cls, data: Any) -> JobSpec:

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import pyarrow as pa
 
@@ -78,6 +78,11 @@ class EngineJob:
     master: str | None = None
     """Where Spark jobs run: `local[N]` or a Spark Connect server `sc://host:port` (the
     worker's setting; other engines ignore it). None: the Spark engine's default."""
+    job_id: str = ""
+    tenant: str = ""
+    submitter: str = ""
+    """Which job, of which tenant, asked by whom (engines that act for the submitter, such
+    as scoring with the tenant's deployed model, need them; others ignore them)."""
 
 
 @dataclass
@@ -97,6 +102,7 @@ class EngineOutput:
     partner's program report its failure here rather than raising."""
     message: str = ""
     confinement: str = ""  # sandboxed engines: the isolation and limits that were in force
+    model: dict[str, Any] | None = None  # score jobs: the deployment that scored (lineage)
     lineage: QueryLineage | None = None  # SQL jobs: what each output column is
     contributors: pa.Table | None = None  # SQL jobs: the lab's own counts per output row
     undeclared: list[str] = field(default_factory=list)

@@ -57,7 +57,7 @@ class SandboxedEngine(StagedEngine):
     def _run(self, cancelled: Callable[[], bool]) -> None:
         if cancelled():
             raise JobCancelled("the job was cancelled before its code ran")
-        assert self.job.spec.code.entrypoint is not None
+        assert self.job.spec.code is not None and self.job.spec.code.entrypoint is not None
         inputs, code, sandbox = self.folders
         limits = python_limits(self.job.limits)
         self._result = self._launch(

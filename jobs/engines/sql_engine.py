@@ -39,7 +39,7 @@ class SqlEngine(StagedEngine):
         self._result: tuple[SqlResult, str] | None = None
 
     def _prepare(self) -> None:
-        assert self.job.spec.code.query is not None
+        assert self.job.spec.code is not None and self.job.spec.code.query is not None
         workspace = self.job.workspace
         self.request = SqlRequest(
             query=self.job.spec.code.query,

@@ -15,8 +15,11 @@ from lab.errors import InvalidInput
 
 PLATFORM_ROLES = frozenset({"admin", "compliance", "output_checker"})
 """Assigned in domain `*`; they hold in every tenant and at platform level."""
-TENANT_ROLES = frozenset({"owner", "engineer", "viewer"})
-"""Assigned per tenant; they hold in that tenant only."""
+TENANT_ROLES = frozenset({"owner", "engineer", "viewer", "partner"})
+"""Assigned per tenant; they hold in that tenant only. `partner` has no rules in the seed:
+a data owner gives another tenant's people this role in its own tenant and adds rules of
+its tenant for exactly what it shares (e.g. `production/datasets/merchants`: read, promote),
+so that they may target and score that dataset and nothing else of the tenant."""
 ROLES = PLATFORM_ROLES | TENANT_ROLES
 EFFECTS = ("allow", "deny")
 

@@ -69,6 +69,14 @@ def _item(lab: Lab, job_id: str, tenant: str, zone: str) -> WorkItem:
 
 def _show(item: WorkItem) -> None:
     console.print(f"job [bold]{item.id}[/] {item.name}: {state_text(item)} {item.message}")
+    model = item.result.get("model")
+    if model:  # a score job: the deployment that scored
+        console.print(
+            f"  model {model.get('name')} deployment {model.get('version')} "
+            f"({model.get('deployment_id')}), manifest sha256 {model.get('manifest_sha256')}, "
+            f"{model.get('rows')} rows on {model.get('runner')}",
+            soft_wrap=True,
+        )
     for name, out in item.result.get("outputs", {}).items():
         verdict = out.get("disposition") or ("released" if out.get("released") else "kept")
         console.print(f"  output {name}: {verdict}, {len(out.get('findings', []))} finding(s)")

@@ -13,6 +13,7 @@ from lab.cli import (
     admin,
     audit,
     data,
+    demo,
     imports,
     jobs,
     keys,
@@ -34,6 +35,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 lifecycle.register(app)
+demo.register(app)
 app.add_typer(admin.tenants, name="tenants", help="Organisations and their isolation.")
 app.add_typer(admin.users, name="users", help="People of a tenant and platform staff.")
 app.add_typer(admin.tokens, name="tokens", help="Bearer tokens: issue, list, revoke.")

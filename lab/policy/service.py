@@ -195,8 +195,15 @@ def list_assignments(
 def _assignment(
     session: Session, subject: str, role: str, tenant: str
 ) -> policy_admin.RoleAssignment:
-    """Tenant roles go to the tenant's users, platform roles to staff."""
+    """Tenant roles go to the tenant's users, platform roles to staff; `partner` goes to
+    another tenant's users (what it lets them do is the rules the tenant adds for it)."""
     user = get_user(session, subject)
+    if role == "partner" and tenant != PLATFORM:
+        if user.tenant_slug is None or user.tenant_slug == tenant:
+            raise InvalidInput(
+                f"the role partner of {tenant!r} goes to another tenant's users, not to {subject!r}"
+            )
+        return policy_admin.RoleAssignment(subject, role, tenant)
     if tenant == PLATFORM and user.tenant_slug is not None:
         raise InvalidInput(
             f"{subject!r} belongs to tenant {user.tenant_slug!r}; platform roles go to "

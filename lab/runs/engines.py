@@ -114,11 +114,18 @@ def _spark_why_not(job: EngineJob) -> str | None:
     return spark_available(job.master or DEFAULT_MASTER)
 
 
+def _score(job: EngineJob) -> Engine:
+    from lab.scoring.engine import ScoreEngine
+
+    return ScoreEngine(job)
+
+
 ENGINES = EngineRegistry()
 """The engines of this worker. Each engine module is imported when its first job comes."""
 ENGINES.register("sql", _sql)
 ENGINES.register("python", _python, _python_why_not)
 ENGINES.register("spark", _spark, _spark_why_not)
+ENGINES.register("score", _score)
 
 
 def engine_job(
@@ -128,6 +135,10 @@ def engine_job(
     rules: ZoneRules,
     workspace: Path,
     bundle: bytes = b"",
+    *,
+    job_id: str = "",
+    tenant: str = "",
+    submitter: str = "",
 ) -> EngineJob:
     return EngineJob(
         spec=spec,
@@ -136,4 +147,7 @@ def engine_job(
         inputs=LabInputs(lab, inputs),
         bundle=bundle,
         master=spark_master(lab.settings),
+        job_id=job_id,
+        tenant=tenant,
+        submitter=submitter,
     )

@@ -71,7 +71,9 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
             owner = next((i.version.tenant for i in inputs.values()), item.tenant)
             ctx.progress(0, WorkStatus.RUNNING)
             bundle = base64.b64decode(item.spec.get("bundle") or b"")
-            engine = ENGINES.open(engine_job(lab, spec, inputs, rules, ctx.workspace, bundle))
+            job = engine_job(lab, spec, inputs, rules, ctx.workspace, bundle, job_id=item.id,
+                             tenant=item.tenant, submitter=item.submitter)  # fmt: skip
+            engine = ENGINES.open(job)
             engine.prepare()
             engine.run(ctx.cancelled)
             output = engine.collect()
@@ -144,6 +146,8 @@ def _settle(
         "undeclared": output.undeclared,
         "zone_rules_version": _zone_version(lab, spec.zone),
     }
+    if output.model is not None:
+        result["model"] = output.model  # the deployment that scored: id, version, hashes
     if output.confinement:
         result["confinement"] = output.confinement  # the limits and isolation in force
     missing = [n for n, o in outputs.items() if o.get("missing")]

@@ -55,7 +55,12 @@ def queue_job(
         )
     except SpecInvalid as exc:
         raise InvalidInput(exc.message, field="spec") from None
-    if spec.engine != "sql" and not bundle:
+    if spec.engine == "score" and bundle:
+        raise InvalidInput(
+            "a score job runs a deployed model by name: no code or artifact is uploaded",
+            field="bundle",
+        )
+    if spec.engine not in ("sql", "score") and not bundle:
         raise InvalidInput(f"a {spec.engine} job needs its code: upload a zip bundle")
     if bundle and len(bundle) > MAX_BUNDLE_ZIP_BYTES:
         raise InvalidInput(f"the code bundle is larger than {MAX_BUNDLE_ZIP_BYTES // MIB} MiB")
@@ -85,6 +90,7 @@ def queue_job(
                 "engine": spec.engine,
                 "inputs": sorted(spec.inputs),
                 "outputs": sorted(spec.outputs),
+                **({"model": spec.model.model_dump()} if spec.model is not None else {}),
             },
         )
     return item

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FileType = Literal["csv", "parquet", "png", "json", "txt", "pdf"]
-Engine = Literal["sql", "python", "spark"]
+Engine = Literal["sql", "python", "spark", "score"]
 
 
 class _Strict(BaseModel):

@@ -86,7 +86,7 @@ SQL = yaml.safe_load(EXAMPLE)
         (SQL, "name", "x", "name: String should match pattern"),
         (SQL, "name", _DELETE, "name: is required"),
         (SQL, "zone", "staging", "zone: Input should be 'sandbox' or 'production'"),
-        (SQL, "engine", "r", "engine: Input should be 'sql', 'python' or 'spark'"),
+        (SQL, "engine", "r", "engine: Input should be 'sql', 'python', 'spark' or 'score'"),
         (SQL, "inputs.merchants.version", 0, "inputs.merchants.version: Input should be greater"),
         (
             SQL,
@@ -112,7 +112,7 @@ SQL = yaml.safe_load(EXAMPLE)
         (SQL, "code.query", "   ", "code: query is empty"),
         (SQL, "code.entrypoint", "x.py", "code: give exactly one of query"),
         (SQL, "code", {}, "code: give exactly one of query"),
-        (SQL, "outputs", {}, "outputs: Dictionary should have at least 1 item"),
+        (SQL, "outputs", {}, "outputs: a job declares at least one output"),
         (SQL, "outputs.by_city.sensitivity", "public", "outputs.by_city.sensitivity: Input should"),
         (SQL, "outputs.by_city.kind", "csv", "outputs.by_city.kind: Input should be"),
         (

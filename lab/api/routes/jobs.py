@@ -42,6 +42,7 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     outputs: dict[str, Any]
     confinement: str = ""  # the isolation and limits the job ran under
+    model: dict[str, Any] | None = None  # score jobs: the deployment that scored (lineage)
 
     @classmethod
     def of(cls, item: WorkItem) -> JobOut:
@@ -61,6 +62,7 @@ class JobOut(BaseModel):
             finished_at=item.finished_at,
             outputs=dict(item.result.get("outputs", {})),
             confinement=str(item.result.get("confinement", "")),
+            model=item.result.get("model"),
         )
 
 

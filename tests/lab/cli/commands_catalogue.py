@@ -224,6 +224,8 @@ OUT_OF_SCOPE: dict[tuple[str, ...], str] = {
     ("migrate",): "upgrades the metastore schema: the operator's, with the database URL",
     ("scheduler",): "runs destruction on schedule as system:scheduler, audited per item",
     ("worker",): "runs queued items; each was authorized when it was submitted",
+    ("demo",): "makes a lab of its own in a new home and acts through its API, where every "
+    "request passes the chokepoint (tests/lab/cli/test_demo.py)",
     ("keys", "generate"): "prints random bytes; opens no lab",
     ("keys", "rotate"): "needs the master key itself: an operator on the lab's machine",
     ("admin", "recover"): "break-glass: bypasses the chokepoint on purpose, with the master "
