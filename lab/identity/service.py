@@ -65,6 +65,7 @@ def initialise(lab: Lab, admin: str) -> IssuedToken | None:
             resource="platform/lab",
             details={"admin": admin, "seed_rules": added, "token_id": issued.token.id},
         )
+    lab.policy.refresh(force=True)  # this process decides by the new policy at once
     return issued
 
 
@@ -221,7 +222,10 @@ def create_user(
     )
     with lab.transaction() as session:
         user = _add_user(lab, session, actor, name, domain, tenant, roles, display_name)
-        return UserOut.of(user, frozenset(roles))
+        made = UserOut.of(user, frozenset(roles))
+    if roles:  # this process decides by the new roles at once; others within their delay
+        lab.policy.refresh(force=True)
+    return made
 
 
 def _add_user(
