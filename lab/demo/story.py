@@ -8,7 +8,6 @@ an output checker (`oscar`) are platform staff.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,7 +85,11 @@ class Story:
             "rows scored for the bank only; the partner gets gated aggregates",
             self.score,
         )
-        self.step("Monitoring run", "drift of the deployed model is watched", self.monitor)
+        self.step(
+            "Monitoring run: production against the training sample",
+            "drift and, once outcomes exist, discrimination of the deployed model are watched",
+            self.monitor,
+        )
         self.step(
             "Release the aggregate report (two approvals)",
             "nothing leaves production without two distinct reviewers",
@@ -232,13 +235,28 @@ class Story:
             f"({bands['disposition']}); partner's look at the rows: {hidden.status_code}"
         )
 
-    def monitor(self) -> str | None:
-        if importlib.util.find_spec("lab.monitoring") is None:
-            self.console.print(
-                "  [yellow]the monitoring service is not in this lab yet: skipped[/]"
-            )
-            return None
-        return "monitoring service present: run it with its own command"  # pragma: no cover
+    def monitor(self) -> str:
+        base = f"{PARTNER_PRODUCTION}/deployments/gbm/monitoring"
+        asked = self.demo.ok("POST", "paula", f"{base}/runs")
+        self.demo.work()  # the worker runs it: the API never reads the data
+        run = self.demo.ok("GET", "pete", f"{base}/runs/{asked['id']}")
+        if run["state"] != "succeeded":
+            raise DemoFailed(f"monitoring run {run['id']} {run['state']}: {run['message']}")
+        drift = max(run["features"], key=lambda f: f["psi"], default=None)
+        table = Table("feature", "PSI")
+        for feature in sorted(run["features"], key=lambda f: -f["psi"])[:5]:
+            table.add_row(feature["name"], f"{feature['psi']:.4f}")
+        self.console.print(table)
+        largest = f"largest feature PSI {drift['psi']:.3f} ({drift['name']})" if drift else ""
+        quality = (
+            f", AUC {run['auc']:.3f}, KS {run['ks']:.3f} on {run['labelled']} outcomes"
+            if run["auc"] is not None
+            else ""
+        )
+        return (
+            f"status {run['status']}: score PSI {run['score_psi']:.3f}, {largest}{quality}; "
+            f"plots {', '.join(run['plots'])}"
+        )
 
     def release(self) -> str:
         ask = {"job_id": self.facts["score_job"], "outputs": ["bands"], "purpose": "partner report"}
