@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -29,6 +30,7 @@ import pyarrow.parquet as pq
 from jobs.engines.port import EngineJob, EngineOutput, StagedEngine
 from jobs.errors import EngineRefused, JobCancelled, LimitExceeded
 from jobs.models.scoring import BandCounts, ScoreBands, partner_table
+from jobs.sandbox.cgroups import CgroupUnavailable, JobCgroups
 from jobs.score_spec import BANDS_OUTPUT, SCORES_OUTPUT, SPARK_FROM_ROWS
 from lab.context import Lab
 from lab.errors import Conflict, InvalidInput
@@ -40,6 +42,9 @@ from lab.zones.registry import rules_at
 POLL_SECONDS = 0.1
 CHILD_ERRORS = "child.err"
 MAX_ERROR_BYTES = 4000
+SCORING_TASKS = 256
+"""Threads and processes the child may have at least: onnxruntime's and DuckDB's pools, and
+on Spark a JVM, which starts a hundred threads before any work."""
 COUNT_COLUMNS = ("record_count", "approved_count", "labelled_count", "bad_count")
 
 
@@ -62,6 +67,7 @@ class ScoreEngine(StagedEngine):
         self.request: wire.ScoreRequest | None = None
         self.answer: wire.ScoreAnswer | None = None
         self.process: subprocess.Popen[bytes] | None = None
+        self.cgroups: JobCgroups | None = None
         self.log: list[str] = []
 
     def _prepare(self) -> None:
@@ -116,6 +122,7 @@ class ScoreEngine(StagedEngine):
                 env=env,
                 start_new_session=True,
             )
+        self._confine(self.process.pid)  # before it reads its request, so before any work
         assert self.process.stdin is not None
         self.process.stdin.write(self.request.model_dump_json().encode())
         self.process.stdin.close()
@@ -130,6 +137,12 @@ class ScoreEngine(StagedEngine):
                 )
             time.sleep(POLL_SECONDS)
         self.log.append(f"scoring child ended with code {self.process.returncode}")
+        if self.cgroups is not None and self.cgroups.oom_kills():
+            raise LimitExceeded(
+                f"the scoring job went past its {self.job.limits.memory_mb} MB of memory"
+            )
+        if self.process.returncode == -signal.SIGXCPU:
+            raise LimitExceeded(f"the scoring job used up its {self.cpu_seconds} s of CPU time")
         if self.process.returncode != 0:  # for the reviewers' log; the partner's is redacted
             tail = errors.read_bytes()[-MAX_ERROR_BYTES:].decode("utf-8", "replace")
             self.log.append(tail)
@@ -185,8 +198,38 @@ class ScoreEngine(StagedEngine):
                 os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    @property
+    def cpu_seconds(self) -> int:
+        """CPU time the child may use: its wall clock on each CPU it may use."""
+        limits = self.job.limits
+        return max(1, int(limits.wall_seconds * max(1, limits.cpus)))
+
+    def _confine(self, pid: int) -> None:
+        """The job's limits on the child: its memory (a cgroup, which the kernel's OOM
+        killer enforces inside the group only, Spark's JVM included), CPU time, no core
+        dumps (they would hold decrypted data). Where cgroups cannot be made, the memory is
+        bounded by nothing but the wall clock, and the log says so."""
+        limits = self.job.limits
+        cpu = self.cpu_seconds
+        resource.prlimit(pid, resource.RLIMIT_CPU, (cpu, cpu + 1))
+        resource.prlimit(pid, resource.RLIMIT_CORE, (0, 0))
+        try:
+            self.cgroups = JobCgroups.create(
+                f"score-{self.job.job_id}",
+                max_tasks=max(SCORING_TASKS, limits.max_processes),
+                memory_bytes=limits.memory_mb << 20,
+            )
+            self.cgroups.attach(pid)
+            self.log.append(f"limits: {self.cgroups.describe()}, CPU {cpu} s")
+        except CgroupUnavailable as exc:
+            self.log.append(f"limits: CPU {cpu} s; no cgroups here ({exc})")
+
     def _cleanup(self) -> None:
         self._kill()
+        if self.cgroups is not None:
+            self.cgroups.kill_all()
+            self.cgroups.remove()
+            self.cgroups = None
         shutil.rmtree(self.folder, ignore_errors=True)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from jobs.engines.python import sandbox_available
+from tests.jobs.test_sql_process import cgroups_here
 from tests.lab.factories import World
 from tests.lab.promotions.tampering import flipped_artifact_byte
 from tests.lab.releases.jobs import events
@@ -144,6 +145,10 @@ def test_a_tampered_artifact_refuses_the_job_and_is_audited(world: World) -> Non
     # a scoring child killed at the job's wall clock ends the job, not the worker
     killed = run_score(world, resources={"wall_seconds": 1})
     assert (killed["state"], killed["status"]) == ("failed", "limit-exceeded"), killed
+    if cgroups_here():  # and one that outgrows its memory is killed by the kernel, alone
+        starved = run_score(world, resources={"memory_mb": 64})
+        assert (starved["state"], starved["status"]) == ("failed", "limit-exceeded"), starved
+        assert "64 MB of memory" in starved["message"]
     assert run_score(world)["state"] == "succeeded"  # the same worker scores the next job
 
 
