@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Console
@@ -19,6 +20,7 @@ from rich.table import Table
 from audit import verify
 from lab.demo.actors import ADMIN, DemoFailed, DemoLab
 from lab.demo.training import training_bundle, training_spec
+from lab.retention.scheduler import Housekeeper
 
 PARTNER_SANDBOX = "/v1/tenants/partner/zones/sandbox"
 PARTNER_PRODUCTION = "/v1/tenants/partner/zones/production"
@@ -99,8 +101,8 @@ class Story:
             "Verify the audit trail", "every decision is in an intact hash chain", self.verify
         )
         self.step(
-            "Destroy the sandbox sample now, with a receipt",
-            "data is destroyed (files and key) and the receipt is audited",
+            "Scheduled destruction of the sandbox sample, with a receipt",
+            "data is destroyed on schedule (files and key) and the receipt is audited",
             self.destroy,
         )
         return self.steps
@@ -293,11 +295,22 @@ class Story:
         return f"chain intact: {report.events_checked} events"
 
     def destroy(self) -> str:
-        url = f"{PARTNER_SANDBOX}/datasets/merchants/versions/1"
-        self.demo.ok("DELETE", "paula", url, params={"reason": "demo over: sample destroyed"})
+        """The scheduler's destruction run, as it will run on the day the sample is due:
+        the demo moves the run's clock, not the sample's date."""
+        versions = self.demo.ok("GET", "paula", f"{PARTNER_SANDBOX}/datasets/merchants")
+        due = min(datetime.fromisoformat(v["destroy_at"]) for v in versions if v["destroy_at"])
+        report = Housekeeper(self.demo.lab).run_once(now=due + timedelta(seconds=1))
+        if report is None or report.failed:
+            raise DemoFailed(f"the scheduled destruction run failed: {report}")
+        left = self.demo.call("GET", "paula", f"{PARTNER_SANDBOX}/datasets/merchants/versions/1")
+        if left.status_code == 200 and left.json().get("state") != "destroyed":
+            raise DemoFailed("the sample outlived its destroy-at date")
         receipts = self.demo.ok("GET", "paula", "/v1/receipts", params={"tenant": "partner"})
         items = receipts.get("items", receipts) if isinstance(receipts, dict) else receipts
-        return f"destroyed; receipts for partner: {len(items)}"
+        return (
+            f"the scheduler's run on {due:%Y-%m-%d} (the sample's destroy-at) destroyed "
+            f"{len(report.destroyed)} version(s); receipts for partner: {len(items)}"
+        )
 
 
 def _num(value: Any) -> str:

@@ -29,6 +29,7 @@ def test_the_demo_tells_the_story_and_refuses_a_used_home(tmp_path: Path) -> Non
         "bands -> partner (review)",
         "released after 2 approvals",
         "chain intact",
+        "(the sample's destroy-at) destroyed",
         "lab demo: summary",
     ):
         assert expected in out, expected
