@@ -255,9 +255,10 @@ class Story:
             if run["auc"] is not None
             else ""
         )
+        why = "; ".join(r["message"] for r in run["reasons"])
         return (
-            f"status {run['status']}: score PSI {run['score_psi']:.3f}, {largest}{quality}; "
-            f"plots {', '.join(run['plots'])}"
+            f"status {run['status']}" + (f" ({why})" if why else "") + ": score PSI "
+            f"{run['score_psi']:.3f}, {largest}{quality}; plots {', '.join(run['plots'])}"
         )
 
     def release(self) -> str:
