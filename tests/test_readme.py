@@ -107,6 +107,7 @@ NOT_RUN = [
     "make builds the environment and serves the API until stopped",
     "needs a running `lab serve`",
     "Docker and a Spark cluster",
+    "it needs a signed deployment and a shared production dataset; `lab demo` runs one",
 ]
 
 
