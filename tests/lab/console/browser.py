@@ -7,13 +7,13 @@ it), driven headless by Playwright through `executable_path`: nothing is downloa
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,7 +27,7 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 def browser_missing() -> str | None:
     """Why the browser tests cannot run here, or None."""
-    if not os.path.exists(CHROMIUM):
+    if not Path(CHROMIUM).exists():
         return "Debian's chromium is not installed (scripts/setup.sh installs it)"
     try:
         import playwright.sync_api  # noqa: F401

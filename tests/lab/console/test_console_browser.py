@@ -10,6 +10,7 @@ import pytest
 
 from tests.lab.console.browser import browser_missing, chromium, served
 from tests.lab.factories import World, standard_world
+from tests.lab.releases.jobs import finished_job
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 
@@ -107,3 +108,42 @@ def test_a_form_without_its_csrf_token_is_refused(site: tuple[World, str, Any]) 
     assert answer.value.status == 403
     assert page.get_by_role("heading", name="Form refused").is_visible()
     page.context.close()
+
+
+def _requested(world: World) -> str:
+    job_id = finished_job(world)
+    body = {"job_id": job_id, "outputs": ["by_city"], "purpose": "report"}
+    made = world.post("a-eng", "/v1/tenants/acme/zones/sandbox/releases", json=body)
+    assert made.status_code == 201, made.text
+    return str(made.json()["id"])
+
+
+def _decide(page: Any, decision: str, comment: str) -> Any:
+    page.get_by_label("Comment (what you checked)").fill(comment)
+    with page.expect_response("**/review") as answer:
+        page.get_by_role("button", name=decision).click()
+    page.wait_for_load_state()
+    return answer.value
+
+
+def test_approve_and_reject_as_the_right_and_the_wrong_person(
+    site: tuple[World, str, Any],
+) -> None:
+    world = site[0]
+    approved, rejected = _requested(world), _requested(world)
+    author = _log_in(site, "a-eng")
+    author.goto(f"/console/approvals/sandbox/{approved}")
+    assert "can never approve" in author.locator("#why-not").text_content()
+    assert _decide(author, "Approve", "my own").status in (403, 404)
+    author.context.close()
+
+    reviewer = _log_in(site, "carol")
+    reviewer.goto("/console/approvals")
+    reviewer.get_by_role("link", name=approved).click()
+    assert reviewer.get_by_role("cell", name="Hangzhou").is_visible()  # the output itself
+    assert _decide(reviewer, "Approve", "aggregates only").status == 303
+    assert reviewer.locator("#state").text_content() in ("approved", "released")
+    reviewer.goto(f"/console/approvals/sandbox/{rejected}")
+    assert _decide(reviewer, "Reject", "not needed").status == 303
+    assert reviewer.locator("#state").text_content() == "rejected"
+    reviewer.context.close()
