@@ -6,8 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 
+from lab.auditing import Actor
+from lab.datasets.service import write_dataset
 from tests.lab.console.browser import browser_missing, chromium, served
 from tests.lab.factories import World, standard_world
 from tests.lab.releases.jobs import finished_job
@@ -147,3 +150,31 @@ def test_approve_and_reject_as_the_right_and_the_wrong_person(
     assert _decide(reviewer, "Reject", "not needed").status == 303
     assert reviewer.locator("#state").text_content() == "rejected"
     reviewer.context.close()
+
+
+def test_place_and_lift_a_hold(site: tuple[World, str, Any]) -> None:
+    world = site[0]
+    table = pa.table({"city": ["Hangzhou"], "n": [40]})
+    write_dataset(
+        world.lab,
+        Actor("a-eng"),
+        tenant="globex",
+        zone="sandbox",
+        name="holdings",
+        batches=table.to_batches(),
+        schema=table.schema,
+    )
+    page = _log_in(site, "carol")
+    page.goto("/console/data?tenant=globex&zone=sandbox")
+    row = page.locator("tr.version[data-name=holdings]")
+    assert row.locator("td.held").text_content() == "no"
+    row.get_by_label("Reason for holdings v1").fill("case 42")
+    row.get_by_role("button", name="Place hold").click()
+    page.wait_for_load_state()
+    row = page.locator("tr.version[data-name=holdings]")
+    assert row.locator("td.held").text_content() == "held"
+    row.get_by_label("Reason for holdings v1").fill("case 42 closed")
+    row.get_by_role("button", name="Lift hold").click()
+    page.wait_for_load_state()
+    assert page.locator("tr.version[data-name=holdings] td.held").text_content() == "no"
+    page.context.close()

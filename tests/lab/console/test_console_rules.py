@@ -17,6 +17,14 @@ from lab.console import sessions
 from tests.lab.api.routes_catalogue import api_routes
 from tests.lab.factories import World, standard_world
 
+SAMPLE = {
+    "seq": "1",
+    "zone": "sandbox",
+    "release_id": "0000000000000000",
+    "tenant": "acme",
+    "name": "merchants",
+    "version": "1",
+}
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -70,7 +78,7 @@ def test_every_console_page_but_login_needs_a_session(world: World) -> None:
     for route in routes:
         if route.path == "/login":
             continue
-        path = "/console" + route.path.replace("{seq}", "1")
+        path = "/console" + re.sub(r"{(\w+)}", lambda m: SAMPLE[m.group(1)], route.path)
         for method in set(route.methods or ()) - {"HEAD"}:
             response = client.request(method, path, follow_redirects=False)
             assert response.status_code == 303, f"{method} {path}"
