@@ -15,7 +15,15 @@ from fastapi.staticfiles import StaticFiles
 
 from lab.context import Lab
 
-from . import admin_pages, approvals_pages, audit_pages, lifecycle_pages, login_pages, pages
+from . import (
+    admin_pages,
+    approvals_pages,
+    audit_pages,
+    lifecycle_pages,
+    login_pages,
+    pages,
+    promotion_pages,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -24,7 +32,14 @@ def create_console(lab: Lab) -> FastAPI:
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     console.state.lab = lab
     pages.install(console)
-    for module in (login_pages, audit_pages, approvals_pages, lifecycle_pages, admin_pages):
+    for module in (
+        login_pages,
+        audit_pages,
+        approvals_pages,
+        promotion_pages,
+        lifecycle_pages,
+        admin_pages,
+    ):
         console.include_router(module.router)
     console.mount("/static", StaticFiles(directory=STATIC), name="static")
     return console

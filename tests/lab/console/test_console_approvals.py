@@ -74,3 +74,12 @@ def test_a_stranger_cannot_see_another_tenant_s_request(world: World) -> None:
     client, _ = login(world, "g-eng")
     assert client.get(f"/console/approvals/sandbox/{release_id}").status_code in (403, 404)
     assert client.get("/console/approvals?tenant=acme").status_code in (403, 404)
+
+
+def test_the_promotion_queue_is_compliance_s(world: World) -> None:
+    client, _ = login(world, "carol")
+    queue = client.get("/console/promotions")
+    assert queue.status_code == 200 and "No promotion requests here." in queue.text
+    assert client.get("/console/promotions/0000000000000000").status_code == 404
+    engineer, _ = login(world, "g-eng")
+    assert engineer.get("/console/promotions").status_code in (403, 404)

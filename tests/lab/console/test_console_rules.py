@@ -21,6 +21,7 @@ SAMPLE = {
     "seq": "1",
     "zone": "sandbox",
     "release_id": "0000000000000000",
+    "promotion_id": "0000000000000000",
     "tenant": "acme",
     "name": "merchants",
     "version": "1",
