@@ -45,8 +45,9 @@ def _time(request: Request, name: str) -> datetime | None:
         raise InvalidInput(f"{name} is not a date and time") from exc
 
 
-def _filters(request: Request) -> dict[str, Any]:
-    tenant = _text(request, "tenant")
+def _filters(request: Request, who: Viewer) -> dict[str, Any]:
+    """The filters of the query string; a tenant's member asks of their tenant by default."""
+    tenant = _text(request, "tenant") or who.principal.tenant
     if tenant is not None and not SLUG.match(tenant):
         raise InvalidInput("tenant is not a tenant slug")
     decision = _text(request, "decision")
@@ -81,7 +82,7 @@ def _event_filter(domain: str, f: dict[str, Any]) -> EventFilter:
 
 
 def _page(request: Request, who: Viewer, result: dict[str, Any] | None = None) -> Response:
-    f = _filters(request)
+    f = _filters(request, who)
     after = _after(request)
     domain = f["tenant"] or PLATFORM
     who.authorize("read", "audit/events", tenant=domain)
@@ -136,7 +137,7 @@ def export(request: Request, who: Viewer = Depends(viewer)) -> Response:
     fmt = request.query_params.get("format", "jsonl")
     if fmt not in ("jsonl", "csv"):
         raise InvalidInput("format is csv or jsonl")
-    f = _filters(request)
+    f = _filters(request, who)
     domain = f["tenant"] or PLATFORM
     decision = who.authorize("export", "audit/events", tenant=domain)
     access = Access(who.principal, domain, decision, who.request_id or "")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
 from fastapi import Request, Response
+from sqlalchemy.exc import IntegrityError
 
 from lab.context import Lab
 from lab.keys.keyring import get_or_create_secret
@@ -46,8 +47,12 @@ def _fernet(request: Request) -> Fernet:
     cached: Fernet | None = getattr(request.app.state, "console_fernet", None)
     if cached is None:
         lab: Lab = request.app.state.lab
-        with lab.transaction() as session:
-            raw = get_or_create_secret(session, lab.master_key, KEY_NAME, kind="console")
+        try:
+            with lab.transaction() as session:
+                raw = get_or_create_secret(session, lab.master_key, KEY_NAME, kind="console")
+        except IntegrityError:  # another process created it first: read theirs
+            with lab.transaction() as session:
+                raw = get_or_create_secret(session, lab.master_key, KEY_NAME, kind="console")
         cached = Fernet(base64.urlsafe_b64encode(raw))
         request.app.state.console_fernet = cached
     return cached
