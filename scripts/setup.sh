@@ -12,6 +12,9 @@ command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 # them the lab builds and runs, with slower keyed pseudonyms
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 [ -f /usr/include/openssl/hmac.h ] || need+=(libssl-dev)
+# the headless browser of the console's end-to-end tests (Playwright drives it through
+# executable_path: the lab runs offline, so Playwright's own browser download is not used)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "installing Debian packages: ${need[*]}"

@@ -34,6 +34,7 @@ from lab.api.routes import (
     users,
     zones,
 )
+from lab.console.app import create_console
 from lab.context import Lab
 from lab.work.folders import upload_spool
 
@@ -108,6 +109,8 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
     ):
         document_errors(module.router)
         app.include_router(module.router)
+    # the web console: HTML pages over the same services, outside the OpenAPI schema
+    app.mount("/console", create_console(lab))
     return app
 
 

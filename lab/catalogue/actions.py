@@ -88,6 +88,7 @@ class AuditAction(StrEnum):
     DESTRUCTION_SKIPPED = "destruction.skipped"
     DESTRUCTION_FAILED = "destruction.failed"
     DESTRUCTION_SUMMARY = "destruction.summary"
+    CONSOLE_CSRF = "console.csrf"  # a console form posted without its session's CSRF token
 
     @classmethod
     def access(cls, verb: AccessAction | str) -> str:

@@ -1,0 +1,110 @@
+"""The approvals queue: release requests, their findings, code, inputs and output, and the
+reviewers' approve / reject / return, through lab/releases/service.py as the API uses it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lab.errors import Forbidden, InvalidInput, NotFound
+from lab.releases import service
+from lab.releases.models import PENDING
+
+from .pages import Viewer, checked_form, render, viewer
+
+router = APIRouter(prefix="/approvals")
+ZONES = ("sandbox", "production")
+ID = re.compile(r"^[0-9a-f]{16}$")
+SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+COMMENT_MAX = 2000
+
+
+def _zone(zone: str) -> str:
+    if zone not in ZONES:
+        raise NotFound("no such zone")
+    return zone
+
+
+def _release_id(release_id: str) -> str:
+    if not ID.match(release_id):
+        raise NotFound("no such request")
+    return release_id
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(request: Request, who: Viewer = Depends(viewer)) -> Response:
+    zone = _zone(request.query_params.get("zone", "sandbox"))
+    tenant = request.query_params.get("tenant", "").strip() or None
+    if tenant is not None and not SLUG.match(tenant):
+        raise InvalidInput("tenant is not a tenant slug")
+    state = request.query_params.get("state", PENDING).strip() or None
+    found = service.list_releases(
+        who.lab, who.principal, zone=zone, tenant=tenant, state=state, request_id=who.request_id
+    )
+    context = {
+        "who": who,
+        "releases": found,
+        "zone": zone,
+        "zones": ZONES,
+        "tenant": tenant or "",
+        "state": state or "",
+    }
+    return render(request, "approvals.html", context)
+
+
+def why_not(who: Viewer, view: Any) -> str | None:
+    """Why the viewer cannot decide this request, in words for the page (the service
+    refuses the decision anyway)."""
+    if view.state != PENDING:
+        return f"This request is {view.state}: only pending requests are reviewed."
+    if view.requester == who.user:
+        return (
+            "You asked for this release: the author of a request can never approve, reject "
+            "or return it. Another reviewer must decide."
+        )
+    if any(r.reviewer == who.user for r in view.reviews):
+        return "You already decided this request: the next decision must be another reviewer's."
+    return None
+
+
+@router.get("/{zone}/{release_id}", response_class=HTMLResponse)
+def detail(request: Request, zone: str, release_id: str, who: Viewer = Depends(viewer)) -> Response:
+    zone, release_id = _zone(zone), _release_id(release_id)
+    view = service.get_release(
+        who.lab, who.principal, release_id, zone=zone, request_id=who.request_id
+    )
+    content: list[Any] | None = None
+    try:
+        content = service.release_content(
+            who.lab, who.principal, release_id, zone=zone, request_id=who.request_id
+        )
+    except Forbidden:  # only reviewers see what would leave (audited as a denial)
+        content = None
+    context = {"who": who, "r": view, "content": content, "why_not": why_not(who, view)}
+    return render(request, "approval.html", context)
+
+
+@router.post("/{zone}/{release_id}/review")
+def decide(
+    zone: str,
+    release_id: str,
+    fields: dict[str, str] = Depends(checked_form),
+    who: Viewer = Depends(viewer),
+) -> Response:
+    zone, release_id = _zone(zone), _release_id(release_id)
+    comment = fields.get("comment", "")
+    if len(comment) > COMMENT_MAX:
+        raise InvalidInput(f"the comment is longer than {COMMENT_MAX} characters")
+    service.review_release(
+        who.lab,
+        who.principal,
+        who.as_actor(),
+        release_id,
+        zone=zone,
+        decision=fields.get("decision", ""),
+        comment=comment,
+    )
+    return RedirectResponse(f"/console/approvals/{zone}/{release_id}", status_code=303)

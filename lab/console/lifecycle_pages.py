@@ -1,0 +1,80 @@
+"""Data lifecycle: a tenant's datasets by zone with their destroy-at dates, legal holds
+(place and lift) and destruction receipts, through lab/datasets/service.py and
+lab/retention/receipts.py as the API uses them."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lab.datasets.schemas import VersionRef
+from lab.datasets.service import list_datasets, place_hold, release_hold
+from lab.errors import Forbidden, InvalidInput, NotFound
+from lab.retention.receipts import list_receipts
+
+from .pages import Viewer, checked_form, render, viewer
+
+router = APIRouter(prefix="/data")
+ZONES = ("sandbox", "production")
+SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
+REASON_MAX = 300
+
+
+def _tenant(value: str | None) -> str | None:
+    if value and not SLUG.match(value):
+        raise InvalidInput("tenant is not a tenant slug")
+    return value or None
+
+
+@router.get("", response_class=HTMLResponse)
+def datasets(request: Request, who: Viewer = Depends(viewer)) -> Response:
+    tenant = _tenant(request.query_params.get("tenant", "").strip() or who.principal.tenant)
+    zone = request.query_params.get("zone", "sandbox")
+    if zone not in ZONES:
+        raise NotFound("no such zone")
+    versions = []
+    receipts = []
+    if tenant is not None:
+        versions = list_datasets(
+            who.lab, who.principal, tenant=tenant, zone=zone, request_id=who.request_id
+        )
+        try:
+            receipts = list_receipts(
+                who.lab, who.principal, tenant=tenant, request_id=who.request_id
+            )
+        except Forbidden:  # receipts are the auditors' (the denial is audited)
+            receipts = []
+    context = {
+        "who": who,
+        "tenant": tenant or "",
+        "zone": zone,
+        "zones": ZONES,
+        "versions": versions,
+        "receipts": receipts,
+    }
+    return render(request, "data.html", context)
+
+
+@router.post("/{tenant}/{zone}/{name}/{version}/hold")
+def hold(
+    tenant: str,
+    zone: str,
+    name: str,
+    version: int,
+    fields: dict[str, str] = Depends(checked_form),
+    who: Viewer = Depends(viewer),
+) -> Response:
+    if not SLUG.match(tenant) or zone not in ZONES or not NAME.match(name):
+        raise NotFound("no such dataset")
+    reason = fields.get("reason", "").strip()
+    if not 3 <= len(reason) <= REASON_MAX:
+        raise InvalidInput(f"a hold needs a reason of 3 to {REASON_MAX} characters")
+    change = {"place": place_hold, "lift": release_hold}.get(fields.get("action", ""))
+    if change is None:
+        raise InvalidInput("action is place or lift")
+    ref = VersionRef(tenant=tenant, zone=zone, name=name, version=version)
+    change(who.lab, who.principal, who.as_actor(), ref, reason=reason)
+    return RedirectResponse(f"/console/data?tenant={tenant}&zone={zone}", status_code=303)

@@ -1,0 +1,68 @@
+"""Model promotions in the approvals queue: the request, its gates with their details, the
+reviews, and approve / reject / return, through lab/promotions/service.py as the API."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from lab.errors import InvalidInput, NotFound
+from lab.promotions import service
+from lab.releases.models import PENDING
+
+from .approvals_pages import COMMENT_MAX, why_not
+from .pages import Viewer, checked_form, render, viewer
+
+router = APIRouter(prefix="/promotions")
+ID = re.compile(r"^[0-9a-f]{16}$")
+SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
+
+
+def _id(promotion_id: str) -> str:
+    if not ID.match(promotion_id):
+        raise NotFound("no such promotion")
+    return promotion_id
+
+
+@router.get("", response_class=HTMLResponse)
+def queue(request: Request, who: Viewer = Depends(viewer)) -> Response:
+    tenant = request.query_params.get("tenant", "").strip() or None
+    if tenant is not None and not SLUG.match(tenant):
+        raise InvalidInput("tenant is not a tenant slug")
+    state = request.query_params.get("state", PENDING).strip() or None
+    found = service.list_promotions(
+        who.lab, who.principal, tenant=tenant, state=state, request_id=who.request_id
+    )
+    context = {"who": who, "promotions": found, "tenant": tenant or "", "state": state or ""}
+    return render(request, "promotions.html", context)
+
+
+@router.get("/{promotion_id}", response_class=HTMLResponse)
+def detail(request: Request, promotion_id: str, who: Viewer = Depends(viewer)) -> Response:
+    found = service.get_promotion(
+        who.lab, who.principal, _id(promotion_id), request_id=who.request_id
+    )
+    context = {"who": who, "p": found, "why_not": why_not(who, found)}
+    return render(request, "promotion.html", context)
+
+
+@router.post("/{promotion_id}/review")
+def decide(
+    promotion_id: str,
+    fields: dict[str, str] = Depends(checked_form),
+    who: Viewer = Depends(viewer),
+) -> Response:
+    comment = fields.get("comment", "")
+    if len(comment) > COMMENT_MAX:
+        raise InvalidInput(f"the comment is longer than {COMMENT_MAX} characters")
+    service.review_promotion(
+        who.lab,
+        who.principal,
+        who.as_actor(),
+        _id(promotion_id),
+        decision=fields.get("decision", ""),
+        comment=comment,
+    )
+    return RedirectResponse(f"/console/promotions/{promotion_id}", status_code=303)
