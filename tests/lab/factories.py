@@ -98,6 +98,26 @@ class World:
     def delete(self, who: str, url: str, **kw: Any) -> Any:
         return self.call("DELETE", who, url, **kw)
 
+    def cli(self, who: str, *argv: str) -> tuple[int, str]:
+        """`lab <argv>` as `who` (LAB_TOKEN) against this world's lab home and metastore:
+        the exit code and what it printed."""
+        from typer.testing import CliRunner
+
+        from lab.cli.main import app
+
+        settings = self.lab.settings
+        assert settings.master_key is not None
+        env = {
+            "LAB_HOME": str(settings.home),
+            "LAB_DATABASE_URL": settings.metastore_url,
+            "LAB_MASTER_KEY": settings.master_key.get_secret_value(),
+            "LAB_POLICY_REFRESH_SECONDS": "0",
+            "LAB_TOKEN": self.tokens[who],
+            "COLUMNS": "200",
+        }
+        result = CliRunner().invoke(app, list(argv), env=env)
+        return result.exit_code, result.output
+
 
 def standard_world(home: Path, database_url: str | None = None, **overrides: Any) -> World:
     """Two tenants with an owner, an engineer and a viewer each, plus admin and compliance."""

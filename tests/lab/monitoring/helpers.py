@@ -81,19 +81,4 @@ def runs_of(world: World, who: str, name: str) -> list[dict[str, Any]]:
 
 def cli(world: World, who: str, *argv: str) -> tuple[int, str]:
     """`lab ...` against the world's lab home, as `who` (LAB_TOKEN)."""
-    from typer.testing import CliRunner
-
-    from lab.cli.main import app
-
-    settings = world.lab.settings
-    assert settings.master_key is not None
-    env = {
-        "LAB_HOME": str(settings.home),
-        "LAB_DATABASE_URL": settings.metastore_url,
-        "LAB_MASTER_KEY": settings.master_key.get_secret_value(),
-        "LAB_POLICY_REFRESH_SECONDS": "0",
-        "LAB_TOKEN": world.tokens[who],
-        "COLUMNS": "200",
-    }
-    result = CliRunner().invoke(app, list(argv), env=env)
-    return result.exit_code, result.output
+    return world.cli(who, *argv)

@@ -6,10 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
-from typer.testing import CliRunner
 
 from lab.authz import admin as policy_admin
-from lab.cli.main import app
 from lab.settings import Settings
 from tests.lab.factories import World
 from tests.lab.models.test_registry_jobs import run
@@ -76,18 +74,7 @@ def review(world: World, who: str, promotion_id: str, decision: str = "approve")
 
 def cli(world: World, who: str, *argv: str) -> tuple[int, str]:
     """`lab <argv>` as `who` against the world's lab."""
-    settings = world.lab.settings
-    assert settings.master_key is not None
-    env = {
-        "LAB_HOME": str(settings.home),
-        "LAB_DATABASE_URL": settings.metastore_url,
-        "LAB_MASTER_KEY": settings.master_key.get_secret_value(),
-        "LAB_POLICY_REFRESH_SECONDS": "0",
-        "LAB_TOKEN": world.tokens[who],
-        "COLUMNS": "200",
-    }
-    result = CliRunner().invoke(app, list(argv), env=env)
-    return result.exit_code, result.output
+    return world.cli(who, *argv)
 
 
 def production_rules(**promotion: Any) -> dict[str, Any]:

@@ -18,18 +18,7 @@ runner = CliRunner()
 
 
 def lab(world: World, who: str, *args: str) -> tuple[int, str]:
-    settings = world.lab.settings
-    assert settings.master_key is not None
-    env = {
-        "LAB_HOME": str(settings.home),
-        "LAB_DATABASE_URL": settings.metastore_url,
-        "LAB_MASTER_KEY": settings.master_key.get_secret_value(),
-        "LAB_POLICY_REFRESH_SECONDS": "0",
-        "LAB_TOKEN": world.tokens[who],
-        "COLUMNS": "200",
-    }
-    result = runner.invoke(app, list(args), env=env)
-    return result.exit_code, result.output
+    return world.cli(who, *args)
 
 
 def test_request_review_and_fetch_byte_for_byte(world: World, tmp_path: Path) -> None:
