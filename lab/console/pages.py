@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
@@ -93,18 +94,23 @@ async def checked_form(request: Request, who: Viewer = Depends(viewer)) -> dict[
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if not sessions.same(fields.get("csrf"), who.session.csrf):
-        with who.lab.transaction() as session:
-            who.lab.auditor.record(
-                session,
-                actor=who.user,
-                action=AuditAction.CONSOLE_CSRF,
-                resource=f"console{request.url.path.removeprefix('/console')}",
-                outcome="rejected",
-                request_id=who.request_id,
-                details={"reason": "missing or wrong CSRF token"},
-            )
+        # the refusal is audited in a request thread: a metastore write, off the event loop
+        await run_in_threadpool(_audit_csrf_refusal, who, request.url.path)
         raise CsrfRefused
     return fields
+
+
+def _audit_csrf_refusal(who: Viewer, path: str) -> None:
+    with who.lab.transaction() as session:
+        who.lab.auditor.record(
+            session,
+            actor=who.user,
+            action=AuditAction.CONSOLE_CSRF,
+            resource=f"console{path.removeprefix('/console')}",
+            outcome="rejected",
+            request_id=who.request_id,
+            details={"reason": "missing or wrong CSRF token"},
+        )
 
 
 def render(
