@@ -16,7 +16,7 @@ from lab.api.admission import Admission
 from lab.api.body_limit import BodyLimit
 from lab.api.query_names import known_query_only
 from lab.api.request_ids import RequestIds
-from lab.api.responses import document_errors
+from lab.api.responses import document_errors, install_error_schema
 from lab.api.routes import (
     audit,
     datasets,
@@ -110,6 +110,7 @@ def create_app(lab: Lab, *, owns_lab: bool = False) -> FastAPI:
         document_errors(module.router)
         app.include_router(module.router)
     # the web console: HTML pages over the same services, outside the OpenAPI schema
+    install_error_schema(app)
     app.mount("/console", create_console(lab))
     return app
 
