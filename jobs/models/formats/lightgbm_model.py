@@ -18,8 +18,7 @@ import pyarrow as pa
 from jobs.models.formats import lightgbm_text
 from jobs.models.formats.errors import ModelInvalid
 from jobs.models.formats.feature_matrix import matrix
-from jobs.models.formats.onnx_model import MAX_THREADS, check_names
-from jobs.models.formats.scorer import Output
+from jobs.models.formats.scorer import MAX_THREADS, Output, check_names
 
 
 class LightGBMScorer:

@@ -18,9 +18,7 @@ import pyarrow as pa
 from jobs.models.formats import onnx_graph
 from jobs.models.formats.errors import ModelInvalid
 from jobs.models.formats.feature_matrix import matrix
-from jobs.models.formats.scorer import Output
-
-MAX_THREADS = 64
+from jobs.models.formats.scorer import MAX_THREADS, Output, check_names
 
 
 class OnnxScorer:
@@ -64,13 +62,3 @@ def session(data: bytes, threads: int) -> ort.InferenceSession:
         return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own, untyped, errors
         raise ModelInvalid(f"onnxruntime cannot load the ONNX model: {exc}") from exc
-
-
-def check_names(features: Sequence[str]) -> None:
-    seen: set[str] = set()
-    for name in features:
-        if not isinstance(name, str) or not name:
-            raise ModelInvalid(f"feature names must be non-empty strings, not {name!r}")
-        if name in seen:
-            raise ModelInvalid(f"the feature {name!r} is named twice in the model's schema")
-        seen.add(name)

@@ -1,22 +1,26 @@
-"""Flavour name -> loader: the only model formats the lab loads outside a job's sandbox."""
+"""Flavour name -> loader: the only model formats the lab loads outside a job's sandbox.
+
+A loader's module is imported when its flavour is first loaded: LightGBM (which brings
+scikit-learn) and ONNX (which brings its dtype tables) each take seconds to import, and a
+scoring process needs one of them.
+"""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 
 from jobs.models.formats.errors import ModelInvalid
-from jobs.models.formats.lightgbm_model import LightGBMScorer
-from jobs.models.formats.onnx_model import OnnxScorer
-from jobs.models.formats.scorecard_model import ScorecardScorer
 from jobs.models.formats.scorer import Scorer
 
 Loader = Callable[[bytes, Sequence[str] | None, int], Scorer]
 
-FLAVOURS: dict[str, Loader] = {
-    "onnx": OnnxScorer,
-    "lightgbm": LightGBMScorer,
-    "scorecard": ScorecardScorer,
+FLAVOURS: dict[str, str] = {
+    "onnx": "jobs.models.formats.onnx_model:OnnxScorer",
+    "lightgbm": "jobs.models.formats.lightgbm_model:LightGBMScorer",
+    "scorecard": "jobs.models.formats.scorecard_model:ScorecardScorer",
 }
+"""Flavour -> `module:class` of its loader."""
 ARTIFACT_NAMES = {"onnx": "model.onnx", "lightgbm": "model.txt", "scorecard": "scorecard.json"}
 
 
@@ -30,11 +34,17 @@ def load_scorer(
     `threads` bounds the threads one `score` call uses. ModelInvalid with the reason when the
     artifact cannot be loaded as `flavour`; ValueError for `threads` out of range.
     """
-    loader = FLAVOURS.get(flavour)
-    if loader is None:
+    where = FLAVOURS.get(flavour)
+    if where is None:
         raise ModelInvalid(
             f"unknown model flavour {flavour!r}: the lab loads {', '.join(sorted(FLAVOURS))}"
         )
     if not isinstance(artifact, bytes | bytearray | memoryview):
         raise TypeError("the artifact must be bytes")
-    return loader(bytes(artifact), features, threads)
+    return _loader(where)(bytes(artifact), features, threads)
+
+
+def _loader(where: str) -> Loader:
+    module, name = where.split(":")
+    loader: Loader = getattr(importlib.import_module(module), name)
+    return loader

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, Protocol
 
 import pyarrow as pa
 
+from jobs.models.formats.errors import ModelInvalid
+
 Output = Literal["probability", "points"]
+MAX_THREADS = 64
+"""The most threads one `score` call may use, whatever the flavour."""
 
 
 class Scorer(Protocol):
@@ -24,3 +29,14 @@ class Scorer(Protocol):
     output: Output
 
     def score(self, batch: pa.RecordBatch) -> pa.Array: ...
+
+
+def check_names(features: Sequence[str]) -> None:
+    """Feature names are non-empty strings, each named once; else ModelInvalid."""
+    seen: set[str] = set()
+    for name in features:
+        if not isinstance(name, str) or not name:
+            raise ModelInvalid(f"feature names must be non-empty strings, not {name!r}")
+        if name in seen:
+            raise ModelInvalid(f"the feature {name!r} is named twice in the model's schema")
+        seen.add(name)
