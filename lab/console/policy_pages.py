@@ -108,11 +108,11 @@ def _change(change: dict[str, str]) -> dict[str, Any] | None:
     if not op:
         return None
     if op in RULE_OPS:
-        keys = ("role", "tenant", "obj", "action", "effect")
-        return {"op": op, "rule": {k: given[k] for k in keys if k in given}}
+        rule = ("role", "tenant", "obj", "action", "effect")
+        return {"op": op, "rule": {k: given[k] for k in rule if k in given}}
     if op in ASSIGNMENT_OPS:
-        keys = ("subject", "role", "tenant")
-        return {"op": op, "assignment": {k: given[k] for k in keys if k in given}}
+        assignment = ("subject", "role", "tenant")
+        return {"op": op, "assignment": {k: given[k] for k in assignment if k in given}}
     raise InvalidInput("the change is add_rule, remove_rule, assign_role or unassign_role")
 
 
