@@ -95,6 +95,26 @@ class Chokepoint:
             raise Forbidden(f"not allowed to {action} {request.obj}")
         raise NotFound("not found")
 
+    def permits(
+        self,
+        principal: Principal,
+        *,
+        action: str,
+        resource: str,
+        zone: str = "platform",
+        tenant: str = PLATFORM,
+    ) -> bool:
+        """Would `authorize` allow this? The policy engine's answer, not recorded: for what
+        a screen offers (a link, a button), asked on every render, where auditing would
+        flood the trail with denials nobody asked for. Never in place of `authorize`: the
+        page or action itself still passes it, audited."""
+        if zone not in self.zones:  # as `authorize`: another zone names nothing
+            return False
+        request = AccessRequest(
+            subject=principal.user, tenant=tenant, zone=zone, resource=resource, action=action
+        )
+        return self.policy.decide(request).allowed
+
     def authorize_named(
         self,
         principal: Principal,

@@ -22,7 +22,9 @@ from . import (
     lifecycle_pages,
     login_pages,
     pages,
+    policy_pages,
     promotion_pages,
+    zone_pages,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -38,6 +40,8 @@ def create_console(lab: Lab) -> FastAPI:
         approvals_pages,
         promotion_pages,
         lifecycle_pages,
+        zone_pages,
+        policy_pages,
         admin_pages,
     ):
         console.include_router(module.router)

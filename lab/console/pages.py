@@ -24,7 +24,7 @@ from lab.context import Lab
 from lab.errors import Conflict, Forbidden, InvalidInput, LabError, NotFound, Unauthenticated
 from lab.tokens.service import authenticate
 
-from . import sessions
+from . import nav, sessions
 
 log = logging.getLogger(__name__)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -118,9 +118,13 @@ def render(
 ) -> HTMLResponse:
     session = sessions.open_session(request)
     who = context.get("who")
+    shown = who if isinstance(who, Viewer) else None
     base = {
         "csrf": session.csrf if session else "",
-        "user": who.user if isinstance(who, Viewer) else None,
+        "user": shown.user if shown else None,
+        # asked once per page, of the policy engine, not audited (lab/console/nav.py)
+        "nav": nav.permitted(shown.lab.chokepoint, shown.principal) if shown else [],
+        "path": request.url.path,
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
 

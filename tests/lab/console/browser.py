@@ -77,3 +77,15 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+def log_in(browser: Any, base: str, token: str) -> Any:
+    """A fresh page (its own browser context) logged in to the console with `token`, on
+    the start page."""
+    page = browser.new_context(base_url=base).new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/console/login")
+    page.get_by_label("Token").fill(token)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/console/")
+    return page

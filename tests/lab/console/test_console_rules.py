@@ -36,7 +36,8 @@ def world(sqlite_world: World) -> World:
     return sqlite_world
 
 
-def _count(world: World, **where: str) -> int:
+def count_events(world: World, **where: str) -> int:
+    """Audit events whose columns hold the given values."""
     query = sa.select(sa.func.count()).select_from(events_table)
     for column, value in where.items():
         query = query.where(events_table.c[column] == value)
@@ -48,8 +49,9 @@ def _client(world: World) -> TestClient:
     return TestClient(world.client.app, raise_server_exceptions=False)
 
 
-def login(world: World, who: str) -> tuple[TestClient, str]:
-    """A client logged in as `who`, and its session's CSRF token."""
+def login(world: World, who: str, *, home: bool = True) -> tuple[TestClient, str]:
+    """A client logged in as `who`, and its session's CSRF token (read from the start
+    page; `home=False` for someone the start page refuses: no token then)."""
     client = _client(world)
     page = client.get("/console/login")
     token = CSRF.search(page.text)
@@ -60,8 +62,10 @@ def login(world: World, who: str) -> tuple[TestClient, str]:
         follow_redirects=False,
     )
     assert done.status_code == 303, done.text
-    home = client.get("/console/")
-    csrf = CSRF.search(home.text)
+    if not home:
+        return client, ""
+    start = client.get("/console/")
+    csrf = CSRF.search(start.text)
     assert csrf is not None
     return client, csrf.group(1)
 
@@ -84,6 +88,51 @@ def test_every_console_page_but_login_needs_a_session(world: World) -> None:
             response = client.request(method, path, follow_redirects=False)
             assert response.status_code == 303, f"{method} {path}"
             assert response.headers["location"] == "/console/login"
+
+
+def _walk(world: World, method: str) -> list[str]:
+    """The console's paths answering `method`, with sample path parameters; not login."""
+    return [
+        "/console" + re.sub(r"{(\w+)}", lambda m: SAMPLE[m.group(1)], route.path)
+        for route in console_routes(world)
+        if route.path != "/login" and method in (route.methods or ())
+    ]
+
+
+def test_the_new_pages_are_walked(world: World) -> None:
+    for path in ("/console/zones", "/console/zones/sandbox", "/console/policy"):
+        assert path in _walk(world, "GET")
+    assert "/console/policy/dry-run" in _walk(world, "POST")
+
+
+def _decisions(world: World, who: str) -> int:
+    """Access decisions recorded for `who`, allowed or denied."""
+    return sum(count_events(world, actor=who, decision=d) for d in ("allow", "deny"))
+
+
+@pytest.mark.parametrize("who", ["a-eng", "carol"])
+def test_every_page_asks_the_chokepoint_and_answers_with_a_page(world: World, who: str) -> None:
+    """Each page, opened, records at least one access decision (allowed or not); whatever
+    the answer, it is a page, never a crash."""
+    client, _ = login(world, who)
+    for path in _walk(world, "GET"):
+        before = _decisions(world, who)
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code in (200, 400, 403, 404), f"{path}: {response.status_code}"
+        assert "Traceback" not in response.text
+        if path == "/console/data" and who == "carol":
+            continue  # with no tenant named the page asks nothing: it shows nothing either
+        assert _decisions(world, who) > before, f"{path} asked nothing"
+
+
+def test_every_form_needs_its_csrf_token(world: World) -> None:
+    client, _ = login(world, "carol")
+    for path in _walk(world, "POST"):
+        before = count_events(world, action="console.csrf", actor="carol")
+        response = client.post(path, data={"reason": "case 1", "comment": "x"})
+        assert response.status_code == 403, path
+        assert "security token" in response.text
+        assert count_events(world, action="console.csrf", actor="carol") == before + 1, path
 
 
 def test_the_console_stays_out_of_the_api_schema(world: World) -> None:
@@ -116,14 +165,14 @@ def test_a_wrong_token_is_refused_and_audited(world: World) -> None:
     page = client.get("/console/login")
     csrf = CSRF.search(page.text)
     assert csrf is not None
-    before = _count(world, action="auth.token")
+    before = count_events(world, action="auth.token")
     response = client.post(
         "/console/login", data={"token": "lab_nothere_xyz", "csrf": csrf.group(1)}
     )
     assert response.status_code == 401
     assert "not accepted" in response.text
     assert sessions.COOKIE not in client.cookies
-    assert _count(world, action="auth.token") == before + 1
+    assert count_events(world, action="auth.token") == before + 1
 
 
 def test_login_without_its_form_token_is_refused(world: World) -> None:
@@ -153,12 +202,12 @@ def test_a_post_without_or_with_a_wrong_csrf_token_is_refused_and_audited(
 ) -> None:
     client, csrf = login(world, "carol")
     for data in ({}, {"csrf": "x" * 43}, {"csrf": ""}):
-        before = _count(world, action="console.csrf", actor="carol")
+        before = count_events(world, action="console.csrf", actor="carol")
         response = client.post("/console/audit/verify", data=data)
         assert response.status_code == 403
         assert "security token" in response.text
         assert "Traceback" not in response.text
-        assert _count(world, action="console.csrf", actor="carol") == before + 1
+        assert count_events(world, action="console.csrf", actor="carol") == before + 1
     assert client.post("/console/audit/verify", data={"csrf": csrf}).status_code == 200
 
 
@@ -187,14 +236,14 @@ def test_pages_are_audited_on_allow_and_deny(tmp_path: Path, metastore_url: str)
 
 def _audited_on_allow_and_deny(world: World) -> None:
     client, _ = login(world, "a-eng")
-    allowed = _count(world, actor="a-eng", action="access.read", decision="allow")
+    allowed = count_events(world, actor="a-eng", action="access.read", decision="allow")
     assert client.get("/console/audit?tenant=acme").status_code == 200
-    assert _count(world, actor="a-eng", action="access.read", decision="allow") == allowed + 1
-    denied = _count(world, actor="a-eng", decision="deny")
+    assert count_events(world, actor="a-eng", action="access.read", decision="allow") == allowed + 1
+    denied = count_events(world, actor="a-eng", decision="deny")
     response = client.get("/console/admin/tenants")
     assert response.status_code == 403
     assert "Not allowed" in response.text and "Traceback" not in response.text
-    assert _count(world, actor="a-eng", decision="deny") == denied + 1
+    assert count_events(world, actor="a-eng", decision="deny") == denied + 1
 
 
 def test_an_engineer_sees_only_their_tenant_s_audit_trail(world: World) -> None:
