@@ -21,8 +21,10 @@ from . import (
     audit_pages,
     lifecycle_pages,
     login_pages,
+    models_pages,
     pages,
     promotion_pages,
+    users_pages,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -39,6 +41,8 @@ def create_console(lab: Lab) -> FastAPI:
         promotion_pages,
         lifecycle_pages,
         admin_pages,
+        users_pages,
+        models_pages,
     ):
         console.include_router(module.router)
     console.mount("/static", StaticFiles(directory=STATIC), name="static")
