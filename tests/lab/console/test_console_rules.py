@@ -25,6 +25,10 @@ SAMPLE = {
     "tenant": "acme",
     "name": "merchants",
     "version": "1",
+    "user": "a-eng",
+    "token_id": "0000000000000000",
+    "plot": "roc",
+    "run_id": "0000000000000000",
 }
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
