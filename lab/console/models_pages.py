@@ -108,7 +108,12 @@ def _tenant_registry(who: Viewer, tenant: str) -> dict[str, Any]:
 def index(request: Request, who: Viewer = Depends(viewer)) -> Response:
     chosen = request.query_params.get("tenant", "").strip()
     tenants = [_tenant_registry(who, t) for t in _tenants(who, chosen)]
-    context = {"who": who, "tenant": chosen, "tenants": tenants, "staff": who.principal.tenant is None}
+    context = {
+        "who": who,
+        "tenant": chosen,
+        "tenants": tenants,
+        "staff": who.principal.tenant is None,
+    }
     return render(request, "models.html", context)
 
 
@@ -136,9 +141,7 @@ def model_plot(
 
 
 @router.get("/{tenant}/production/deployments/{name}", response_class=HTMLResponse)
-def deployment(
-    request: Request, tenant: str, name: str, who: Viewer = Depends(viewer)
-) -> Response:
+def deployment(request: Request, tenant: str, name: str, who: Viewer = Depends(viewer)) -> Response:
     tenant = _slug(tenant)
     if not NAME.match(name):
         raise NotFound("no such deployment")
@@ -171,4 +174,3 @@ def run_plot(
         request_id=who.request_id,
     )  # fmt: skip
     return Response(content, media_type="image/png", headers=PNG)
-

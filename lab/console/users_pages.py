@@ -82,7 +82,9 @@ def users(request: Request, who: Viewer = Depends(viewer)) -> Response:
 
 
 @router.post("")
-def create(fields: dict[str, str] = Depends(checked_form), who: Viewer = Depends(viewer)) -> Response:
+def create(
+    fields: dict[str, str] = Depends(checked_form), who: Viewer = Depends(viewer)
+) -> Response:
     name = fields.get("name", "").strip()
     where = fields.get("tenant", "").strip()
     if where != STAFF and not SLUG.match(where):
@@ -117,16 +119,16 @@ def _detail(request: Request, who: Viewer, name: str, *, issued: Any = None) -> 
     return response
 
 
-@router.get("/{name}", response_class=HTMLResponse)
-def detail(request: Request, name: str, who: Viewer = Depends(viewer)) -> Response:
-    return _detail(request, who, _user(name))
+@router.get("/{user}", response_class=HTMLResponse)
+def detail(request: Request, user: str, who: Viewer = Depends(viewer)) -> Response:
+    return _detail(request, who, _user(user))
 
 
-@router.post("/{name}/roles")
+@router.post("/{user}/roles")
 def roles(
-    name: str, fields: dict[str, str] = Depends(checked_form), who: Viewer = Depends(viewer)
+    user: str, fields: dict[str, str] = Depends(checked_form), who: Viewer = Depends(viewer)
 ) -> Response:
-    user = people.get_user(who.lab, who.principal, _user(name), request_id=who.request_id)
+    found = people.get_user(who.lab, who.principal, _user(user), request_id=who.request_id)
     change = {"assign": policy.assign_role, "unassign": policy.unassign_role}.get(
         fields.get("action", "")
     )
@@ -135,22 +137,24 @@ def roles(
     role = fields.get("role", "").strip()
     if not role:
         raise InvalidInput("choose a role")
-    change(who.lab, who.principal, who.as_actor(), user.name, role, tenant=user.tenant or PLATFORM)
-    return RedirectResponse(f"/console/admin/users/{user.name}", status_code=303)
+    change(
+        who.lab, who.principal, who.as_actor(), found.name, role, tenant=found.tenant or PLATFORM
+    )
+    return RedirectResponse(f"/console/admin/users/{found.name}", status_code=303)
 
 
-@router.post("/{name}/disable")
+@router.post("/{user}/disable")
 def disable(
-    name: str, fields: dict[str, str] = Depends(checked_form), who: Viewer = Depends(viewer)
+    user: str, fields: dict[str, str] = Depends(checked_form), who: Viewer = Depends(viewer)
 ) -> Response:
-    disabled = people.disable_user(who.lab, who.principal, who.as_actor(), _user(name))
+    disabled = people.disable_user(who.lab, who.principal, who.as_actor(), _user(user))
     return RedirectResponse(f"/console/admin/users/{disabled.name}", status_code=303)
 
 
-@router.post("/{name}/tokens", response_class=HTMLResponse)
+@router.post("/{user}/tokens", response_class=HTMLResponse)
 def issue(
     request: Request,
-    name: str,
+    user: str,
     fields: dict[str, str] = Depends(checked_form),
     who: Viewer = Depends(viewer),
 ) -> Response:
@@ -165,21 +169,21 @@ def issue(
         who.lab,
         who.principal,
         who.as_actor(),
-        _user(name),
+        _user(user),
         ttl_days=int(ttl) if ttl else None,
         name=label,
     )
     return _detail(request, who, issued.user, issued=issued)
 
 
-@router.post("/{name}/tokens/{token_id}/revoke")
+@router.post("/{user}/tokens/{token_id}/revoke")
 def revoke(
-    name: str,
+    user: str,
     token_id: str,
     fields: dict[str, str] = Depends(checked_form),
     who: Viewer = Depends(viewer),
 ) -> Response:
     if not TOKEN_ID.match(token_id):
         raise NotFound("no such token")
-    done = tokens.revoke_token(who.lab, who.principal, who.as_actor(), _user(name), token_id)
+    done = tokens.revoke_token(who.lab, who.principal, who.as_actor(), _user(user), token_id)
     return RedirectResponse(f"/console/admin/users/{done.user}", status_code=303)

@@ -121,7 +121,10 @@ def test_a_deployment_page_shows_status_runs_figures_and_its_plots(world: World)
         assert f'src="{src}"' in page.text
         image = client.get(src)
         assert image.status_code == 200
-        assert image.content == world.get("a-eng", f"{MONITORING}/runs/{run['id']}/plots/{plot}").content
+        assert (
+            image.content
+            == world.get("a-eng", f"{MONITORING}/runs/{run['id']}/plots/{plot}").content
+        )
 
 
 def test_an_admin_sees_the_monitoring_but_not_its_plots(world: World) -> None:

@@ -145,9 +145,10 @@ def test_an_issued_token_s_secret_is_shown_once(world: World) -> None:
     assert found is not None
     secret = found.group(1)
     assert "shown this once" in issued.text
-    assert world.client.get("/v1/me", headers={"Authorization": f"Bearer {secret}"}).json()[
-        "name"
-    ] == "a-eng"
+    assert (
+        world.client.get("/v1/me", headers={"Authorization": f"Bearer {secret}"}).json()["name"]
+        == "a-eng"
+    )
     assert all(secret not in h for h in issued.headers.values())
     assert secret not in str(client.cookies.jar)
     for url in (f"{USERS}/a-eng", USERS, "/console/", f"{USERS}/a-eng?tenant=acme"):
@@ -169,7 +170,9 @@ def test_a_revoked_token_is_refused_at_once(world: World) -> None:
     assert len(token_id) == 1
     page = client.post(f"{USERS}/a-eng/tokens/{token_id[0]}/revoke", data={"csrf": csrf})
     assert page.status_code == 200 and "revoked" in page.text
-    assert world.client.get("/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    assert (
+        world.client.get("/v1/me", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
     assert world.get("a-eng", "/v1/me").status_code == 200  # their other token lives on
 
 
