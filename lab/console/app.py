@@ -21,9 +21,11 @@ from . import (
     audit_pages,
     lifecycle_pages,
     login_pages,
+    models_pages,
     pages,
     policy_pages,
     promotion_pages,
+    users_pages,
     zone_pages,
 )
 
@@ -43,6 +45,8 @@ def create_console(lab: Lab) -> FastAPI:
         zone_pages,
         policy_pages,
         admin_pages,
+        users_pages,
+        models_pages,
     ):
         console.include_router(module.router)
     console.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -76,6 +76,21 @@ PAGES: tuple[Page, ...] = (
         own_tenant=False,
     ),
     Page(
+        "Models",
+        "/console/models",
+        "read",
+        "models",
+        "Models and their versions, metrics and plots; deployments and their monitoring.",
+        zone="sandbox",
+    ),
+    Page(
+        "Users",
+        "/console/admin/users",
+        "read",
+        "users",
+        "People, their roles and their tokens.",
+    ),
+    Page(
         "Tenants",
         "/console/admin/tenants",
         "read",

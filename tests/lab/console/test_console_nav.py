@@ -38,8 +38,10 @@ def test_a_link_is_shown_exactly_when_its_page_opens(world: World, who: str) -> 
 def test_an_engineer_sees_their_tenant_s_pages_and_no_admin_links(world: World) -> None:
     client, _ = login(world, "a-eng")
     home = client.get("/console/")
-    assert _nav(home.text) == ["/console/", "/console/audit", "/console/data", "/console/zones"]
-    for admin in ("/console/admin/tenants", "/console/policy", "/console/approvals"):
+    own = ["/console/", "/console/audit", "/console/data", "/console/zones", "/console/models"]
+    assert _nav(home.text) == own
+    admin_pages = ("/console/admin/tenants", "/console/admin/users", "/console/policy")
+    for admin in (*admin_pages, "/console/approvals"):
         assert f'href="{admin}"' not in home.text  # neither in the nav nor on the page
 
 

@@ -25,6 +25,10 @@ SAMPLE = {
     "tenant": "acme",
     "name": "merchants",
     "version": "1",
+    "user": "a-eng",
+    "token_id": "0000000000000000",
+    "plot": "roc",
+    "run_id": "0000000000000000",
 }
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -79,6 +83,9 @@ def console_routes(world: World) -> list[APIRoute]:
 def test_every_console_page_but_login_needs_a_session(world: World) -> None:
     routes = console_routes(world)
     assert len(routes) >= 6
+    assert {"/admin/users/{user}/tokens", "/models/{tenant}/{zone}/{name}"} <= {
+        r.path for r in routes
+    }
     client = _client(world)
     for route in routes:
         if route.path == "/login":
