@@ -3,17 +3,34 @@ cluster for the tests that ask for one."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer.main
+import typer.testing
 
 from jobs.engines.spark import spark_available
+from tests import postgres
 from tests.postgres import scratch_database, server_answers
 from tests.spark_cluster import Cluster
 from tests.spark_cluster import spark_cluster as start_spark_cluster
 
+# typer's test runner rebuilds the whole `lab` command tree (about 80 commands) from their
+# signatures at every call: a tenth of a second each, in a suite that runs the CLI over a
+# thousand times. The tree does not change within a run.
+typer.testing._get_command = functools.cache(typer.main.get_command)  # type: ignore[attr-defined]
+
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Drop the run's databases still being dropped, and the blueprints (tests/lab)."""
+    from tests.lab import blueprints
+
+    blueprints.discard()
+    postgres.finish()
 
 
 @pytest.fixture(scope="session")

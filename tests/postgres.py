@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 import sqlalchemy as sa
@@ -32,16 +33,59 @@ def server_answers() -> str | None:
         engine.dispose()
 
 
+_admin: sa.Engine | None = None
+_dropper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
+_drops: list[Future[None]] = []
+_blueprints: list[str] = []
+
+
+def _server() -> sa.Engine:
+    global _admin
+    if _admin is None:
+        _admin = sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
+    return _admin
+
+
+def _create(name: str, template: str | None) -> str:
+    copy = f' TEMPLATE "{template}"' if template else ""
+    with _server().connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
+    return SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop(name: str) -> None:
+    with _server().connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
 @contextmanager
-def scratch_database(prefix: str) -> Iterator[str]:
-    """Create a fresh database, yield its URL, drop it afterwards (with its connections)."""
+def scratch_database(prefix: str, *, template: str | None = None) -> Iterator[str]:
+    """Create a fresh database (a copy of `template` when given), yield its URL, drop it
+    afterwards (with its connections). The drop happens in the background: a test does not
+    wait for the server to remove files; `finish` waits for every drop."""
     name = f"{prefix}_{secrets.token_hex(4)}"
-    admin = sa.create_engine(SERVER_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = _create(name, template)
     try:
-        yield SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield url
     finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drops.append(_dropper.submit(_drop, name))
+
+
+def blueprint_database(prefix: str) -> tuple[str, str]:
+    """A database kept until `finish`, to be copied as a template: (name, URL)."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    url = _create(name, None)
+    _blueprints.append(name)
+    return name, url
+
+
+def finish() -> None:
+    """Wait for the background drops, then drop the blueprints (at the end of a run)."""
+    for done in _drops:
+        done.result()
+    _drops.clear()
+    for name in _blueprints:
+        _drop(name)
+    _blueprints.clear()
+    if _admin is not None:
+        _admin.dispose()

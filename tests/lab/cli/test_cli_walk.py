@@ -36,7 +36,7 @@ from tests.lab.cli.commands_catalogue import (
     cli_commands,
     walked,
 )
-from tests.lab.factories import World, standard_world
+from tests.lab.factories import World
 from tests.lab.releases.jobs import finished_job
 
 runner = CliRunner()
@@ -137,8 +137,7 @@ class Walk:
 
 
 @pytest.fixture
-def walk(tmp_path: Path, metastore_url: str) -> Iterator[Walk]:
-    world = standard_world(tmp_path / "home", metastore_url)
+def walk(tmp_path: Path, world: World) -> Iterator[Walk]:
     world.user("nobody")  # platform user, no role at all
     items: dict[tuple[str, str, str], str] = {}
     releases: dict[tuple[str, str], tuple[str, str]] = {}
@@ -173,7 +172,6 @@ def walk(tmp_path: Path, metastore_url: str) -> Iterator[Walk]:
     files = tmp_path / "files"
     files.mkdir()
     yield Walk(world, files, items, releases)
-    world.close()
 
 
 def test_every_command_is_walked_or_excused() -> None:

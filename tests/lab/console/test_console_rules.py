@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 
 from audit.store import events_table
 from lab.console import sessions
+from tests.conftest import BACKENDS
 from tests.lab.api.routes_catalogue import api_routes
-from tests.lab.factories import World, standard_world
+from tests.lab.blueprints import copied_world
+from tests.lab.factories import World
 
 SAMPLE = {
     "seq": "1",
@@ -233,12 +235,10 @@ def test_logout_needs_the_token_and_ends_the_session(world: World) -> None:
     assert client.get("/console/", follow_redirects=False).status_code == 303
 
 
-def test_pages_are_audited_on_allow_and_deny(tmp_path: Path, metastore_url: str) -> None:
-    world = standard_world(tmp_path / "home", metastore_url)
-    try:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_pages_are_audited_on_allow_and_deny(tmp_path: Path, backend: str) -> None:
+    with copied_world(backend, tmp_path / "home") as world:
         _audited_on_allow_and_deny(world)
-    finally:
-        world.close()
 
 
 def _audited_on_allow_and_deny(world: World) -> None:

@@ -10,9 +10,7 @@ refusals; this proves the allowed path, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +20,7 @@ from audit.schema import events_table
 from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
 from lab.tokens.service import issue_token
-from tests.lab.factories import World, standard_world
+from tests.lab.factories import World
 from tests.lab.releases.test_release_cli import lab
 
 RULE = {"role": "viewer", "tenant": "*", "obj": "sandbox/x/*", "action": "read"}
@@ -167,13 +165,6 @@ CASES = (
         "destruction.summary",
     ),
 )
-
-
-@pytest.fixture
-def world(tmp_path: Path, metastore_url: str) -> Iterator[World]:
-    w = standard_world(tmp_path / "home", metastore_url)
-    yield w
-    w.close()
 
 
 def _events(world: World, after: int) -> list[sa.Row[Any]]:

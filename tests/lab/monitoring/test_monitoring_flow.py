@@ -28,7 +28,7 @@ from tests.lab.monitoring.helpers import (
     runs_of,
     write_outcomes,
 )
-from tests.lab.promotions.helpers import promote, review, train
+from tests.lab.promotions.helpers import promote, review
 from tests.lab.promotions.tampering import flipped_artifact_byte
 from tests.lab.releases.jobs import events
 from tests.lab.retention.helpers import write_sample
@@ -38,7 +38,7 @@ GBM = MONITORING.format(name="gbm")
 
 
 def _deploy_gbm(world: World) -> None:
-    train(world, seed=1, trees=20)
+    """gbm v1 (trained in the `trained_world`) promoted for acme's production merchants."""
     asked = promote(world, "a-eng", 1)
     assert asked.status_code == 201, asked.text
     assert review(world, "carol", asked.json()["id"]).json()["state"] == "approved"
@@ -51,9 +51,10 @@ def _statuses(world: World, name: str) -> list[tuple[str, str, str | None]]:
     ]
 
 
-def test_monitoring_from_baseline_to_a_tampered_artifact(world: World, tmp_path: Path) -> None:
-    write_sample(world.lab, rows=800)
-    write_sample(world.lab, zone="production", rows=800)  # production as in training
+def test_monitoring_from_baseline_to_a_tampered_artifact(
+    trained_world: World, tmp_path: Path
+) -> None:
+    world = trained_world  # acme's production merchants are as in training (800)
     _deploy_gbm(world)
     deploy_twin(world)
     keeper = Housekeeper(world.lab)

@@ -11,6 +11,7 @@ from lab.authz import admin as policy_admin
 from lab.settings import Settings
 from tests.lab.factories import World
 from tests.lab.models.test_registry_jobs import run
+from tests.lab.retention.helpers import write_sample
 
 MODELS = "/v1/tenants/acme/zones/sandbox/models"
 DEPLOYED = "/v1/tenants/acme/zones/production/deployments"
@@ -50,6 +51,18 @@ def train(world: World, *, seed: int, trees: int) -> dict[str, Any]:
     job = run(world, code, OUTPUTS)
     assert job["state"] == "succeeded", job
     return job
+
+
+def trained(world: World) -> None:
+    """The world the model tests start from (built once per run, `trained_world`): acme's
+    merchants in its sandbox (800) and production (800), the bank globex's production
+    merchants (300), and two versions of `gbm` trained and validated in acme's sandbox
+    (seed 1 with 20 trees, seed 2 with 30), registered, nothing promoted."""
+    write_sample(world.lab, rows=800)
+    write_sample(world.lab, zone="production", rows=800)
+    write_sample(world.lab, tenant="globex", zone="production", rows=300)
+    train(world, seed=1, trees=20)
+    train(world, seed=2, trees=30)
 
 
 def make_compliance(world: World, user: str) -> None:

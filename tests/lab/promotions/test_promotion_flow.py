@@ -27,11 +27,9 @@ from tests.lab.promotions.helpers import (
     production_rules,
     promote,
     review,
-    train,
 )
 from tests.lab.promotions.tampering import TAMPERINGS
 from tests.lab.releases.jobs import events
-from tests.lab.retention.helpers import write_sample
 
 pytestmark = pytest.mark.skipif(sandbox_available() is not None, reason=str(sandbox_available()))
 WORKER = Actor("system:worker")
@@ -56,11 +54,8 @@ def _refusals(world: World) -> list[dict[str, Any]]:
     return [e for e in events(world, "model.load") if e["decision"] == "deny"]
 
 
-def test_promotion_from_training_to_rollback(world: World) -> None:
-    write_sample(world.lab, rows=800)
-    write_sample(world.lab, zone="production", rows=300)
-    train(world, seed=1, trees=20)
-    train(world, seed=2, trees=30)
+def test_promotion_from_training_to_rollback(trained_world: World) -> None:
+    world = trained_world  # gbm v1 and v2 trained and validated in acme's sandbox
     version = world.get("a-eng", f"{MODELS}/gbm/versions/1").json()
     metrics = version["metrics"]
     assert {"gbm_auc", "gbm_ks", "gbm_psi"} <= set(metrics)
@@ -214,11 +209,10 @@ def test_promotion_from_training_to_rollback(world: World) -> None:
     assert len(events(world, "deployment.retire", tenant="acme")) == 1
 
 
-def test_two_approvals_need_two_distinct_compliance_officers(sqlite_world: World) -> None:
-    world = sqlite_world
-    write_sample(world.lab, rows=600)
-    write_sample(world.lab, zone="production", rows=100)
-    train(world, seed=3, trees=20)
+def test_two_approvals_need_two_distinct_compliance_officers(
+    trained_sqlite_world: World,
+) -> None:
+    world = trained_sqlite_world
     rules = {"rules": production_rules(approvals=2), "comment": "four eyes, twice"}
     assert world.call("PUT", "root", "/v1/zones/production", json=rules).is_success
     world.user("erin", roles=["compliance"])

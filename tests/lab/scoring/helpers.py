@@ -12,8 +12,7 @@ from lab.authz import admin as policy_admin
 from lab.work.handlers import HANDLERS
 from lab.work.worker import Worker
 from tests.lab.factories import World
-from tests.lab.promotions.helpers import promote, review, train
-from tests.lab.retention.helpers import write_sample
+from tests.lab.promotions.helpers import promote, review
 
 PRODUCTION_JOBS = "/v1/tenants/acme/zones/production/jobs"
 BANK_DATASETS = "/v1/tenants/globex/zones/production/datasets"
@@ -34,12 +33,10 @@ def share_with_partner(world: World) -> None:
     world.lab.policy.refresh(force=True)
 
 
-def deployed_model(world: World, *, production_rows: int = 300) -> None:
-    """A LightGBM model trained by the partner, promoted and deployed for the bank's data."""
-    write_sample(world.lab, rows=800)
-    write_sample(world.lab, tenant="globex", zone="production", rows=production_rows)
+def deployed_model(world: World) -> None:
+    """In a `trained_world`: the partner's `gbm` v1 promoted and deployed for the bank's
+    300 production merchants."""
     share_with_partner(world)
-    train(world, seed=1, trees=20)
     asked = promote(world, "a-eng", 1, dataset_tenant="globex")
     assert asked.status_code == 201, asked.text
     approved = review(world, "carol", asked.json()["id"])

@@ -28,9 +28,10 @@ QUEUE = "/v1/zones/production/releases"
 
 
 def test_a_deployed_model_scores_the_bank_data_for_the_bank_and_aggregates_for_the_partner(
-    world: World,
+    trained_world: World,
 ) -> None:
-    deployed_model(world, production_rows=300)
+    world = trained_world
+    deployed_model(world)
     job = run_score(world)
     assert job["state"] == "succeeded", job
     assert job["engine"] == "score"
@@ -92,7 +93,8 @@ def test_a_deployed_model_scores_the_bank_data_for_the_bank_and_aggregates_for_t
     assert len(events(world, "release.publish")) == 1
 
 
-def test_the_partner_never_reads_the_row_level_scores(world: World) -> None:
+def test_the_partner_never_reads_the_row_level_scores(trained_world: World) -> None:
+    world = trained_world
     deployed_model(world)
     job = run_score(world)
     scores = job["outputs"]["scores"]
@@ -130,7 +132,8 @@ def test_the_partner_never_reads_the_row_level_scores(world: World) -> None:
     assert refused.json()["status"] == "conflict" and "gbm" in refused.json()["message"]
 
 
-def test_a_tampered_artifact_refuses_the_job_and_is_audited(world: World) -> None:
+def test_a_tampered_artifact_refuses_the_job_and_is_audited(trained_world: World) -> None:
+    world = trained_world
     deployed_model(world)
     with flipped_artifact_byte(world.lab, "gbm", 1):
         job = run_score(world)

@@ -19,8 +19,9 @@ pytestmark = [
 ]
 
 
-def test_duckdb_and_spark_runners_give_the_same_scores(sqlite_world: World) -> None:
-    deployed_model(sqlite_world, production_rows=200)
+def test_duckdb_and_spark_runners_give_the_same_scores(trained_sqlite_world: World) -> None:
+    sqlite_world = trained_sqlite_world
+    deployed_model(sqlite_world)
     local = run_score(sqlite_world, runner="duckdb")
     spark = run_score(sqlite_world, runner="spark")
     assert (local["state"], spark["state"]) == ("succeeded", "succeeded"), spark["message"]
@@ -34,7 +35,7 @@ def test_duckdb_and_spark_runners_give_the_same_scores(sqlite_world: World) -> N
         return {r["merchant_id"]: (r["score"], r["band"]) for r in rows}
 
     a, b = by_key(local), by_key(spark)
-    assert a.keys() == b.keys() and len(a) == 200
+    assert a.keys() == b.keys() and len(a) == 300
     for key, (score, band) in a.items():
         assert b[key][1] == band and abs(b[key][0] - score) < 1e-6, key
     tables = [
