@@ -36,14 +36,17 @@ def _tenant(value: str | None) -> str | None:
     return value or None
 
 
-def _chooser(who: Viewer) -> list[str] | None:
-    """For platform staff with no tenant named: after the navigation entry's question,
-    asked and audited, the tenants to choose from (None: they may not list them, and name
-    one instead)."""
-    entry = nav.page("/console/data")
-    who.authorize(
-        entry.action, entry.resource, tenant=entry.tenant_for(who.principal), zone=entry.zone
-    )
+def _chooser(who: Viewer, tenant: str | None) -> list[str] | None:
+    """For platform staff, the tenants to choose from (None: a tenant's member, or staff
+    who may not list them and name one instead). With no tenant named, the navigation
+    entry's question is asked first, audited: the page has nothing else to ask."""
+    if tenant is None:
+        entry = nav.page("/console/data")
+        who.authorize(
+            entry.action, entry.resource, tenant=entry.tenant_for(who.principal), zone=entry.zone
+        )
+    if who.principal.tenant is not None:
+        return None
     try:
         found = people.list_tenants(who.lab, who.principal, request_id=who.request_id)
     except Forbidden:  # the denial is audited; the page asks for a tenant's name
@@ -59,7 +62,7 @@ def datasets(request: Request, who: Viewer = Depends(viewer)) -> Response:
         raise NotFound("no such zone")
     versions = []
     receipts = []
-    choices = _chooser(who) if tenant is None else None
+    choices = _chooser(who, tenant)
     if tenant is not None:
         versions = list_datasets(
             who.lab, who.principal, tenant=tenant, zone=zone, request_id=who.request_id

@@ -4,8 +4,9 @@ Why a Fernet cookie and not a session table: the console is served by every `lab
 process, so a session must be readable by all of them, and the cookie needs no new table,
 no cleanup job and no write per login. The cookie is sealed with Fernet (AES-CBC +
 HMAC-SHA256, from `cryptography`) under a key kept wrapped by the master key in the keyring
-(`console/session`), so only the lab can open it; it is HttpOnly (no script reads it),
-SameSite=Strict, Path=/console and Secure over https. Every request re-authenticates the
+(`console/session`, loaded once when the console app is made), so only the lab can open
+it; it is HttpOnly (no script reads it), SameSite=Strict, Path=/console and Secure over
+https. Every request re-authenticates the
 token inside with the same `authenticate` as the API, so a revoked or expired token ends
 the session at once, and the cookie itself expires after `SESSION_SECONDS`.
 Log out deletes the cookie in the browser; a copy stolen before that stays usable until

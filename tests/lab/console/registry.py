@@ -112,12 +112,12 @@ def registered_model(world: World, *, plot: bytes | None = None) -> None:
 PROMOTIONS = f"/v1/tenants/acme/zones/sandbox/models/{MODEL}/versions/1/promotions"
 
 
-def promotion_asked(world: World, *, registered: bool = False) -> str:
+def promotion_asked(world: World, *, registered: bool = False, plot: bytes | None = None) -> str:
     """A pending promotion of `card` v1 to score acme's production merchants, asked for by
     a-eng through the API (the model registered and the production data written first,
-    unless `registered`); its id."""
+    unless `registered`; `plot`: its ROC plot's PNG); its id."""
     if not registered:
-        registered_model(world)
+        registered_model(world, plot=plot)
         write_sample(world.lab, zone="production", rows=800)
     body = {"dataset_tenant": "acme", "dataset": "merchants", "purpose": "score merchants"}
     asked = world.post("a-eng", PROMOTIONS, json=body)
@@ -125,9 +125,9 @@ def promotion_asked(world: World, *, registered: bool = False) -> str:
     return str(asked.json()["id"])
 
 
-def deployed_model(world: World) -> None:
+def deployed_model(world: World, *, plot: bytes | None = None) -> None:
     """`card` registered, promoted by a-eng, approved by carol, and monitored once."""
-    promotion_id = promotion_asked(world)
+    promotion_id = promotion_asked(world, plot=plot)
     review = {"decision": "approve", "comment": "gates and lineage checked"}
     done = world.post("carol", f"/v1/promotions/{promotion_id}/review", json=review)
     assert done.json()["state"] == "approved", done.text

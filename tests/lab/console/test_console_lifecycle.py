@@ -88,6 +88,7 @@ def test_staff_naming_no_tenant_are_asked_and_choose_one(world: World) -> None:
     assert "Name a tenant" not in page.text
     chosen = client.get("/console/data?tenant=acme&zone=sandbox")
     assert 'data-name="merchants"' in chosen.text
+    assert '<option value="acme" selected>acme</option>' in chosen.text  # still a chooser
 
 
 def test_staff_the_data_page_refuses_are_told_so_and_the_refusal_is_audited(
