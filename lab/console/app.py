@@ -25,6 +25,7 @@ from . import (
     pages,
     policy_pages,
     promotion_pages,
+    sessions,
     users_pages,
     zone_pages,
 )
@@ -35,6 +36,8 @@ STATIC = Path(__file__).parent / "static"
 def create_console(lab: Lab) -> FastAPI:
     console = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     console.state.lab = lab
+    # loaded now, not on first use: pages and error handlers only read it, none blocks
+    console.state.console_fernet = sessions.load_key(lab)
     pages.install(console)
     for module in (
         login_pages,

@@ -55,14 +55,14 @@ def queue(request: Request, who: Viewer = Depends(viewer)) -> Response:
     return render(request, "approvals.html", context)
 
 
-def why_not(who: Viewer, view: Any) -> str | None:
-    """Why the viewer cannot decide this request, in words for the page (the service
-    refuses the decision anyway)."""
+def why_not(who: Viewer, view: Any, *, kind: str = "release") -> str | None:
+    """Why the viewer cannot decide this request (a release or a promotion), in words for
+    the page (the service refuses the decision anyway)."""
     if view.state != PENDING:
         return f"This request is {view.state}: only pending requests are reviewed."
     if view.requester == who.user:
         return (
-            "You asked for this release: the author of a request can never approve, reject "
+            f"You asked for this {kind}: the author of a request can never approve, reject "
             "or return it. Another reviewer must decide."
         )
     if any(r.reviewer == who.user for r in view.reviews):

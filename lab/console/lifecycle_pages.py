@@ -1,6 +1,11 @@
 """Data lifecycle: a tenant's datasets by zone with their destroy-at dates, legal holds
 (place and lift) and destruction receipts, through lab/datasets/service.py and
-lab/retention/receipts.py as the API uses them."""
+lab/retention/receipts.py as the API uses them.
+
+Platform staff belong to no tenant: with none named, the page asks the chokepoint the
+question its navigation entry asks (on the platform, audited) and offers the tenants they
+may list to choose from.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lab.datasets.schemas import VersionRef
 from lab.datasets.service import list_datasets, place_hold, release_hold
 from lab.errors import Forbidden, InvalidInput, NotFound
+from lab.identity import service as people
 from lab.retention.receipts import list_receipts
 
+from . import nav
 from .pages import Viewer, checked_form, render, viewer
 
 router = APIRouter(prefix="/data")
@@ -29,6 +36,24 @@ def _tenant(value: str | None) -> str | None:
     return value or None
 
 
+def _chooser(who: Viewer, tenant: str | None) -> list[str] | None:
+    """For platform staff, the tenants to choose from (None: a tenant's member, or staff
+    who may not list them and name one instead). With no tenant named, the navigation
+    entry's question is asked first, audited: the page has nothing else to ask."""
+    if tenant is None:
+        entry = nav.page("/console/data")
+        who.authorize(
+            entry.action, entry.resource, tenant=entry.tenant_for(who.principal), zone=entry.zone
+        )
+    if who.principal.tenant is not None:
+        return None
+    try:
+        found = people.list_tenants(who.lab, who.principal, request_id=who.request_id)
+    except Forbidden:  # the denial is audited; the page asks for a tenant's name
+        return None
+    return [t.slug for t in found]
+
+
 @router.get("", response_class=HTMLResponse)
 def datasets(request: Request, who: Viewer = Depends(viewer)) -> Response:
     tenant = _tenant(request.query_params.get("tenant", "").strip() or who.principal.tenant)
@@ -37,6 +62,7 @@ def datasets(request: Request, who: Viewer = Depends(viewer)) -> Response:
         raise NotFound("no such zone")
     versions = []
     receipts = []
+    choices = _chooser(who, tenant)
     if tenant is not None:
         versions = list_datasets(
             who.lab, who.principal, tenant=tenant, zone=zone, request_id=who.request_id
@@ -52,6 +78,7 @@ def datasets(request: Request, who: Viewer = Depends(viewer)) -> Response:
         "tenant": tenant or "",
         "zone": zone,
         "zones": ZONES,
+        "choices": choices,
         "versions": versions,
         "receipts": receipts,
     }

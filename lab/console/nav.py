@@ -114,3 +114,8 @@ def permitted(chokepoint: Chokepoint, principal: Principal) -> list[Page]:
             tenant=page.tenant_for(principal),
         )
     ]
+
+
+def page(href: str) -> Page:
+    """The navigation's entry for the page at `href` (a page that asks its question)."""
+    return next(p for p in PAGES if p.href == href)

@@ -1,5 +1,7 @@
 """Model promotions in the approvals queue: the request, its gates with their details, the
-reviews, and approve / reject / return, through lab/promotions/service.py as the API."""
+model version it would deploy (lineage, inputs, metrics and plots, read through the
+registry as the API reads it), the reviews, and approve / reject / return, through
+lab/promotions/service.py as the API."""
 
 from __future__ import annotations
 
@@ -8,8 +10,11 @@ import re
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lab.errors import InvalidInput, NotFound
+from lab.errors import Forbidden, InvalidInput, NotFound
+from lab.models import service as registry
+from lab.models.schemas import ModelRef, ModelVersionOut
 from lab.promotions import service
+from lab.promotions.schemas import PromotionOut
 from lab.releases.models import PENDING
 
 from .approvals_pages import COMMENT_MAX, why_not
@@ -44,8 +49,27 @@ def detail(request: Request, promotion_id: str, who: Viewer = Depends(viewer)) -
     found = service.get_promotion(
         who.lab, who.principal, _id(promotion_id), request_id=who.request_id
     )
-    context = {"who": who, "p": found, "why_not": why_not(who, found)}
+    version, hidden = _version(who, found)
+    context = {
+        "who": who,
+        "p": found,
+        "version": version,
+        "version_hidden": hidden,
+        "why_not": why_not(who, found, kind="promotion"),
+    }
     return render(request, "promotion.html", context)
+
+
+def _version(who: Viewer, found: PromotionOut) -> tuple[ModelVersionOut | None, str]:
+    """The model version the request would deploy, or why it is not shown."""
+    ref = ModelRef(found.tenant, found.model_zone, found.model_name, found.model_version)
+    try:
+        version = registry.get_version(who.lab, who.principal, ref, request_id=who.request_id)
+    except Forbidden:  # the denial is audited; the request itself is still shown
+        return None, "You may not read this model version's lineage."
+    except NotFound:
+        return None, "This model version is no longer in the registry."
+    return version, ""
 
 
 @router.post("/{promotion_id}/review")

@@ -4,8 +4,9 @@ Why a Fernet cookie and not a session table: the console is served by every `lab
 process, so a session must be readable by all of them, and the cookie needs no new table,
 no cleanup job and no write per login. The cookie is sealed with Fernet (AES-CBC +
 HMAC-SHA256, from `cryptography`) under a key kept wrapped by the master key in the keyring
-(`console/session`), so only the lab can open it; it is HttpOnly (no script reads it),
-SameSite=Strict, Path=/console and Secure over https. Every request re-authenticates the
+(`console/session`, loaded once when the console app is made), so only the lab can open
+it; it is HttpOnly (no script reads it), SameSite=Strict, Path=/console and Secure over
+https. Every request re-authenticates the
 token inside with the same `authenticate` as the API, so a revoked or expired token ends
 the session at once, and the cookie itself expires after `SESSION_SECONDS`.
 Log out deletes the cookie in the browser; a copy stolen before that stays usable until
@@ -42,20 +43,23 @@ class Session:
     csrf: str
 
 
+def load_key(lab: Lab) -> Fernet:
+    """The session key, read from the keyring (created there on first use). Called once,
+    when the console app is made (`create_console`): a metastore read or write, so never
+    on the event loop, where the first error page of a process would otherwise pay it."""
+    try:
+        with lab.transaction() as session:
+            raw = get_or_create_secret(session, lab.master_key, KEY_NAME, kind="console")
+    except IntegrityError:  # another process created it first: read theirs
+        with lab.transaction() as session:
+            raw = get_or_create_secret(session, lab.master_key, KEY_NAME, kind="console")
+    return Fernet(base64.urlsafe_b64encode(raw))
+
+
 def _fernet(request: Request) -> Fernet:
-    """The session key, read once per app from the keyring (created on first use)."""
-    cached: Fernet | None = getattr(request.app.state, "console_fernet", None)
-    if cached is None:
-        lab: Lab = request.app.state.lab
-        try:
-            with lab.transaction() as session:
-                raw = get_or_create_secret(session, lab.master_key, KEY_NAME, kind="console")
-        except IntegrityError:  # another process created it first: read theirs
-            with lab.transaction() as session:
-                raw = get_or_create_secret(session, lab.master_key, KEY_NAME, kind="console")
-        cached = Fernet(base64.urlsafe_b64encode(raw))
-        request.app.state.console_fernet = cached
-    return cached
+    """The key the console app loaded when it was made."""
+    key: Fernet = request.app.state.console_fernet
+    return key
 
 
 def new_token() -> str:

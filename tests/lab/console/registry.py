@@ -109,16 +109,27 @@ def registered_model(world: World, *, plot: bytes | None = None) -> None:
     )
 
 
-def deployed_model(world: World) -> None:
-    """`card` registered, promoted by a-eng, approved by carol, and monitored once."""
-    registered_model(world)
-    write_sample(world.lab, zone="production", rows=800)
+PROMOTIONS = f"/v1/tenants/acme/zones/sandbox/models/{MODEL}/versions/1/promotions"
+
+
+def promotion_asked(world: World, *, registered: bool = False, plot: bytes | None = None) -> str:
+    """A pending promotion of `card` v1 to score acme's production merchants, asked for by
+    a-eng through the API (the model registered and the production data written first,
+    unless `registered`; `plot`: its ROC plot's PNG); its id."""
+    if not registered:
+        registered_model(world, plot=plot)
+        write_sample(world.lab, zone="production", rows=800)
     body = {"dataset_tenant": "acme", "dataset": "merchants", "purpose": "score merchants"}
-    url = f"/v1/tenants/acme/zones/sandbox/models/{MODEL}/versions/1/promotions"
-    asked = world.post("a-eng", url, json=body)
+    asked = world.post("a-eng", PROMOTIONS, json=body)
     assert asked.status_code == 201, asked.text
+    return str(asked.json()["id"])
+
+
+def deployed_model(world: World, *, plot: bytes | None = None) -> None:
+    """`card` registered, promoted by a-eng, approved by carol, and monitored once."""
+    promotion_id = promotion_asked(world, plot=plot)
     review = {"decision": "approve", "comment": "gates and lineage checked"}
-    done = world.post("carol", f"/v1/promotions/{asked.json()['id']}/review", json=review)
+    done = world.post("carol", f"/v1/promotions/{promotion_id}/review", json=review)
     assert done.json()["state"] == "approved", done.text
     report = Housekeeper(world.lab).monitor_once()
     assert report is not None and len(report.succeeded) == 1, report

@@ -72,7 +72,7 @@ def test_a_version_shows_its_metrics_lineage_and_plot(world: World) -> None:
     assert page.status_code == 200
     text = _text(page.text)
     assert "Version 1 (registered)" in text and "rating (numeric)" in text
-    assert "merchants: merchants v1" in text
+    assert "merchants: acme/merchants v1" in text
     assert all(f"{k} {v:.4f}" in text for k, v in METRICS.items())
     assert f'src="{PLOT}"' in page.text and 'alt="Plot roc of card version 1"' in page.text
 

@@ -129,8 +129,6 @@ def test_every_page_asks_the_chokepoint_and_answers_with_a_page(world: World, wh
         response = client.get(path, follow_redirects=False)
         assert response.status_code in (200, 400, 403, 404), f"{path}: {response.status_code}"
         assert "Traceback" not in response.text
-        if path == "/console/data" and who == "carol":
-            continue  # with no tenant named the page asks nothing: it shows nothing either
         assert _decisions(world, who) > before, f"{path} asked nothing"
 
 
@@ -165,8 +163,8 @@ def test_login_sets_a_strict_http_only_cookie_without_the_token(world: World) ->
     flags = cookie.lower()
     assert "httponly" in flags and "samesite=strict" in flags and "path=/console" in flags
     assert world.tokens["a-eng"] not in cookie
-    secret = world.tokens["a-eng"].rsplit("_", 1)[-1]
-    assert secret not in cookie
+    secret = world.tokens["a-eng"].split("_", 2)[2]  # lab_<id>_<secret>; the secret may hold _
+    assert len(secret) >= 20 and secret not in cookie
 
 
 def test_a_wrong_token_is_refused_and_audited(world: World) -> None:
