@@ -11,7 +11,7 @@ import shutil
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import pytest
 import uvicorn
 
 from lab.api.app import create_app
-from tests.lab.factories import World
+from tests.lab.factories import World, standard_world
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -77,6 +77,25 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+Site = tuple[World, str, Any]
+"""A console test module's world, the base URL it is served at, and the browser."""
+
+
+@contextmanager
+def opened_site(folder: Path, prepare: Callable[[World], None] | None = None) -> Iterator[Site]:
+    """A standard world in `folder` (with `prepare` run on it), served, and a browser: one
+    per test module. The tests use fresh pages (browser contexts) and distinct people, so
+    they do not see each other's sessions."""
+    world = standard_world(folder / "home")
+    try:
+        if prepare is not None:
+            prepare(world)
+        with served(world) as base, chromium() as browser:
+            yield world, base, browser
+    finally:
+        world.close()
 
 
 def log_in(browser: Any, base: str, token: str) -> Any:

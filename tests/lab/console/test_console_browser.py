@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -11,26 +10,20 @@ import pytest
 
 from lab.auditing import Actor
 from lab.datasets.service import write_dataset
-from tests.lab.console.browser import browser_missing, chromium, served
-from tests.lab.factories import World, standard_world
+from tests.lab.console.browser import Site, browser_missing, opened_site
+from tests.lab.factories import World
 from tests.lab.releases.jobs import finished_job
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str, Any]]:
-    """One world, one server and one browser for the module: the tests use fresh pages
-    (browser contexts) and distinct people, so they do not see each other's sessions."""
-    world = standard_world(Path(tmp_path_factory.mktemp("console")) / "home")
-    try:
-        with served(world) as base, chromium() as browser:
-            yield world, base, browser
-    finally:
-        world.close()
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with opened_site(tmp_path_factory.mktemp("console")) as site:
+        yield site
 
 
-def _log_in(site: tuple[World, str, Any], who: str) -> Any:
+def _log_in(site: Site, who: str) -> Any:
     world, base, browser = site
     page = browser.new_context(base_url=base).new_page()
     page.set_default_timeout(10_000)
@@ -42,7 +35,7 @@ def _log_in(site: tuple[World, str, Any], who: str) -> Any:
     return page
 
 
-def test_log_in_and_log_out(site: tuple[World, str, Any]) -> None:
+def test_log_in_and_log_out(site: Site) -> None:
     page = _log_in(site, "a-owner")
     assert "Signed in as" in page.text_content("header")
     page.get_by_role("button", name="Log out").click()
@@ -52,7 +45,7 @@ def test_log_in_and_log_out(site: tuple[World, str, Any]) -> None:
     page.context.close()
 
 
-def test_a_wrong_token_is_not_accepted(site: tuple[World, str, Any]) -> None:
+def test_a_wrong_token_is_not_accepted(site: Site) -> None:
     _, base, browser = site
     page = browser.new_context(base_url=base).new_page()
     page.goto("/console/login")
@@ -62,7 +55,7 @@ def test_a_wrong_token_is_not_accepted(site: tuple[World, str, Any]) -> None:
     page.context.close()
 
 
-def test_filter_the_audit_trail(site: tuple[World, str, Any]) -> None:
+def test_filter_the_audit_trail(site: Site) -> None:
     page = _log_in(site, "carol")
     page.get_by_role("navigation").get_by_role("link", name="Audit trail").click()
     page.get_by_label("Actor").fill("carol")
@@ -78,7 +71,7 @@ def test_filter_the_audit_trail(site: tuple[World, str, Any]) -> None:
     page.context.close()
 
 
-def test_verify_the_chain(site: tuple[World, str, Any]) -> None:
+def test_verify_the_chain(site: Site) -> None:
     page = _log_in(site, "carol")
     page.goto("/console/audit")
     page.get_by_role("button", name="Verify now").click()
@@ -86,7 +79,7 @@ def test_verify_the_chain(site: tuple[World, str, Any]) -> None:
     page.context.close()
 
 
-def test_an_engineer_is_refused_an_admin_page(site: tuple[World, str, Any]) -> None:
+def test_an_engineer_is_refused_an_admin_page(site: Site) -> None:
     page = _log_in(site, "g-eng")
     response = page.goto("/console/admin/tenants")
     assert response.status == 403
@@ -99,7 +92,7 @@ def test_an_engineer_is_refused_an_admin_page(site: tuple[World, str, Any]) -> N
     admin.context.close()
 
 
-def test_a_form_without_its_csrf_token_is_refused(site: tuple[World, str, Any]) -> None:
+def test_a_form_without_its_csrf_token_is_refused(site: Site) -> None:
     page = _log_in(site, "root")
     page.goto("/console/audit")
     page.evaluate(
@@ -130,7 +123,7 @@ def _decide(page: Any, decision: str, comment: str) -> Any:
 
 
 def test_approve_and_reject_as_the_right_and_the_wrong_person(
-    site: tuple[World, str, Any],
+    site: Site,
 ) -> None:
     world = site[0]
     approved, rejected = _requested(world), _requested(world)
@@ -152,7 +145,7 @@ def test_approve_and_reject_as_the_right_and_the_wrong_person(
     reviewer.context.close()
 
 
-def test_place_and_lift_a_hold(site: tuple[World, str, Any]) -> None:
+def test_place_and_lift_a_hold(site: Site) -> None:
     world = site[0]
     table = pa.table({"city": ["Hangzhou"], "n": [40]})
     write_dataset(

@@ -7,14 +7,12 @@ a deployed model's monitoring."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.lab.console.browser import browser_missing, chromium, served
+from tests.lab.console.browser import Site, browser_missing, opened_site
 from tests.lab.console.registry import MODEL, deployed_model
-from tests.lab.factories import World, standard_world
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 if browser_missing() is None:
@@ -22,17 +20,12 @@ if browser_missing() is None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str, Any]]:
-    world = standard_world(Path(tmp_path_factory.mktemp("console")) / "home")
-    try:
-        deployed_model(world)
-        with served(world) as base, chromium() as browser:
-            yield world, base, browser
-    finally:
-        world.close()
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    with opened_site(tmp_path_factory.mktemp("console"), deployed_model) as site:
+        yield site
 
 
-def _log_in(site: tuple[World, str, Any], who: str) -> Any:
+def _log_in(site: Site, who: str) -> Any:
     world, base, browser = site
     page = browser.new_context(base_url=base).new_page()
     page.set_default_timeout(10_000)
@@ -54,7 +47,7 @@ def _settled_content(page: Any) -> str:
     raise AssertionError("the page did not settle")
 
 
-def test_an_admin_issues_a_token_and_sees_its_secret_once(site: tuple[World, str, Any]) -> None:
+def test_an_admin_issues_a_token_and_sees_its_secret_once(site: Site) -> None:
     world = site[0]
     page = _log_in(site, "root")
     page.get_by_role("navigation").get_by_role("link", name="Users").click()
@@ -82,7 +75,7 @@ def test_an_admin_issues_a_token_and_sees_its_secret_once(site: tuple[World, str
     page.context.close()
 
 
-def test_an_admin_opens_the_models_page(site: tuple[World, str, Any]) -> None:
+def test_an_admin_opens_the_models_page(site: Site) -> None:
     page = _log_in(site, "root")
     page.get_by_role("navigation").get_by_role("link", name="Models").click()
     page.wait_for_url("**/console/models")
@@ -99,7 +92,7 @@ def test_an_admin_opens_the_models_page(site: tuple[World, str, Any]) -> None:
     page.context.close()
 
 
-def test_an_owner_sees_the_model_s_plot(site: tuple[World, str, Any]) -> None:
+def test_an_owner_sees_the_model_s_plot(site: Site) -> None:
     page = _log_in(site, "a-owner")
     page.get_by_role("navigation").get_by_role("link", name="Models").click()
     row = page.locator(f'tr.deployment[data-name="{MODEL}"]')

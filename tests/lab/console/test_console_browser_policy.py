@@ -4,31 +4,28 @@ the keyboard and the mouse."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.lab.console.browser import browser_missing, chromium, log_in, served
-from tests.lab.factories import World, standard_world
+from tests.lab.console.browser import Site, browser_missing, log_in, opened_site
+from tests.lab.factories import World
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
-Site = tuple[World, str, Any]
+
+
+def _second_rules_version(world: World) -> None:
+    rules = world.get("root", "/v1/zones/sandbox").json()["rules"]
+    rules["retention"]["dataset_days"] = 30
+    body = {"rules": rules, "comment": "keep samples a month"}
+    assert world.call("PUT", "root", "/v1/zones/sandbox", json=body).status_code == 200
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """One world with two versions of the sandbox's rules, one server, one browser."""
-    world = standard_world(Path(tmp_path_factory.mktemp("console")) / "home")
-    try:
-        rules = world.get("root", "/v1/zones/sandbox").json()["rules"]
-        rules["retention"]["dataset_days"] = 30
-        body = {"rules": rules, "comment": "keep samples a month"}
-        assert world.call("PUT", "root", "/v1/zones/sandbox", json=body).status_code == 200
-        with served(world) as base, chromium() as browser:
-            yield world, base, browser
-    finally:
-        world.close()
+    with opened_site(tmp_path_factory.mktemp("console"), _second_rules_version) as site:
+        yield site
 
 
 def _log_in(site: Site, who: str) -> Any:

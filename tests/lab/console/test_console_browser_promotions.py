@@ -10,36 +10,34 @@ back through the API."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.lab.console.browser import browser_missing, chromium, log_in, served
+from tests.lab.console.browser import Site, browser_missing, log_in, opened_site
 from tests.lab.console.registry import MODEL, promotion_asked, registered_model
 from tests.lab.console.test_console_rules import count_events
-from tests.lab.factories import World, standard_world
+from tests.lab.factories import World
 from tests.lab.retention.helpers import write_sample
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
 DEPLOYED = "/v1/tenants/acme/zones/production/deployments"
 
 
+def _registered(world: World) -> None:
+    registered_model(world)
+    write_sample(world.lab, zone="production", rows=800)
+
+
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, str, Any]]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """acme's `card` v1 registered and acme's production merchants written; each test asks
     for its own promotion of it."""
-    world = standard_world(Path(tmp_path_factory.mktemp("console")) / "home")
-    try:
-        registered_model(world)
-        write_sample(world.lab, zone="production", rows=800)
-        with served(world) as base, chromium() as browser:
-            yield world, base, browser
-    finally:
-        world.close()
+    with opened_site(tmp_path_factory.mktemp("console"), _registered) as site:
+        yield site
 
 
-def _page(site: tuple[World, str, Any], who: str) -> Any:
+def _page(site: Site, who: str) -> Any:
     world, base, browser = site
     return log_in(browser, base, world.tokens[who])
 
@@ -54,7 +52,7 @@ def _decide(page: Any, decision: str, comment: str) -> Any:
 
 
 def test_compliance_approves_a_promotion_its_requester_cannot(
-    site: tuple[World, str, Any],
+    site: Site,
 ) -> None:
     world = site[0]
     promotion_id = promotion_asked(world, registered=True)
@@ -97,7 +95,7 @@ def test_compliance_approves_a_promotion_its_requester_cannot(
 
 
 def test_compliance_rejects_one_promotion_and_returns_another(
-    site: tuple[World, str, Any],
+    site: Site,
 ) -> None:
     world = site[0]
     page = _page(site, "carol")
