@@ -6,6 +6,7 @@ missing or dead session a redirect to the login page, anything else a plain 500 
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from lab.catalogue.actions import AuditAction
 from lab.context import Lab
 from lab.errors import Conflict, Forbidden, InvalidInput, LabError, NotFound, Unauthenticated
 from lab.tokens.service import authenticate
+from lab.zones.registry import holds_full_data
 
 from . import nav, sessions
 
@@ -120,6 +122,7 @@ def render(
     who = context.get("who")
     shown = who if isinstance(who, Viewer) else None
     base = {
+        "full_data": functools.partial(_full_data, get_lab(request)),
         "csrf": session.csrf if session else "",
         "user": shown.user if shown else None,
         # asked once per page, of the policy engine, not audited (lab/console/nav.py)
@@ -127,6 +130,15 @@ def render(
         "path": request.url.path,
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status)
+
+
+def _full_data(lab: Lab, zone: str) -> bool:
+    """Whether the zone's rules in force say it holds full data (`data: full`): what pages
+    show of it differs (its plots leave only through a release request). Asked by a
+    template, so only by the pages that show such things (in a request thread): the error
+    pages, rendered on the event loop, never read the metastore."""
+    with lab.read() as session:
+        return holds_full_data(session, zone)
 
 
 def _problem(request: Request, status: int, title: str, message: str) -> HTMLResponse:

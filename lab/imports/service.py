@@ -304,7 +304,7 @@ def execute_import(
         )
     source = open_source(source_spec)
     plan = plan_import(source, spec, k=rules.k_anonymity)
-    if item.zone == "production":
+    if rules.data == "full":
         plan = _production_plan(plan)
     if spec.entity_key is not None and spec.entity_key not in plan.output_columns:
         raise SpecError(

@@ -27,6 +27,7 @@ from lab.models.models import REGISTERED, RETIRED, Model, ModelVersion
 from lab.models.schemas import Lineage, ModelOut, ModelRef, ModelVersionOut, PlotOut
 from lab.runs.artifacts import read_files, store_files
 from lab.storage.models import DESTROYED, READY, DatasetVersion
+from lab.zones.registry import holds_full_data
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -227,12 +228,15 @@ def list_plots(
 def plot_content(
     lab: Lab, principal: Principal, ref: ModelRef, plot: str, *, request_id: str | None = None
 ) -> bytes:
-    """The PNG of one plot of a version, decrypted in memory. In production nothing but
-    through a release request leaves to a partner: a plot there is refused."""
+    """The PNG of one plot of a version, decrypted in memory. From a zone holding full data
+    nothing but through a release request leaves to a partner: a plot there is refused."""
     _authorize(lab, principal, ref, f"{ref.resource}/plots/{plot}", request_id)
-    if ref.zone == "production":
-        raise Conflict("a production plot leaves only through a reviewed release request")
     with lab.read() as session:
+        if holds_full_data(session, ref.zone):
+            raise Conflict(
+                f"a plot of the {ref.zone} zone (full data) leaves only through a reviewed "
+                "release request"
+            )
         version_id = _version(session, ref).plots.get(plot)
         state = session.scalar(
             sa.select(DatasetVersion.state).where(DatasetVersion.id == version_id)

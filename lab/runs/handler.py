@@ -101,7 +101,8 @@ def _settle(
 ) -> Outcome:
     """Keep the log, gate and store each declared output, release what may leave."""
     item = ctx.item
-    log = keep_logs(lab, item, spec, output, inputs, owner)
+    keeper = owner if rules.data == "full" else item.tenant  # whose results these are
+    log = keep_logs(lab, item, spec, output, inputs, keeper)
     if output.status != WorkStatus.SUCCEEDED:
         raise WorkFailed(output.status, output.message, {"log": log})
     classes = column_classes(inputs)
@@ -134,7 +135,7 @@ def _settle(
             contributors=output.contributors,
             probe=probe,
         )
-    _register_models(lab, item, spec, inputs, owner, output, outputs)
+    _register_models(lab, item, spec, inputs, keeper, output, outputs)
     _release(lab, item, outputs)
     result: dict[str, Any] = {
         "engine": spec.engine,
@@ -160,18 +161,19 @@ def _register_models(
     item: WorkItem,
     spec: JobSpec,
     inputs: dict[str, ResolvedInput],
-    owner: str,
+    keeper: str,
     output: EngineOutput,
     outputs: dict[str, Any],
 ) -> None:
-    """Each saved model, checked and registered (or refused), once the other outputs are
-    settled: a version carries the job's metrics and its PNG plots as stored."""
+    """Each saved model, checked and registered (or refused) for `keeper` (the tenant
+    whose results the zone's data makes them), once the other outputs are settled: a
+    version carries the job's metrics and its PNG plots as stored."""
     if not output.models:
         return
     lineage = lineage_of(item, inputs)
     metrics = job_metrics(output.files, spec)
     plots = png_outputs(output.files, outputs)
-    tenant = item.tenant if spec.zone != "production" else owner
+    tenant = keeper
     for name, path in output.models.items():
         outputs[name] = settle_model(
             lab, item, spec, name, path, tenant=tenant, lineage=lineage, metrics=metrics,

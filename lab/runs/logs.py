@@ -58,10 +58,11 @@ def keep_logs(
     spec: JobSpec,
     output: EngineOutput,
     inputs: Mapping[str, ResolvedInput],
-    owner: str,
+    keeper: str,
 ) -> dict[str, Any] | None:
-    """Keeps the full and the redacted log; redacts `output.message` in place (a SQL job's
-    own message, rows and seconds, is the lab's and is left as it is)."""
+    """Keeps the full and the redacted log with `keeper` (the tenant whose results the
+    zone's data makes them); redacts `output.message` in place (a SQL job's own message,
+    rows and seconds, is the lab's and is left as it is)."""
     redact_message = spec.engine != "sql" and bool(output.message)
     if not output.log and not redact_message:
         return None
@@ -74,7 +75,7 @@ def keep_logs(
     stored = store_files(
         lab,
         Actor(item.submitter),
-        tenant=owner if spec.zone == "production" else item.tenant,
+        tenant=keeper,
         zone=spec.zone,
         dataset=f"job-{item.id}-log",
         files={

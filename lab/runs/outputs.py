@@ -82,7 +82,7 @@ def settle_output(
     )
     leaves = decision.disposition != "kept"
     released = decision.disposition == "released"
-    tenant = item.tenant if leaves or spec.zone != "production" else owner
+    tenant = item.tenant if leaves or rules.data != "full" else owner
     actor = Actor(item.submitter)
     stored_lineage = {
         "job": item.id,
@@ -131,7 +131,7 @@ def settle_output(
             kind=kind,
             lineage=stored_lineage,
         )
-    hide_values = spec.zone == "production"
+    hide_values = rules.data == "full"
     findings = [asdict(f.without_value() if hide_values else f) for f in gate.findings]
     with lab.transaction() as session:
         lab.auditor.record(

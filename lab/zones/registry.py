@@ -85,6 +85,11 @@ def rules_at(session: Session, zone: str, when: datetime | None = None) -> ZoneR
     return ZoneRules.model_validate_json(version_at(session, zone, when).rules)
 
 
+def holds_full_data(session: Session, zone: str) -> bool:
+    """Whether `zone`'s rules in force say it holds its owners' full data (`data: full`)."""
+    return rules_at(session, zone).data == "full"
+
+
 def zone_names(session: Session) -> list[str]:
     return list(session.scalars(sa.select(ZoneVersion.zone).distinct().order_by(ZoneVersion.zone)))
 

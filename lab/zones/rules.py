@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 FileType = Literal["csv", "parquet", "png", "json", "txt", "pdf"]
 Engine = Literal["sql", "python", "spark", "score"]
+Holds = Literal["desensitized", "full"]
+"""What a zone's data is: desensitized samples, or the owner's full data (see `data`)."""
 
 
 class _Strict(BaseModel):
@@ -104,6 +106,14 @@ class Promotion(_Strict):
 class ZoneRules(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9-]{1,39}$")
     description: str = Field(default="", max_length=2000)
+    data: Holds = Field(
+        default="full",
+        description="What the zone holds. `desensitized`: samples whose PII was masked on "
+        "the way in; a job's results belong to the tenant that ran it. `full`: the data's "
+        "owner's full data, kept as imported; a job's results, logs and models belong to "
+        "the data's owner, gate findings never quote a value, and plots leave only through "
+        "a release request. Unset, a zone is taken to hold full data.",
+    )
     retention: Retention
     k_anonymity: int = Field(default=5, ge=2, le=1000)
     reidentification: Reidentification = Field(default_factory=Reidentification)
