@@ -45,6 +45,9 @@ _ORGANIZATION = re.compile(
     r"[\u4e00-\u9fff（）()A-Za-z0-9]{2,40}(?:有限公司|公司|合作社|工作室|商行|经营部|门市部|超市|店|厂)"
     r"|[A-Za-z0-9&.,' -]{2,60} (?:Inc|Ltd|LLC|Co|Corp|Company|Limited)\.?"
 )
+# what every address `ipaddress` accepts looks like (ASCII digits, hex, dots and colons, an
+# IPv6 scope after %): most values fail this at once, before the costlier parse
+_IP_SHAPE = re.compile(r"[0-9A-Fa-f:.]*[.:][0-9A-Fa-f:.]*(?:%.+)?", re.DOTALL)
 GENDERS = frozenset({"男", "女", "男性", "女性", "m", "f", "male", "female", "未知", "unknown"})
 
 
@@ -69,6 +72,8 @@ def is_age(value: str) -> bool:
 
 
 def is_ip(value: str) -> bool:
+    if _IP_SHAPE.fullmatch(value) is None:
+        return False
     try:
         ipaddress.ip_address(value)
     except ValueError:

@@ -27,13 +27,24 @@ ROW_NUMBER = "__row_number__"
 Chains = dict[str, list[Operator[Any]]]
 
 
+class _Produced:
+    """The stream's mark that every output batch is out and only the verdict is left."""
+
+
+PRODUCED = _Produced()
+Item = tuple[pa.RecordBatch | _Produced | None, int]
+
+
 class ImportRun(Iterator[pa.RecordBatch]):
     """The output batches of an import, in source order; `schema` is known before the first
     batch, `report` once the last has been taken. Single use; `close()` (or leaving a `with`
     block) abandons it. With `prefetch` > 0 the next batches are prepared in a background
     thread while the caller writes; `progress` is still called on the caller's thread.
     The last `next()` runs the residual scan's verdict (connectors.residual): it raises
-    instead of ending when PII is left, so a writer never commits what it wrote."""
+    instead of ending when PII is left, so a writer never commits what it wrote. Within that
+    `next()`, once every batch is out and while the scan's last work and comparison run,
+    `on_produced` (if given) is called on the caller's thread: the caller's own work on the
+    complete output (the re-identification estimate) overlaps the scan's."""
 
     def __init__(
         self,
@@ -45,8 +56,10 @@ class ImportRun(Iterator[pa.RecordBatch]):
         batch_rows: int = BATCH_ROWS,
         prefetch: int = 2,
         single_pass: bool = False,
+        on_produced: Callable[[], None] | None = None,
     ) -> None:
         self.source, self.plan = source, plan
+        self._on_produced = on_produced
         self._context = OperatorContext(
             pseudonym_key=keys.pseudonym, surrogate_key=keys.surrogate, k=plan.k
         )
@@ -74,7 +87,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         self._residual = ResidualScan(plan, self.schema)
         self.single_pass = single_pass and self._single_pass_possible()
         run = self._run_single if self.single_pass else self._run
-        self._stream: Iterator[tuple[pa.RecordBatch | None, int]] = self._guarded(run())
+        self._stream: Iterator[Item] = self._guarded(run())
         if prefetch > 0:
             self._stream = ReadAhead(self._stream, prefetch)
 
@@ -84,6 +97,10 @@ class ImportRun(Iterator[pa.RecordBatch]):
     def __next__(self) -> pa.RecordBatch:
         while True:
             batch, rows_read = next(self._stream)
+            if isinstance(batch, _Produced):
+                if self._on_produced is not None:
+                    self._on_produced()
+                continue
             if self._progress is not None:
                 self._progress(rows_read)
             if batch is not None:
@@ -106,9 +123,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
             raise RuntimeError("the import has not finished: take every batch first")
         return self._report
 
-    def _guarded(
-        self, items: Iterator[tuple[pa.RecordBatch | None, int]]
-    ) -> Iterator[tuple[pa.RecordBatch | None, int]]:
+    def _guarded(self, items: Iterator[Item]) -> Iterator[Item]:
         """`items`, stopping the residual scan's thread if they fail or are abandoned."""
         try:
             yield from items
@@ -193,7 +208,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
             self.plan, rows, chains, seconds, k_report, timing, passes=passes, residual=residual
         )
 
-    def _run_single(self) -> Iterator[tuple[pa.RecordBatch | None, int]]:
+    def _run_single(self) -> Iterator[Item]:
         """One pass: each batch is counted for k-anonymity (every level), shown to the
         observers, and written at level 0; the decision at the end must agree."""
         started = time.perf_counter()
@@ -238,9 +253,10 @@ class ImportRun(Iterator[pa.RecordBatch]):
             raise SinglePassMissed("a fake given early is a real value further on")
         timing = {"known_names": names_seconds, "first_pass": 0.0}
         timing["total"] = time.perf_counter() - started
+        yield PRODUCED, rows_in
         self._finish((rows_in, rows_in, rows_in), chains, seconds, k_report, timing, passes=1)
 
-    def _run(self) -> Iterator[tuple[pa.RecordBatch | None, int]]:
+    def _run(self) -> Iterator[Item]:
         """(output batch or None, source rows read so far), batch after batch."""
         started = time.perf_counter()
         names_seconds = self._learn_names()
@@ -272,6 +288,7 @@ class ImportRun(Iterator[pa.RecordBatch]):
         k_report = first.k_report or KReport.trivial(plan.k, plan.k_strategy, rows_out)
         timing = {"known_names": names_seconds, "first_pass": first_seconds}
         timing["total"] = time.perf_counter() - started
+        yield PRODUCED, rows_in
         self._finish((rows_in, rows_selected, rows_out), chains, seconds, k_report, timing, 2)
 
 
@@ -289,14 +306,16 @@ def run_import(
     batch_rows: int = BATCH_ROWS,
     prefetch: int = 2,
     single_pass: bool = False,
+    on_produced: Callable[[], None] | None = None,
 ) -> ImportRun:
     """The output batches of `plan` applied to `source` (see ImportRun). `progress` is called
     after each batch with the number of source rows read so far in the writing pass;
     `prefetch`: batches prepared ahead in a background thread (0: none, all in the caller's
     thread). `single_pass`: read the source once when the plan allows it, betting that
     k-anonymity holds at level 0 with nothing suppressed; a lost bet raises SinglePassMissed
-    after the last batch, and the caller must discard every batch and run again without."""
+    after the last batch, and the caller must discard every batch and run again without.
+    `on_produced`: see ImportRun."""
     return ImportRun(
         source, plan, keys, progress=progress, batch_rows=batch_rows, prefetch=prefetch,
-        single_pass=single_pass,
+        single_pass=single_pass, on_produced=on_produced,
     )  # fmt: skip

@@ -189,6 +189,10 @@ class ResidualScan:
         self._do(self._output_now, batch)
 
     def _raw_now(self, columns: Mapping[str, pa.Array]) -> None:
+        if self._hash.native:  # forms and hashes in one pass of the C helper
+            for column, hashes in self._raw.items():
+                hashes.add(self._hash.raw(columns[column]))
+            return
         forms = [raw_forms(columns[column]) for column in self._raw]  # no nulls left
         if sum(f.nbytes for f in forms) >= _ONE_QUERY_BYTES:  # string offsets are 32-bit
             for hashes, form in zip(self._raw.values(), forms, strict=True):

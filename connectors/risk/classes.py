@@ -4,8 +4,10 @@ Each column is dictionary-encoded once (`column_codes`: a null is a value of its
 its codes hashed with the column's position (`hashed_codes`); a set of columns is the hash
 of its columns' hashes (`class_keys`). Two records share a key when they agree on every
 column (barring a 64-bit collision: about 1e-9 for 200,000 records, and a collision can
-only merge two classes, never split one). Counting is a sort of the keys: memory and time
-~ records, whatever the number of distinct values.
+only merge two classes, never split one). Counting is one pass of a hash table over the
+keys (pandas' factorize, then a bincount of the class numbers): memory and time ~ records,
+whatever the number of distinct values; two to six times quicker than sorting the keys,
+which the searches (dozens of counts) felt.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -70,20 +73,21 @@ def extend_keys(keys: U64, column: U64) -> U64:
         return _mix(keys * _GOLDEN + column)
 
 
+def class_sizes(keys: U64) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Each record's class number (0, 1, ... in order of first appearance) and the size of
+    each class."""
+    numbers, distinct = pd.factorize(keys)
+    numbers = np.asarray(numbers, dtype=np.intp)
+    return numbers, np.bincount(numbers, minlength=len(distinct))
+
+
 def unique_mask(keys: U64) -> npt.NDArray[np.bool_]:
     """True for each record alone in its class (a sample unique)."""
-    n = len(keys)
-    if n == 0:
+    if len(keys) == 0:
         return np.zeros(0, dtype=bool)
-    order = np.argsort(keys)  # any order of equal keys gives the same mask: no stable sort
-    ordered = keys[order]
-    differs = ordered[1:] != ordered[:-1]
-    alone = np.ones(n, dtype=bool)
-    alone[1:] &= differs
-    alone[:-1] &= differs
-    mask = np.empty(n, dtype=bool)
-    mask[order] = alone
-    return mask
+    numbers, sizes = class_sizes(keys)
+    alone: npt.NDArray[np.bool_] = (sizes == 1)[numbers]
+    return alone
 
 
 def class_stats(keys: U64) -> tuple[int, int]:
@@ -95,12 +99,10 @@ def class_stats(keys: U64) -> tuple[int, int]:
 
 def class_summary(keys: U64) -> tuple[int, int, int]:
     """(records alone in their class, number of classes, size of the smallest class), from
-    one sort. The prosecutor risks follow: the highest is 1 / smallest, and the average over
+    one count. The prosecutor risks follow: the highest is 1 / smallest, and the average over
     records of 1 / class size is classes / records (each class adds size * 1 / size)."""
     n = len(keys)
     if n < 2:
         return n, n, n
-    ordered = np.sort(keys)
-    starts = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-    sizes = np.diff(starts, prepend=0, append=n)
+    _, sizes = class_sizes(keys)
     return int(np.count_nonzero(sizes == 1)), len(sizes), int(sizes.min())

@@ -5,7 +5,8 @@ which is destroyed when the import ends, however it ends; a failed import writes
 dataset version (the storage commits a version only once completely written).
 
 Every import's output is measured for re-identification risk (connectors.risk) on its way
-to storage: the batches the writer takes pass through a `RiskEstimator`, and the report
+to storage: the batches the writer takes pass through a `RiskEstimator` (lab.imports.risk,
+judged once the last batch is out, while the residual scan finishes), and the report
 gains a `reidentification` section judged by the zone's rule. A zone whose rule
 generalizes or refuses is judged before writing, by a run that writes nothing, so a refused
 import leaves no version and a generalized one is written once, with the recommended
@@ -31,13 +32,9 @@ from typing import Any, BinaryIO
 from connectors.errors import ConnectorError, FreeTextUnclean, SinglePassMissed, SpecError
 from connectors.pipeline import Keys, plan_import, run_import
 from connectors.report import ColumnPlan, ImportPlan, drop_columns
-from connectors.risk.candidates import plan_exclusions
-from connectors.risk.estimate import Measured, RiskEstimator, RiskReport
-from connectors.risk.recommend import Recommendation, recommend
 from connectors.risk.replan import apply_columns
-from connectors.risk.verdict import judge, refusal
+from connectors.risk.verdict import refusal
 from connectors.sources import open_source
-from connectors.sources.base import Source
 from connectors.spec import ImportSpec
 from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
@@ -45,6 +42,7 @@ from lab.catalogue.actions import AccessAction, AuditAction
 from lab.context import Lab
 from lab.datasets.service import write_dataset
 from lab.errors import InvalidInput
+from lab.imports.risk import Judged, WriteRisk, judge_risk, measure_plan
 from lab.keys.pseudonyms import pseudonym_key, surrogate_key
 from lab.storage import VersionInfo
 from lab.storage.layout import check_dataset_name
@@ -54,7 +52,6 @@ from lab.work.queue import get_item, list_items, new_item_id, submit
 from lab.work.statuses import WorkStatus
 from lab.work.worker import Outcome, WorkContext, WorkFailed
 from lab.zones.registry import rules_at
-from lab.zones.rules import Reidentification
 
 FILE_KINDS = frozenset({"csv", "parquet", "jsonl"})
 API_KINDS = FILE_KINDS | {"synthetic"}
@@ -319,11 +316,11 @@ def execute_import(
         # Judged before anything is written: a refused import leaves no version at all, a
         # generalized one writes once, with the recommended operators.
         try:
-            measured_before = _measure(source, plan, keys, on_rows)
+            measured_before = measure_plan(source, plan, keys, on_rows)
         except FreeTextUnclean as unclean:
             plan = drop_columns(plan, unclean.columns)
-            measured_before = _measure(source, plan, keys, on_rows)
-        first, rec = _judged(measured_before, plan, rule, item.zone)
+            measured_before = measure_plan(source, plan, keys, on_rows)
+        first, rec = judge_risk(measured_before, plan, rule, item.zone)
         if first.verdict["over_limit"]:
             if rule.action == "refuse":
                 raise refusal(first, rec, zone=item.zone, max_unique_share=rule.max_unique_share)
@@ -336,30 +333,31 @@ def execute_import(
                 )
                 before = first.to_dict()
 
-    def write(
-        plan: ImportPlan, single_pass: bool
-    ) -> tuple[VersionInfo, dict[str, Any], RiskEstimator]:
+    def write(plan: ImportPlan, single_pass: bool) -> tuple[VersionInfo, dict[str, Any], Judged]:
         classes = {c.column: c.classification for c in plan.columns if c.operator != "drop"}
         lineage = {"import": item.id, "source": plan.source, "plan": _plan_summary(plan)}
         if spec.entity_key is not None:
             lineage["entity_key"] = spec.entity_key
-        estimator = RiskEstimator(plan_exclusions(plan))
+        risk = WriteRisk(plan, rule, item.zone)
         # `with`: a failed or cancelled write also stops the pipeline's read-ahead threads.
-        with run_import(source, plan, keys, progress=on_rows, single_pass=single_pass) as run:
+        # The risk is judged once every batch is out, while the residual scan finishes.
+        with run_import(
+            source, plan, keys, progress=on_rows, single_pass=single_pass, on_produced=risk.judge
+        ) as run:
             written = write_dataset(
                 lab,
                 Actor(item.submitter),
                 tenant=item.tenant,
                 zone=item.zone,
                 name=item.name,
-                batches=estimator.observe(run),
+                batches=risk.estimator.observe(run),
                 schema=run.schema,
                 classifications=classes,
                 lineage=lineage,
             )
-            return written, run.report.to_dict(), estimator
+            return written, run.report.to_dict(), risk.result()
 
-    def attempt(plan: ImportPlan) -> tuple[VersionInfo, dict[str, Any], RiskEstimator]:
+    def attempt(plan: ImportPlan) -> tuple[VersionInfo, dict[str, Any], Judged]:
         # One pass when the plan allows it. If its bet on k-anonymity is lost, the version it
         # was writing is discarded uncommitted (no dataset appears) and two passes follow.
         try:
@@ -370,11 +368,10 @@ def execute_import(
     # The residual scan fails the run when PII is left (nothing is committed); free-text
     # columns it may drop instead (connectors.residual) are dropped, and the import runs again.
     try:
-        info, report, estimator = attempt(plan)
+        info, report, (risk, _) = attempt(plan)
     except FreeTextUnclean as unclean:
         plan = drop_columns(plan, unclean.columns)
-        info, report, estimator = attempt(plan)
-    risk, _ = _judged(estimator.result(), plan, rule, item.zone)
+        info, report, (risk, _) = attempt(plan)
     report["reidentification"] = {
         **risk.to_dict(),
         "before": before,
@@ -405,37 +402,6 @@ def execute_import(
         "plan": plan.to_dict(),
         "report": report,
     }
-
-
-def _measure(
-    source: Source, plan: ImportPlan, keys: Keys, on_rows: Callable[[int], None] | None
-) -> tuple[RiskReport, Measured]:
-    """The risk of `plan`'s output, measured by running it without writing anything."""
-    for single_pass in (True, False):
-        estimator = RiskEstimator(plan_exclusions(plan))
-        try:
-            with run_import(source, plan, keys, progress=on_rows, single_pass=single_pass) as run:
-                for batch in run:
-                    estimator.update(batch)
-        except SinglePassMissed:
-            continue
-        return estimator.result()
-    raise AssertionError("a two-pass run does not miss")  # pragma: no cover
-
-
-def _judged(
-    measured: tuple[RiskReport, Measured], plan: ImportPlan, rule: Reidentification, zone: str
-) -> tuple[RiskReport, Recommendation | None]:
-    """The report with the zone's verdict and, when over the limit, a recommended spec."""
-    report, sample = measured
-    rec = None
-    if report.unique_share > rule.max_unique_share:
-        rec = recommend(sample, plan, rule.max_unique_share, unique_share=report.unique_share)
-        report.recommendation = rec.to_dict()
-    report.verdict = judge(
-        report, rec, zone=zone, max_unique_share=rule.max_unique_share, action=rule.action
-    )
-    return report, rec
 
 
 def _plan_summary(plan: ImportPlan) -> dict[str, Any]:

@@ -274,3 +274,31 @@ def test_prefetch_same_output_progress_on_caller_thread_and_close(
     assert list(run) == []  # closed: nothing more
     helper.join(timeout=5)
     assert not helper.is_alive()  # and the helper thread has stopped
+
+
+@pytest.mark.parametrize("prefetch", [2, 0])
+def test_on_produced_after_the_last_batch_before_the_verdict(tmp_path: Path, prefetch: int) -> None:
+    remarks = ["客户按时还款，经营稳定。"] * 59 + ["账户6222021234567890123有异常。"]
+    source = parquet_source(tmp_path, {"remark": remarks, "amount": list(range(60))})
+    base = {"source": SYNTHETIC, "free_text": "keep_scrubbed"}
+    plan = plan_import(source, ImportSpec.parse(base), k=5)
+    calls: list[tuple[int, int]] = []  # (batches taken by then, thread)
+    taken: list[pa.RecordBatch] = []
+
+    def produced() -> None:
+        calls.append((len(taken), threading.get_ident()))
+
+    run = run_import(source, plan, KEYS, batch_rows=7, prefetch=prefetch, on_produced=produced)
+    with pytest.raises(ResidualLeak, match="column 'remark'"):  # the verdict still comes
+        for batch in run:
+            taken.append(batch)
+    assert calls == [(len(taken), threading.get_ident())] and len(taken) == 9
+    # a clean run: called once, every batch taken before, the report there after
+    clean = parquet_source(tmp_path, {"remark": remarks[:-1], "amount": list(range(59))})
+    plan = plan_import(clean, ImportSpec.parse(base), k=5)
+    calls.clear()
+    taken.clear()
+    run = run_import(clean, plan, KEYS, batch_rows=7, prefetch=prefetch, on_produced=produced)
+    taken.extend(run)
+    assert calls == [(len(taken), threading.get_ident())] and sum(b.num_rows for b in taken) == 59
+    assert run.report.rows_out == 59

@@ -15,6 +15,7 @@ from presidio_analyzer import AnalyzerEngine
 from connectors.errors import SpecError
 from connectors.pii import ColumnFinding, classify_columns
 from connectors.pii.hints import match_hint
+from connectors.pii.values import is_ip
 from tests.connectors.pii._make import card, prc_id, uscc, wrong_last
 
 ROWS = 200
@@ -253,3 +254,18 @@ def test_each_hint_word_names_a_column(word: str) -> None:
 def test_a_bad_threshold_is_a_spec_error() -> None:
     with pytest.raises(SpecError, match="threshold"):
         classify_columns(pa.table({"a": [1]}), threshold=0)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["192.168.1.1", "::1", "FE80::1", "fe80::1%eth0", "::ffff:10.0.0.1", "2001:db8::ff00:42:8329"],
+)
+def test_ip_addresses_pass_the_shape_test_and_the_parse(value: str) -> None:
+    assert is_ip(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["256.1.1.1", "1.2.3", " 1.2.3.4", "1::2::3", "fe80::1%", "a.b.c.d", "张三", "1381234"]
+)
+def test_other_values_are_no_ip_addresses(value: str) -> None:
+    assert not is_ip(value)

@@ -14,7 +14,14 @@ import pyarrow as pa
 import pytest
 
 from connectors.risk.candidates import FREE_TEXT, NEARLY_UNIQUE, PSEUDONYM, kind_of
-from connectors.risk.classes import class_keys, class_stats, column_codes, hashed_codes, unique_mask
+from connectors.risk.classes import (
+    class_keys,
+    class_stats,
+    class_summary,
+    column_codes,
+    hashed_codes,
+    unique_mask,
+)
 from connectors.risk.estimate import RiskEstimator, measure
 from connectors.risk.reservoir import Reservoir
 from tests.connectors.risk.data import merchants, minimal_for, unique_share
@@ -113,6 +120,8 @@ def test_class_keys_agree_with_plain_counting() -> None:
     alone = [counts[(x, y)] == 1 for x, y in zip(a.tolist(), b.tolist(), strict=True)]
     assert unique_mask(keys).tolist() == alone
     assert class_stats(keys) == (sum(alone), len(counts))
+    assert class_summary(keys) == (sum(alone), len(counts), min(counts.values()))
+    assert class_summary(keys[:1]) == (1, 1, 1) and unique_mask(keys[:0]).tolist() == []
 
 
 def test_columns_do_not_cancel_out() -> None:
