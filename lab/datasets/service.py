@@ -16,7 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
@@ -88,6 +88,8 @@ def list_versions(
     query = (
         sa.select(DatasetVersion)
         .join(Dataset)
+        # each version's dataset from the same join, not one more query per version
+        .options(contains_eager(DatasetVersion.dataset))
         .where(Dataset.tenant == tenant, Dataset.zone == zone)
         .order_by(Dataset.name, DatasetVersion.version)
     )
