@@ -156,7 +156,7 @@ class ThreadProfiles:
     def stop(self) -> None:
         """Stop profiling new threads and this one. A thread's profile is complete once the
         thread has ended: read another one while it waits, and the wait is mis-timed."""
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
         self.profiles[0].disable()
 
     def report(self, top: int) -> str:
