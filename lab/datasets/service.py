@@ -10,13 +10,14 @@ itself is `lab.retention.destruction`'s, the one place that destroys.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from lab.auditing import Actor
 from lab.authz.chokepoint import Principal
@@ -82,20 +83,35 @@ def write_dataset(
     return info
 
 
-def list_versions(
-    session: Session, *, tenant: str, zone: str, name: str | None = None, live_only: bool = True
-) -> list[VersionInfo]:
+@functools.cache
+def _versions_query(*, named: bool, live_only: bool) -> sa.Select[DatasetVersion]:
+    """The version list's statement, built once per shape with the tenant, zone and name
+    as bound parameters: the list is read on every request for it, and building the
+    statement anew cost SQLAlchemy more than running it (its cache key, and matching the
+    cached columns to the new statement's)."""
     query = (
         sa.select(DatasetVersion)
         .join(Dataset)
-        .where(Dataset.tenant == tenant, Dataset.zone == zone)
+        # each version's dataset from the same join, not one more query per version
+        .options(contains_eager(DatasetVersion.dataset))
+        .where(Dataset.tenant == sa.bindparam("tenant"), Dataset.zone == sa.bindparam("zone"))
         .order_by(Dataset.name, DatasetVersion.version)
     )
-    if name is not None:
-        query = query.where(Dataset.name == name)
+    if named:
+        query = query.where(Dataset.name == sa.bindparam("name"))
     if live_only:
         query = query.where(DatasetVersion.state == READY)
-    return [VersionInfo.of(row) for row in session.scalars(query)]
+    return query
+
+
+def list_versions(
+    session: Session, *, tenant: str, zone: str, name: str | None = None, live_only: bool = True
+) -> list[VersionInfo]:
+    query = _versions_query(named=name is not None, live_only=live_only)
+    values = {"tenant": tenant, "zone": zone}
+    if name is not None:
+        values["name"] = name
+    return [VersionInfo.of(row) for row in session.scalars(query, values)]
 
 
 def version_id_of(session: Session, *, tenant: str, zone: str, name: str, version: int) -> str:

@@ -12,12 +12,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from cryptography.hazmat.primitives import serialization
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.responses import PlainTextResponse, StreamingResponse
 from pydantic import BaseModel
 
 from audit import EventFilter, verify, write_csv, write_jsonl
 from lab.api.deps import Access, get_lab, require
+from lab.api.one_hop import api_router
 from lab.api.params import (
     ActionFilter,
     ActorFilter,
@@ -30,7 +31,7 @@ from lab.api.params import (
 from lab.authz.chokepoint import PLATFORM
 from lab.context import Lab
 
-router = APIRouter(prefix="/v1/audit", tags=["audit"])
+router = api_router(prefix="/v1/audit", tags=["audit"])
 PAGE = 1000
 Decision = Literal["allow", "deny"]
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import (
     Cursor,
     DatasetName,
@@ -33,7 +34,7 @@ from lab.datasets.service import (
 )
 from lab.retention.receipts import list_receipts
 
-router = APIRouter(prefix="/v1", tags=["datasets"])
+router = api_router(prefix="/v1", tags=["datasets"])
 BASE = "/tenants/{tenant}/zones/{zone}/datasets"
 VERSION = BASE + "/{name}/versions/{version}"
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from pydantic import BaseModel
 
 import lab
+from lab.api.one_hop import api_router
 
-router = APIRouter(tags=["health"])
+router = api_router(tags=["health"])
 OPEN_PATHS = frozenset({"/health"})
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import Depends, File, Form, UploadFile
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import DATASET_PATTERN, Identifier, Tenant, Zone
 from lab.context import Lab
 from lab.imports.service import MAX_SPEC_BYTES, list_imports, show_import, submit_import
 from lab.work.models import WorkItem
 
-router = APIRouter(prefix="/v1/tenants/{tenant}/zones/{zone}/imports", tags=["imports"])
+router = api_router(prefix="/v1/tenants/{tenant}/zones/{zone}/imports", tags=["imports"])
 
 
 class ImportOut(BaseModel):

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import Depends, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from jobs.engines.bundle import MAX_BUNDLE_ZIP_BYTES
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import Identifier, OutputName, Tenant, Zone
 from lab.context import Lab
 from lab.releases.content import CONTENT_TYPES, FALLBACK_TYPE, csv_rows
@@ -22,7 +23,7 @@ from lab.runs.service import cancel_job, job_log, job_status, list_jobs, submit_
 from lab.work.models import WorkItem
 from lab.work.queue import get_item
 
-router = APIRouter(prefix="/v1/tenants/{tenant}/zones/{zone}/jobs", tags=["jobs"])
+router = api_router(prefix="/v1/tenants/{tenant}/zones/{zone}/jobs", tags=["jobs"])
 MAX_SPEC_BYTES = 256 * 1024
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.context import Lab
 from lab.identity.schemas import MeOut
 from lab.identity.service import whoami
 
-router = APIRouter(prefix="/v1", tags=["me"])
+router = api_router(prefix="/v1", tags=["me"])
 
 
 @router.get("/me", response_model=MeOut)

@@ -6,16 +6,17 @@ CLI alike. Registering happens when a job that saved a model ends (`lab.runs.mod
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import Depends, Response
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import DatasetName, PlotName, Tenant, VersionNumber, Zone
 from lab.api.responses import errors
 from lab.context import Lab
 from lab.models import service
 from lab.models.schemas import ModelOut, ModelRef, ModelVersionOut, PlotOut, RetireBody
 
-router = APIRouter(prefix="/v1", tags=["models"])
+router = api_router(prefix="/v1", tags=["models"])
 BASE = "/tenants/{tenant}/zones/{zone}/models"
 MODEL = BASE + "/{name}"
 VERSION = MODEL + "/versions/{version}"

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import DatasetName, Identifier, PlotName, Tenant
 from lab.context import Lab
 from lab.monitoring import service
 from lab.monitoring.schemas import RunOut, StatusOut
 
-router = APIRouter(prefix="/v1", tags=["monitoring"])
+router = api_router(prefix="/v1", tags=["monitoring"])
 BASE = "/tenants/{tenant}/zones/production/deployments/{name}/monitoring"
 RUNS = BASE + "/runs"
 RUN = RUNS + "/{run_id}"

@@ -7,9 +7,10 @@ after a change this process reloads at once, other processes within
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import MAX_INT64, PolicyTenantFilter, SubjectFilter, Tenant, page_size
 from lab.authz.chokepoint import PLATFORM
 from lab.context import Lab
@@ -23,7 +24,7 @@ from lab.policy.schemas import (
     RuleBody,
 )
 
-router = APIRouter(prefix="/v1", tags=["policy"])
+router = api_router(prefix="/v1", tags=["policy"])
 
 
 @router.get("/policy/rules", response_model=list[RuleBody])

@@ -9,10 +9,11 @@ not filed, and the refusal is audited.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.responses import PlainTextResponse
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import DatasetName, Identifier, StateFilter, Tenant, VersionNumber, Zone
 from lab.context import Lab
 from lab.promotions import deployments, service
@@ -25,7 +26,7 @@ from lab.promotions.schemas import (
 )
 from lab.releases.schemas import ReviewIn
 
-router = APIRouter(prefix="/v1", tags=["promotions"])
+router = api_router(prefix="/v1", tags=["promotions"])
 ASK = "/tenants/{tenant}/zones/{zone}/models/{name}/versions/{version}/promotions"
 QUEUE = "/promotions"
 DEPLOYED = "/tenants/{tenant}/zones/production/deployments"

@@ -7,16 +7,17 @@ decision per call. `service_authorizes(...)` on each route names what its servic
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import Identifier, StateFilter, Tenant, Zone
 from lab.api.responses import errors
 from lab.context import Lab
 from lab.releases import service
 from lab.releases.schemas import OutputContent, ReleaseIn, ReleaseOut, ReleaseView, ReviewIn
 
-router = APIRouter(prefix="/v1", tags=["releases"])
+router = api_router(prefix="/v1", tags=["releases"])
 TENANT = "/tenants/{tenant}/zones/{zone}/releases"
 QUEUE = "/zones/{zone}/releases"
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import Depends, Query
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import Tenant
 from lab.context import Lab
 from lab.errors import InvalidInput
 from lab.identity import service
 from lab.identity.schemas import TenantIn, TenantOut
 
-router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
+router = api_router(prefix="/v1/tenants", tags=["tenants"])
 
 
 @router.get("", response_model=list[TenantOut])

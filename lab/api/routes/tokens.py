@@ -4,15 +4,16 @@ Thin adapters over `lab.tokens.service`; `/me/tokens` are the caller's own (user
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import Identifier, UserName
 from lab.context import Lab
 from lab.tokens import service
 from lab.tokens.schemas import IssuedTokenOut, TokenIn, TokenOut
 
-router = APIRouter(prefix="/v1", tags=["tokens"])
+router = api_router(prefix="/v1", tags=["tokens"])
 
 
 def _list(lab: Lab, caller: Caller, user: str | None) -> list[TokenOut]:

@@ -4,15 +4,16 @@ Thin adapters over `lab.identity.service`, which authorizes, acts and audits."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import Tenant, UserName
 from lab.context import Lab
 from lab.identity import service
 from lab.identity.schemas import UserIn, UserOut
 
-router = APIRouter(prefix="/v1", tags=["users"])
+router = api_router(prefix="/v1", tags=["users"])
 
 
 def _create(lab: Lab, caller: Caller, body: UserIn, tenant: str | None) -> UserOut:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, Field
 
 from lab.api.deps import Caller, get_lab, service_authorizes
+from lab.api.one_hop import api_router
 from lab.api.params import AtTime, Zone
 from lab.context import Lab
 from lab.zones.models import ZoneVersion
 from lab.zones.rules import ZoneRules
 from lab.zones.service import change_zone_rules, list_zones, zone_history, zone_rules
 
-router = APIRouter(prefix="/v1/zones", tags=["zones"])
+router = api_router(prefix="/v1/zones", tags=["zones"])
 
 
 class ZoneVersionOut(BaseModel):
