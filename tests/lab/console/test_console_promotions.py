@@ -104,3 +104,13 @@ def test_a_reject_needs_a_comment_and_a_second_request_is_returned(world: World)
     reviews = count_events(world, actor="carol", action="promotion.review", outcome="ok")
     assert reviews == 2
     assert count_events(world, action="model.deploy") == 0
+
+
+def test_the_queue_s_two_lists_are_a_navigation_marking_the_one_shown(world: World) -> None:
+    client, _ = login(world, "carol")
+    for shown, other in (("approvals", "promotions"), ("promotions", "approvals")):
+        page = client.get(f"/console/{shown}").text
+        tabs = re.search(r'<nav aria-label="Approvals" class="tabs">(.*?)</nav>', page, re.S)
+        assert tabs is not None, "no navigation between the two lists"
+        assert f'<a href="/console/{shown}" aria-current="page">' in tabs.group(1)
+        assert f'<a href="/console/{other}">' in tabs.group(1)
