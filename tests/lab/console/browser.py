@@ -108,3 +108,24 @@ def log_in(browser: Any, base: str, token: str) -> Any:
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/console/")
     return page
+
+
+def decide(page: Any, decision: str, comment: str) -> Any:
+    """On a review page: fill the comment, press the decision's button; the answer to the
+    post."""
+    page.get_by_label("Comment (what you checked)").fill(comment)
+    with page.expect_response("**/review") as answer:
+        page.get_by_role("button", name=decision).click()
+    page.wait_for_load_state()
+    return answer.value
+
+
+def dry_run(page: Any, *, subject: str, action: str, resource: str, tenant: str, zone: str) -> None:
+    """On the policy page: ask the dry-run form, and wait for its answer."""
+    page.get_by_label("Subject (user)").fill(subject)
+    page.get_by_label("Action", exact=True).fill(action)
+    page.get_by_label("Resource").fill(resource)
+    page.get_by_label("Tenant", exact=True).fill(tenant)
+    page.get_by_label("Zone").fill(zone)
+    page.get_by_role("button", name="Run dry-run").click()
+    page.wait_for_url("**/console/policy/dry-run")

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.lab.console.browser import Site, browser_missing, log_in, opened_site
+from tests.lab.console.browser import Site, browser_missing, dry_run, log_in, opened_site
 from tests.lab.console.registry import MODEL, deployed_model, promotion_asked
 from tests.lab.factories import World
 from tests.lab.releases.jobs import finished_job
@@ -159,13 +159,14 @@ def test_the_audit_trail_filtered_and_verified(site: tuple[Site, Made]) -> None:
 def test_a_dry_run_s_answer(site: tuple[Site, Made]) -> None:
     page = _log_in(site[0], "root")
     page.goto("/console/policy")
-    page.get_by_label("Subject (user)").fill("a-eng")
-    page.get_by_label("Action", exact=True).fill("read")
-    page.get_by_label("Resource").fill("datasets/merchants")
-    page.get_by_label("Tenant", exact=True).fill("acme")
-    page.get_by_label("Zone").fill("sandbox")
-    page.get_by_role("button", name="Run dry-run").click()
-    page.wait_for_url("**/console/policy/dry-run")
+    dry_run(
+        page,
+        subject="a-eng",
+        action="read",
+        resource="datasets/merchants",
+        tenant="acme",
+        zone="sandbox",
+    )
     assert page.locator("#verdict").is_visible()
     failed = check(page)
     page.context.close()

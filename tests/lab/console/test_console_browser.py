@@ -10,7 +10,7 @@ import pytest
 
 from lab.auditing import Actor
 from lab.datasets.service import write_dataset
-from tests.lab.console.browser import Site, browser_missing, opened_site
+from tests.lab.console.browser import Site, browser_missing, decide, opened_site
 from tests.lab.factories import World
 from tests.lab.releases.jobs import finished_job
 
@@ -114,14 +114,6 @@ def _requested(world: World) -> str:
     return str(made.json()["id"])
 
 
-def _decide(page: Any, decision: str, comment: str) -> Any:
-    page.get_by_label("Comment (what you checked)").fill(comment)
-    with page.expect_response("**/review") as answer:
-        page.get_by_role("button", name=decision).click()
-    page.wait_for_load_state()
-    return answer.value
-
-
 def test_approve_and_reject_as_the_right_and_the_wrong_person(
     site: Site,
 ) -> None:
@@ -130,17 +122,17 @@ def test_approve_and_reject_as_the_right_and_the_wrong_person(
     author = _log_in(site, "a-eng")
     author.goto(f"/console/approvals/sandbox/{approved}")
     assert "can never approve" in author.locator("#why-not").text_content()
-    assert _decide(author, "Approve", "my own").status in (403, 404)
+    assert decide(author, "Approve", "my own").status in (403, 404)
     author.context.close()
 
     reviewer = _log_in(site, "carol")
     reviewer.goto("/console/approvals")
     reviewer.get_by_role("link", name=approved).click()
     assert reviewer.get_by_role("cell", name="Hangzhou").is_visible()  # the output itself
-    assert _decide(reviewer, "Approve", "aggregates only").status == 303
+    assert decide(reviewer, "Approve", "aggregates only").status == 303
     assert reviewer.locator("#state").text_content() in ("approved", "released")
     reviewer.goto(f"/console/approvals/sandbox/{rejected}")
-    assert _decide(reviewer, "Reject", "not needed").status == 303
+    assert decide(reviewer, "Reject", "not needed").status == 303
     assert reviewer.locator("#state").text_content() == "rejected"
     reviewer.context.close()
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.lab.console.browser import Site, browser_missing, log_in, opened_site
+from tests.lab.console.browser import Site, browser_missing, dry_run, log_in, opened_site
 from tests.lab.factories import World
 
 pytestmark = pytest.mark.skipif(browser_missing() is not None, reason=str(browser_missing()))
@@ -61,13 +61,7 @@ def test_view_a_zone_s_diff_between_two_versions(site: Site) -> None:
 def test_run_a_policy_dry_run_and_see_the_deciding_rule(site: Site) -> None:
     page = _log_in(site, "carol")
     page.get_by_role("navigation").get_by_role("link", name="Policy").click()
-    page.get_by_label("Subject (user)").fill("a-eng")
-    page.get_by_label("Action", exact=True).fill("submit")
-    page.get_by_label("Resource").fill("jobs")
-    page.get_by_label("Tenant", exact=True).fill("acme")
-    page.get_by_label("Zone").fill("sandbox")
-    page.get_by_role("button", name="Run dry-run").click()
-    page.wait_for_url("**/console/policy/dry-run")
+    dry_run(page, subject="a-eng", action="submit", resource="jobs", tenant="acme", zone="sandbox")
     assert page.locator("#verdict").text_content() == "allowed"
     assert (
         page.locator("#deciding-rule").text_content() == "p, engineer, *, sandbox/*, submit, allow"

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from tests.lab.console.browser import Site, browser_missing, log_in, opened_site
+from tests.lab.console.browser import Site, browser_missing, decide, log_in, opened_site
 from tests.lab.console.registry import MODEL, promotion_asked, registered_model
 from tests.lab.console.test_console_rules import count_events
 from tests.lab.factories import World
@@ -42,15 +42,6 @@ def _page(site: Site, who: str) -> Any:
     return log_in(browser, base, world.tokens[who])
 
 
-def _decide(page: Any, decision: str, comment: str) -> Any:
-    """Fill the comment and press the decision's button; the answer to the post."""
-    page.get_by_label("Comment (what you checked)").fill(comment)
-    with page.expect_response("**/review") as answer:
-        page.get_by_role("button", name=decision).click()
-    page.wait_for_load_state()
-    return answer.value
-
-
 def test_compliance_approves_a_promotion_its_requester_cannot(
     site: Site,
 ) -> None:
@@ -61,7 +52,7 @@ def test_compliance_approves_a_promotion_its_requester_cannot(
     author.goto(f"/console/promotions/{promotion_id}")
     why = author.locator("#why-not").text_content()
     assert "You asked for this promotion" in why and "can never approve" in why
-    assert _decide(author, "Approve", "my own model").status in (403, 404)
+    assert decide(author, "Approve", "my own model").status in (403, 404)
     assert author.get_by_role("heading", name="Not allowed").is_visible()
     author.context.close()
     assert world.get("a-eng", f"/v1/promotions/{promotion_id}").json()["state"] == "pending"
@@ -79,7 +70,7 @@ def test_compliance_approves_a_promotion_its_requester_cannot(
     assert "merchants: acme/merchants v1" in lineage and "console, code sha256" in lineage
     assert officer.get_by_role("img", name=f"Plot roc of {MODEL} version 1").is_visible()
     assert officer.locator("#why-not").count() == 0
-    assert _decide(officer, "Approve", "gates, lineage and plot checked").status == 303
+    assert decide(officer, "Approve", "gates, lineage and plot checked").status == 303
     assert officer.locator("#state").text_content() == "approved"
     deployment_id = officer.locator("#deployment a").text_content()
     officer.locator("#deployment a").click()
@@ -101,7 +92,7 @@ def test_compliance_rejects_one_promotion_and_returns_another(
     page = _page(site, "carol")
     rejected = promotion_asked(world, registered=True)
     page.goto(f"/console/promotions/{rejected}")
-    assert _decide(page, "Reject", "psi measured on too few rows").status == 303
+    assert decide(page, "Reject", "psi measured on too few rows").status == 303
     assert page.locator("#state").text_content() == "rejected"
     assert (
         "psi measured on too few rows" in page.get_by_role("region", name="Reviews").text_content()
@@ -112,7 +103,7 @@ def test_compliance_rejects_one_promotion_and_returns_another(
     returned = promotion_asked(world, registered=True)
     page.goto("/console/promotions")
     page.get_by_role("link", name=returned).click()
-    assert _decide(page, "Return", "name the monitoring baseline").status == 303
+    assert decide(page, "Return", "name the monitoring baseline").status == 303
     assert page.locator("#state").text_content() == "returned"
     page.context.close()
     for promotion_id, state in ((rejected, "rejected"), (returned, "returned")):
