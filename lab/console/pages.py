@@ -122,7 +122,8 @@ def render(
     who = context.get("who")
     shown = who if isinstance(who, Viewer) else None
     base = {
-        "full_data": functools.partial(_full_data, get_lab(request)),
+        # asked once per zone and page, however many model versions the page shows
+        "full_data": functools.cache(functools.partial(_full_data, get_lab(request))),
         "csrf": session.csrf if session else "",
         "user": shown.user if shown else None,
         # asked once per page, of the policy engine, not audited (lab/console/nav.py)
