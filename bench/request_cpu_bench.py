@@ -5,13 +5,14 @@ machine its rates move with whatever else runs. This bench measures what the ser
 own work costs, which other processes change far less: the CPU time of this process (all its
 threads: the event loop, the request threads, the audit appender) per request.
 
-It builds a lab on SQLite like the load bench (`bench.load_server.prepare_home`: tenant
-`acme`, engineers with tokens, the `sales` dataset), queues some SQL jobs so that the job
-list is not empty, and drives the ASGI app directly (a bare ASGI call, no HTTP client, so
-that almost all the CPU counted is the app's) with `--concurrency` requests in flight, as
-under load: decisions then share audit commits as they do in the server. Each kind of the
-read mix (who am I, the dataset list, the job list, a page of the tenant's audit trail) runs
-`--requests` times, then the four round-robin (`mix`); every answer must be a 200.
+It builds a lab (SQLite, or PostgreSQL with `--backend postgresql`) like the load bench
+(`bench.load_server.prepare_home`: tenant `acme`, engineers with tokens, the `sales`
+dataset), queues some SQL jobs so that the job list is not empty, and drives the ASGI app
+directly (a bare ASGI call, no HTTP client, so that almost all the CPU counted is the
+app's) with `--concurrency` requests in flight, as under load: decisions then share audit
+commits as they do in the server. Each kind of the read mix (who am I, the dataset list,
+the job list, a page of the tenant's audit trail) runs `--requests` times, then the four
+round-robin (`mix`); every answer must be a 200.
 
 Printed: CPU ms/request per kind, the least and the median of `--rounds` rounds (on a
 busy machine the least is the figure others disturbed least), and the wall time. With
@@ -32,6 +33,7 @@ import cProfile
 import gc
 import io
 import itertools
+import os
 import pstats
 import statistics
 import sys
@@ -39,13 +41,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.load_client import JOB_SPEC, READS
-from bench.load_server import TENANT, ZONE, LabHome, prepare_home
+from bench.load_server import TENANT, ZONE, LabHome, prepare_home, scratch_postgres
 
 App = Callable[..., Any]
 
@@ -106,10 +109,51 @@ class Driver:
             raise SystemExit(f"GET {url} answered {status}: {b''.join(body)[:500]!r}")
 
 
+class DatabaseCPU:
+    """CPU seconds the PostgreSQL backends serving the lab's database have used so far
+    (the server processes of its connections, read from /proc); 0.0 on SQLite, whose work
+    is done in this process and already counted."""
+
+    def __init__(self, url: str | None) -> None:
+        self.engine = None
+        if url:
+            import sqlalchemy as sa
+
+            self.engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+
+    def seconds(self) -> float:
+        if self.engine is None:
+            return 0.0
+        import sqlalchemy as sa
+
+        with self.engine.connect() as conn:
+            pids = conn.scalars(
+                sa.text(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).all()
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        return total / tick
+
+
 async def run_kind(
-    driver: Driver, urls: list[str], tokens: list[str], requests: int, concurrency: int
-) -> tuple[float, float]:
-    """(CPU seconds, wall seconds) for `requests` GETs cycling over `urls`."""
+    driver: Driver,
+    urls: list[str],
+    tokens: list[str],
+    requests: int,
+    concurrency: int,
+    database: DatabaseCPU,
+) -> tuple[float, float, float]:
+    """(CPU seconds of this process, of the database server, wall seconds) for
+    `requests` GETs cycling over `urls`."""
     counter = itertools.count()
 
     async def client(n: int) -> None:
@@ -118,9 +162,11 @@ async def run_kind(
             await driver.get(urls[i % len(urls)], token)
 
     gc.collect()
+    db = database.seconds()
     cpu, wall = time.process_time(), time.perf_counter()
     await asyncio.gather(*(client(n) for n in range(concurrency)))
-    return time.process_time() - cpu, time.perf_counter() - wall
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return cpu, database.seconds() - db, wall
 
 
 def queue_jobs(made: LabHome, lab: Any, count: int) -> None:
@@ -188,34 +234,42 @@ async def bench(args: argparse.Namespace, made: LabHome, profiles: ThreadProfile
         app = create_app(lab)
         current_default_thread_limiter().total_tokens = settings.api_threads  # as lifespan
         driver = Driver(app)
+        database = DatabaseCPU(made.database_url)
         every = {name: [url] for name, url in READS} | {"mix": [url for _, url in READS]}
         kinds = {k: every[k] for k in args.kinds}
         for urls in kinds.values():  # warm up: imports, caches, the thread pool
-            await run_kind(driver, urls, made.tokens, 60, args.concurrency)
+            await run_kind(driver, urls, made.tokens, 60, args.concurrency, database)
         gc.collect()
         gc.freeze()  # as `lab serve` does once it is ready (lab.api.heap)
         if profiles is not None:
             for urls in kinds.values():
-                await run_kind(driver, urls, made.tokens, args.requests, args.concurrency)
+                await run_kind(driver, urls, made.tokens, args.requests, args.concurrency, database)
             profiles.stop()
             print(f"cProfile: {args.requests} requests of each of {', '.join(kinds)} (and warm-up)")
             return
-        figures: dict[str, list[tuple[float, float]]] = {k: [] for k in kinds}
+        figures: dict[str, list[tuple[float, float, float]]] = {k: [] for k in kinds}
         for _ in range(args.rounds):
             for name, urls in kinds.items():
                 figures[name].append(
-                    await run_kind(driver, urls, made.tokens, args.requests, args.concurrency)
+                    await run_kind(
+                        driver, urls, made.tokens, args.requests, args.concurrency, database
+                    )
                 )
         print(
             f"{args.requests} requests per kind, {args.concurrency} in flight, "
             f"{args.rounds} rounds; audit appends: {lab.auditor.appender.stats}"
         )
-        print(f"  {'kind':<9} {'CPU ms/request: least':>22} {'median':>7} {'wall ms, median':>16}")
+        print(
+            f"  {'kind':<9} {'CPU ms/request: least':>22} {'median':>7} "
+            f"{'database server, median':>24} {'wall ms, median':>16}"
+        )
         for name, runs in figures.items():
-            least = min(c for c, _ in runs) / args.requests * 1e3
-            cpu = statistics.median(c for c, _ in runs) / args.requests * 1e3
-            wall = statistics.median(w for _, w in runs) / args.requests * 1e3
-            print(f"  {name:<9} {least:>22.2f} {cpu:>7.2f} {wall:>16.2f}")
+            per = args.requests / 1e3
+            least = min(c for c, _, _ in runs) / per
+            cpu = statistics.median(c for c, _, _ in runs) / per
+            db = statistics.median(d for _, d, _ in runs) / per
+            wall = statistics.median(w for _, _, w in runs) / per
+            print(f"  {name:<9} {least:>22.2f} {cpu:>7.2f} {db:>24.2f} {wall:>16.2f}")
     finally:
         lab.close()
 
@@ -237,9 +291,18 @@ def main() -> None:
         "--profile", action="store_true", help="profile the kinds (cProfile) instead of timing"
     )
     parser.add_argument("--top", type=int, default=40, help="profile entries shown")
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgresql"],
+        default="sqlite",
+        help="the metastore; PostgreSQL: a throwaway database on the local server, whose "
+        "backends' CPU is printed on its own",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="lab-cpu-bench-") as tmp:
-        made = prepare_home(Path(tmp) / "home", None, engineers=args.engineers)
+    with ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="lab-cpu-bench-"))
+        url = stack.enter_context(scratch_postgres()) if args.backend == "postgresql" else None
+        made = prepare_home(Path(tmp) / "home", url, engineers=args.engineers)
         profiles = ThreadProfiles() if args.profile else None
         asyncio.run(bench(args, made, profiles))
         if profiles is not None:

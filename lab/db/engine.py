@@ -8,8 +8,14 @@ on an OS file lock (`lab.db.write_queue`) before they ask SQLite, because SQLite
 busy handler polls with sleeps of up to 100 ms: under load the lock would sit free while
 every waiter slept, and those sleeps were the API's slowest requests.
 
-PostgreSQL (psycopg 3): plain pooled connections; writers that need a linear order take
-an advisory transaction lock (see `audit.store`).
+PostgreSQL (psycopg 3): pooled connections, checked for life at checkout without a round
+trip where it can be (`lab.db.liveness`); writers that need a linear order take
+an advisory transaction lock (see `audit.store`). A read-only engine runs each statement
+in its own read-only transaction (autocommit, `default_transaction_read_only`): under
+PostgreSQL's read committed a multi-statement read sees a new snapshot per statement
+anyway, so a look-up costs one round trip instead of three (BEGIN, SELECT, ROLLBACK),
+and a write through it is refused, as on SQLite. A reader that needs one snapshot asks
+for it (`isolation_level="REPEATABLE READ"`, as the policy engine does).
 """
 
 from __future__ import annotations
@@ -20,15 +26,17 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from lab.db.liveness import check_at_checkout
 from lab.db.write_queue import QueuedWriter, write_queue_path
 
 
 def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for the metastore at `url` (sqlite:/// or postgresql+psycopg://).
 
-    `read_only` (SQLite): transactions begin deferred and writes are refused. Readers then
+    `read_only`: writes are refused. On SQLite transactions begin deferred: readers then
     never wait for the writer lock, so a component that only reads (the policy engine,
-    token look-ups) cannot block behind, or deadlock with, a writing request.
+    token look-ups) cannot block behind, or deadlock with, a writing request. On
+    PostgreSQL each statement is its own read-only transaction (see above).
     """
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -40,8 +48,18 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
         engine = sa.create_engine(url, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine, read_only=read_only, queue=queue)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kwargs)
+    if read_only:
+        kwargs["isolation_level"] = "AUTOCOMMIT"
+    engine = sa.create_engine(url, **kwargs)
+    check_at_checkout(engine)
+    if read_only:
+
+        @event.listens_for(engine, "connect")
+        def _read_only(dbapi_connection: Any, _record: Any) -> None:
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET SESSION default_transaction_read_only = on")
+
+    return engine
 
 
 def _configure_sqlite(engine: Engine, *, read_only: bool, queue: str | None) -> None:
