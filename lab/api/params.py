@@ -27,14 +27,20 @@ from lab.utc import as_utc, parse_utc
 MAX_INT64 = 2**63 - 1
 """Sequence numbers, versions and cursors are signed 64-bit integers in every backend."""
 
-TenantText = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,39}$")]
-ZoneText = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
-UserText = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9._-]{1,63}$")]
-SubjectText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$")]
+TENANT_PATTERN = r"^[a-z][a-z0-9-]{1,39}$"
+USER_PATTERN = r"^[a-z][a-z0-9._-]{1,63}$"
 DATASET_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$"
+ID_PATTERN = r"^[0-9a-f]{1,64}$"
+OUTPUT_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"
+"""The shapes, as patterns, for the console's URLs and forms too (`lab.console.values`)."""
+
+TenantText = Annotated[str, StringConstraints(pattern=TENANT_PATTERN)]
+ZoneText = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
+UserText = Annotated[str, StringConstraints(pattern=USER_PATTERN)]
+SubjectText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,127}$")]
 DatasetText = Annotated[str, StringConstraints(pattern=DATASET_PATTERN)]
-IdText = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{1,64}$")]
-OutputText = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
+IdText = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+OutputText = Annotated[str, StringConstraints(pattern=OUTPUT_PATTERN)]
 
 Tenant = Annotated[TenantText, Path(description="A tenant's slug (2-40 of a-z, 0-9, '-').")]
 Zone = Annotated[ZoneText, Path(description="A zone's name.")]

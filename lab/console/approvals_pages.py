@@ -3,43 +3,26 @@ reviewers' approve / reject / return, through lab/releases/service.py as the API
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from lab.errors import Forbidden, InvalidInput, NotFound
+from lab.errors import Forbidden, InvalidInput
 from lab.releases import service
 from lab.releases.models import PENDING
 
+from . import values
 from .pages import Viewer, checked_form, render, viewer
 
 router = APIRouter(prefix="/approvals")
-ZONES = ("sandbox", "production")
-ID = re.compile(r"^[0-9a-f]{16}$")
-SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 COMMENT_MAX = 2000
-
-
-def _zone(zone: str) -> str:
-    if zone not in ZONES:
-        raise NotFound("no such zone")
-    return zone
-
-
-def _release_id(release_id: str) -> str:
-    if not ID.match(release_id):
-        raise NotFound("no such request")
-    return release_id
 
 
 @router.get("", response_class=HTMLResponse)
 def queue(request: Request, who: Viewer = Depends(viewer)) -> Response:
-    zone = _zone(request.query_params.get("zone", "sandbox"))
-    tenant = request.query_params.get("tenant", "").strip() or None
-    if tenant is not None and not SLUG.match(tenant):
-        raise InvalidInput("tenant is not a tenant slug")
+    zone = values.zone(who.lab, request.query_params.get("zone", "sandbox"))
+    tenant = values.tenant_filter(request.query_params.get("tenant", "").strip())
     state = request.query_params.get("state", PENDING).strip() or None
     found = service.list_releases(
         who.lab, who.principal, zone=zone, tenant=tenant, state=state, request_id=who.request_id
@@ -48,7 +31,7 @@ def queue(request: Request, who: Viewer = Depends(viewer)) -> Response:
         "who": who,
         "releases": found,
         "zone": zone,
-        "zones": ZONES,
+        "zones": values.zones(who.lab),
         "tenant": tenant or "",
         "state": state or "",
     }
@@ -72,7 +55,8 @@ def why_not(who: Viewer, view: Any, *, kind: str = "release") -> str | None:
 
 @router.get("/{zone}/{release_id}", response_class=HTMLResponse)
 def detail(request: Request, zone: str, release_id: str, who: Viewer = Depends(viewer)) -> Response:
-    zone, release_id = _zone(zone), _release_id(release_id)
+    zone = values.zone(who.lab, zone)
+    release_id = values.in_path(values.ID, release_id, "no such request")
     view = service.get_release(
         who.lab, who.principal, release_id, zone=zone, request_id=who.request_id
     )
@@ -94,7 +78,8 @@ def decide(
     fields: dict[str, str] = Depends(checked_form),
     who: Viewer = Depends(viewer),
 ) -> Response:
-    zone, release_id = _zone(zone), _release_id(release_id)
+    zone = values.zone(who.lab, zone)
+    release_id = values.in_path(values.ID, release_id, "no such request")
     comment = fields.get("comment", "")
     if len(comment) > COMMENT_MAX:
         raise InvalidInput(f"the comment is longer than {COMMENT_MAX} characters")

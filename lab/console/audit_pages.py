@@ -6,7 +6,6 @@ and read through the same audit log, verify and export.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +19,12 @@ from lab.authz.chokepoint import PLATFORM
 from lab.errors import InvalidInput, NotFound
 from lab.utc import as_utc
 
+from . import values
 from .pages import Viewer, checked_form, render, viewer
 
 router = APIRouter(prefix="/audit")
 PAGE = 100
 FIELD_MAX = 200
-SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
 def _text(request: Request, name: str) -> str | None:
@@ -47,9 +46,7 @@ def _time(request: Request, name: str) -> datetime | None:
 
 def _filters(request: Request, who: Viewer) -> dict[str, Any]:
     """The filters of the query string; a tenant's member asks of their tenant by default."""
-    tenant = _text(request, "tenant") or who.principal.tenant
-    if tenant is not None and not SLUG.match(tenant):
-        raise InvalidInput("tenant is not a tenant slug")
+    tenant = values.tenant_filter(_text(request, "tenant") or who.principal.tenant)
     decision = _text(request, "decision")
     if decision not in (None, "allow", "deny"):
         raise InvalidInput("decision is allow or deny")
@@ -145,17 +142,14 @@ def export(request: Request, who: Viewer = Depends(viewer)) -> Response:
 
 
 @router.get("/events/{seq}", response_class=HTMLResponse)
-def event(request: Request, seq: int, who: Viewer = Depends(viewer)) -> Response:
-    tenant = _text(request, "tenant")
-    if tenant is not None and not SLUG.match(tenant):
-        raise InvalidInput("tenant is not a tenant slug")
+def event(request: Request, seq: str, who: Viewer = Depends(viewer)) -> Response:
+    number = int(values.in_path(values.NUMBER, seq, "no such event"))
+    tenant = values.tenant_filter(_text(request, "tenant"))
     domain = tenant or PLATFORM
     who.authorize("read", "audit/events", tenant=domain)
     flt = _event_filter(domain, dict.fromkeys(("actor", "action", "decision", "since", "until")))
     with who.lab.read() as session:
-        found = who.lab.audit_log.query(
-            session.connection(), flt, after_seq=max(seq - 1, 0), limit=1
-        )
-    if not found or found[0].seq != seq:
+        found = who.lab.audit_log.query(session.connection(), flt, after_seq=number - 1, limit=1)
+    if not found or found[0].seq != number:
         raise NotFound("no such event")
     return render(request, "event.html", {"who": who, "event": found[0], "tenant": tenant})

@@ -9,31 +9,20 @@ may list to choose from.
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lab.datasets.schemas import VersionRef
 from lab.datasets.service import list_datasets, place_hold, release_hold
-from lab.errors import Forbidden, InvalidInput, NotFound
+from lab.errors import Forbidden, InvalidInput
 from lab.identity import service as people
 from lab.retention.receipts import list_receipts
 
-from . import nav
+from . import nav, values
 from .pages import Viewer, checked_form, render, viewer
 
 router = APIRouter(prefix="/data")
-ZONES = ("sandbox", "production")
-SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
 REASON_MAX = 300
-
-
-def _tenant(value: str | None) -> str | None:
-    if value and not SLUG.match(value):
-        raise InvalidInput("tenant is not a tenant slug")
-    return value or None
 
 
 def _chooser(who: Viewer, tenant: str | None) -> list[str] | None:
@@ -56,10 +45,10 @@ def _chooser(who: Viewer, tenant: str | None) -> list[str] | None:
 
 @router.get("", response_class=HTMLResponse)
 def datasets(request: Request, who: Viewer = Depends(viewer)) -> Response:
-    tenant = _tenant(request.query_params.get("tenant", "").strip() or who.principal.tenant)
-    zone = request.query_params.get("zone", "sandbox")
-    if zone not in ZONES:
-        raise NotFound("no such zone")
+    tenant = values.tenant_filter(
+        request.query_params.get("tenant", "").strip() or who.principal.tenant
+    )
+    zone = values.zone(who.lab, request.query_params.get("zone", "sandbox"))
     versions = []
     receipts = []
     choices = _chooser(who, tenant)
@@ -77,7 +66,7 @@ def datasets(request: Request, who: Viewer = Depends(viewer)) -> Response:
         "who": who,
         "tenant": tenant or "",
         "zone": zone,
-        "zones": ZONES,
+        "zones": values.zones(who.lab),
         "choices": choices,
         "versions": versions,
         "receipts": receipts,
@@ -90,18 +79,20 @@ def hold(
     tenant: str,
     zone: str,
     name: str,
-    version: int,
+    version: str,
     fields: dict[str, str] = Depends(checked_form),
     who: Viewer = Depends(viewer),
 ) -> Response:
-    if not SLUG.match(tenant) or zone not in ZONES or not NAME.match(name):
-        raise NotFound("no such dataset")
+    values.in_path(values.TENANT, tenant, "no such dataset")
+    values.zone(who.lab, zone, "no such dataset")
+    values.in_path(values.NAME, name, "no such dataset")
+    values.in_path(values.NUMBER, version, "no such dataset")
     reason = fields.get("reason", "").strip()
     if not 3 <= len(reason) <= REASON_MAX:
         raise InvalidInput(f"a hold needs a reason of 3 to {REASON_MAX} characters")
     change = {"place": place_hold, "lift": release_hold}.get(fields.get("action", ""))
     if change is None:
         raise InvalidInput("action is place or lift")
-    ref = VersionRef(tenant=tenant, zone=zone, name=name, version=version)
+    ref = VersionRef(tenant=tenant, zone=zone, name=name, version=int(version))
     change(who.lab, who.principal, who.as_actor(), ref, reason=reason)
     return RedirectResponse(f"/console/data?tenant={tenant}&zone={zone}", status_code=303)

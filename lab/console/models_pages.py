@@ -9,13 +9,12 @@ authorization, as the API's plot route.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from lab.errors import Forbidden, InvalidInput, NotFound
+from lab.errors import Forbidden, NotFound
 from lab.identity import service as people
 from lab.models import service as registry
 from lab.models.schemas import ModelRef
@@ -24,30 +23,23 @@ from lab.monitoring.schemas import StatusOut
 from lab.promotions import deployments
 from lab.promotions.models import ACTIVE
 
+from . import values
 from .pages import Viewer, render, viewer
 
 router = APIRouter(prefix="/models")
-ZONES = ("sandbox", "production")
-SLUG = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,199}$")
-PLOT = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-RUN_ID = re.compile(r"^[0-9a-f]{1,64}$")
-VERSION = re.compile(r"^[1-9][0-9]{0,17}$")
 RUNS_SHOWN = 10
 PNG = {"Cache-Control": "private, no-store"}
 
 
 def _slug(tenant: str) -> str:
-    if not SLUG.match(tenant):
-        raise NotFound("no such tenant")
-    return tenant
+    return values.in_path(values.TENANT, tenant, "no such tenant")
 
 
-def _ref(tenant: str, zone: str, name: str, version: str | None = None) -> ModelRef:
-    if zone not in ZONES or not NAME.match(name):
-        raise NotFound("no such model")
-    if version is not None and not VERSION.match(version):
-        raise NotFound("no such version")
+def _ref(who: Viewer, tenant: str, zone: str, name: str, version: str | None = None) -> ModelRef:
+    values.zone(who.lab, zone, "no such model")
+    values.in_path(values.NAME, name, "no such model")
+    if version is not None:
+        values.in_path(values.NUMBER, version, "no such version")
     return ModelRef(_slug(tenant), zone, name, int(version) if version else None)
 
 
@@ -55,8 +47,7 @@ def _tenants(who: Viewer, chosen: str) -> list[str]:
     """The tenants whose models the page shows: the one asked for, the viewer's own, or
     for platform staff every tenant they may list (none when they may not)."""
     if chosen:
-        if not SLUG.match(chosen):
-            raise InvalidInput("tenant is not a tenant slug")
+        values.tenant_filter(chosen)
         return [chosen]
     if who.principal.tenant is not None:
         return [who.principal.tenant]
@@ -79,14 +70,15 @@ def _monitoring(who: Viewer, tenant: str, name: str) -> StatusOut | None:
 def _tenant_registry(who: Viewer, tenant: str) -> dict[str, Any]:
     """A tenant's models in both zones and its active deployments with their status."""
     models, hidden = [], []
-    for zone in ZONES:
+    zones = values.zones(who.lab)
+    for zone in zones:
         try:
             models += registry.list_models(
                 who.lab, who.principal, tenant=tenant, zone=zone, request_id=who.request_id
             )
         except Forbidden:  # e.g. a tenant's viewer and production (the denial is audited)
             hidden.append(zone)
-    if len(hidden) == len(ZONES):
+    if len(hidden) == len(zones):
         raise Forbidden(f"not allowed to read the models of {tenant}")
     try:
         deployed = deployments.list_deployments(
@@ -121,7 +113,7 @@ def index(request: Request, who: Viewer = Depends(viewer)) -> Response:
 def model(
     request: Request, tenant: str, zone: str, name: str, who: Viewer = Depends(viewer)
 ) -> Response:
-    ref = _ref(tenant, zone, name)
+    ref = _ref(who, tenant, zone, name)
     found, versions = registry.model_versions(
         who.lab, who.principal, ref, request_id=who.request_id
     )
@@ -133,9 +125,8 @@ def model(
 def model_plot(
     tenant: str, zone: str, name: str, version: str, plot: str, who: Viewer = Depends(viewer)
 ) -> Response:
-    ref = _ref(tenant, zone, name, version)
-    if not PLOT.match(plot):
-        raise NotFound("no such plot")
+    ref = _ref(who, tenant, zone, name, version)
+    values.in_path(values.OUTPUT, plot, "no such plot")
     content = registry.plot_content(who.lab, who.principal, ref, plot, request_id=who.request_id)
     return Response(content, media_type="image/png", headers=PNG)
 
@@ -143,8 +134,7 @@ def model_plot(
 @router.get("/{tenant}/production/deployments/{name}", response_class=HTMLResponse)
 def deployment(request: Request, tenant: str, name: str, who: Viewer = Depends(viewer)) -> Response:
     tenant = _slug(tenant)
-    if not NAME.match(name):
-        raise NotFound("no such deployment")
+    values.in_path(values.NAME, name, "no such deployment")
     try:
         history = deployments.deployment_versions(
             who.lab, who.principal, tenant=tenant, name=name, request_id=who.request_id
@@ -167,8 +157,8 @@ def deployment(request: Request, tenant: str, name: str, who: Viewer = Depends(v
 def run_plot(
     tenant: str, name: str, run_id: str, plot: str, who: Viewer = Depends(viewer)
 ) -> Response:
-    if not NAME.match(name) or not RUN_ID.match(run_id) or not PLOT.match(plot):
-        raise NotFound("no such plot")
+    for pattern, value in ((values.NAME, name), (values.ID, run_id), (values.OUTPUT, plot)):
+        values.in_path(pattern, value, "no such plot")
     content = monitoring.plot_content(
         who.lab, who.principal, tenant=_slug(tenant), name=name, run_id=run_id, plot=plot,
         request_id=who.request_id,

@@ -8,7 +8,6 @@ refusal a lockout would get are the API's own words.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,11 +19,11 @@ from lab.errors import InvalidInput
 from lab.policy import service
 from lab.policy.schemas import AssignmentOut, ChangeOut, DryRunBody, RuleBody
 
+from . import values
 from .pages import Viewer, checked_form, render, viewer
 
 router = APIRouter(prefix="/policy")
 HISTORY_PAGE = 50
-SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 FIELD_MAX = 255
 REQUEST_FIELDS = ("subject", "action", "resource", "tenant", "zone")
 CHANGE_FIELDS = ("op", "role", "tenant", "obj", "action", "effect", "subject")
@@ -41,7 +40,7 @@ def _query(request: Request, name: str) -> str:
 
 def _tenant_filter(request: Request) -> str | None:
     tenant = _query(request, "tenant")
-    if tenant and tenant != PLATFORM and not SLUG.match(tenant):
+    if tenant and tenant != PLATFORM and not values.TENANT.match(tenant):
         raise InvalidInput("tenant is a tenant slug, or * for the rules of every tenant")
     return tenant or None
 

@@ -5,8 +5,6 @@ lab/promotions/service.py as the API."""
 
 from __future__ import annotations
 
-import re
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -17,25 +15,20 @@ from lab.promotions import service
 from lab.promotions.schemas import PromotionOut
 from lab.releases.models import PENDING
 
+from . import values
 from .approvals_pages import COMMENT_MAX, why_not
 from .pages import Viewer, checked_form, render, viewer
 
 router = APIRouter(prefix="/promotions")
-ID = re.compile(r"^[0-9a-f]{16}$")
-SLUG = re.compile(r"^[a-z][a-z0-9-]{0,62}$")
 
 
 def _id(promotion_id: str) -> str:
-    if not ID.match(promotion_id):
-        raise NotFound("no such promotion")
-    return promotion_id
+    return values.in_path(values.ID, promotion_id, "no such promotion")
 
 
 @router.get("", response_class=HTMLResponse)
 def queue(request: Request, who: Viewer = Depends(viewer)) -> Response:
-    tenant = request.query_params.get("tenant", "").strip() or None
-    if tenant is not None and not SLUG.match(tenant):
-        raise InvalidInput("tenant is not a tenant slug")
+    tenant = values.tenant_filter(request.query_params.get("tenant", "").strip())
     state = request.query_params.get("state", PENDING).strip() or None
     found = service.list_promotions(
         who.lab, who.principal, tenant=tenant, state=state, request_id=who.request_id

@@ -20,18 +20,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from lab.authz.chokepoint import PLATFORM
 from lab.authz.vocabulary import PLATFORM_ROLES, TENANT_ROLES
-from lab.errors import InvalidInput, NotFound
+from lab.errors import InvalidInput
 from lab.identity import service as people
 from lab.identity.schemas import UserOut
 from lab.policy import service as policy
 from lab.tokens import service as tokens
 
+from . import values
 from .pages import Viewer, checked_form, render, viewer
 
 router = APIRouter(prefix="/admin/users")
-USER = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
-SLUG = re.compile(r"^[a-z][a-z0-9-]{1,39}$")
-TOKEN_ID = re.compile(r"^[0-9a-f]{1,64}$")
 TTL = re.compile(r"^[0-9]{1,4}$")
 STAFF = "platform"  # the form's value for platform staff (no tenant)
 ROLES = {"staff": sorted(PLATFORM_ROLES), "tenant": sorted(TENANT_ROLES - {"partner"})}
@@ -39,14 +37,12 @@ NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _user(name: str) -> str:
-    if not USER.match(name):
-        raise NotFound("no such user")
-    return name
+    return values.in_path(values.USER, name, "no such user")
 
 
 def _tenant_filter(value: str) -> str | None:
     """`platform` (staff), a tenant's slug, or empty (everyone the viewer may list)."""
-    if value and value != STAFF and not SLUG.match(value):
+    if value and value != STAFF and not values.TENANT.match(value):
         raise InvalidInput("tenant is a tenant's slug or 'platform'")
     return value or None
 
@@ -87,7 +83,7 @@ def create(
 ) -> Response:
     name = fields.get("name", "").strip()
     where = fields.get("tenant", "").strip()
-    if where != STAFF and not SLUG.match(where):
+    if where != STAFF and not values.TENANT.match(where):
         raise InvalidInput("choose platform staff or a tenant's slug")
     role = fields.get("role", "").strip()
     made = people.create_user(
@@ -183,7 +179,6 @@ def revoke(
     fields: dict[str, str] = Depends(checked_form),
     who: Viewer = Depends(viewer),
 ) -> Response:
-    if not TOKEN_ID.match(token_id):
-        raise NotFound("no such token")
+    values.in_path(values.ID, token_id, "no such token")
     done = tokens.revoke_token(who.lab, who.principal, who.as_actor(), _user(user), token_id)
     return RedirectResponse(f"/console/admin/users/{done.user}", status_code=303)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -268,6 +269,50 @@ def test_bad_filters_are_a_page_not_a_crash(world: World) -> None:
         assert response.status_code == 400, query
         assert "Invalid input" in response.text
     assert client.get("/console/audit/events/99999999").status_code == 404
+
+
+MALFORMED = ("x\tz", "%00", "a" * 300, "../x", "Not A Slug")  # no path value has these shapes
+UNKNOWN = ("99999999999999999999999", "moon")  # well-formed for some, naming nothing here
+
+
+def _filled(template: str, values: dict[str, str]) -> str:
+    return "/console" + re.sub(r"{(\w+)}", lambda m: values[m.group(1)], template)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_malformed_value_in_any_console_path_names_nothing(world: World, method: str) -> None:
+    """Each path value of each page, replaced by a shape no real thing has (a control
+    character, an over-long or dotted segment, spaces and capitals) is a 404 page that never
+    reached the chokepoint; replaced by a well-formed value that names nothing (an integer
+    beyond 64 bits, a zone the lab does not know) it is refused as the chokepoint or the
+    service decides, never a crash."""
+    client, csrf = login(world, "carol")
+    for route in console_routes(world):
+        if method not in (route.methods or ()) or "{" not in route.path:
+            continue
+        for param in re.findall(r"{(\w+)}", route.path):
+            for bad in MALFORMED + UNKNOWN:
+                path = _filled(route.path, SAMPLE | {param: quote(bad, safe="")})
+                before = _decisions(world, "carol")
+                response = client.request(
+                    method, path, data={"csrf": csrf} if method == "POST" else None
+                )
+                where = f"{method} {route.path} with {param}={bad!r}"
+                # a well-formed value is the chokepoint's, then the service's, to refuse; an
+                # empty form may be refused for itself
+                expected = {404} if bad in MALFORMED else {400, 403, 404}
+                assert response.status_code in expected, f"{where}: {response.status_code}"
+                assert "Traceback" not in response.text
+                if bad in MALFORMED:
+                    assert _decisions(world, "carol") == before, f"{where} was asked about"
+
+
+def test_the_console_offers_the_zones_of_the_lab(world: World) -> None:
+    client, _ = login(world, "carol")
+    page = client.get("/console/data?tenant=acme")
+    offered = set(re.findall(r'<option[^>]*value="([a-z_-]+)"', page.text))
+    assert offered >= world.lab.chokepoint.zones - {"platform"}
+    assert client.get("/console/data?tenant=acme&zone=platform").status_code == 404
 
 
 def test_export_reuses_the_api_export(world: World) -> None:
