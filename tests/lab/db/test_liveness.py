@@ -12,16 +12,13 @@ import sqlalchemy as sa
 
 from lab.db.engine import make_engine
 from lab.db.liveness import check_at_checkout
-from tests.postgres import SERVER_URL, scratch_database, server_answers
+from tests.postgres import SERVER_URL
 
 
 @pytest.fixture
-def database() -> Iterator[str]:
-    why_not = server_answers()
-    if why_not:
-        pytest.skip(why_not)
-    with scratch_database("lab_liveness") as url:
-        yield url
+def database(postgres_url: str) -> str:
+    """The run's PostgreSQL database: each test ends only backends of its own engine."""
+    return postgres_url
 
 
 @pytest.fixture
