@@ -22,8 +22,11 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
+# on two workers (pytest-xdist), each given whole test files: a file's fixtures and its
+# blueprints (tests/lab/blueprints.py) are made once, in one process. `.venv/bin/pytest
+# tests/x.py` runs a file alone, without workers.
 test: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile
 
 check: lint typecheck test
 

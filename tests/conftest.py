@@ -4,6 +4,7 @@ cluster for the tests that ask for one."""
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,10 +27,12 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Drop the run's databases still being dropped, and the blueprints (tests/lab)."""
-    from tests.lab import blueprints
-
-    blueprints.discard()
+    """Drop the run's databases still being dropped, and the blueprints (tests/lab) where
+    this process made any (under pytest-xdist each worker has its own, and the process
+    that hands out the tests has none)."""
+    blueprints = sys.modules.get("tests.lab.blueprints")
+    if blueprints is not None:
+        blueprints.discard()
     postgres.finish()
 
 

@@ -18,6 +18,9 @@ import sqlalchemy as sa
 SERVER_URL = os.environ.get(
     "LAB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+# Each pytest-xdist worker is a run of its own on the same server: its databases carry its
+# name (gw0, gw1, ...), so no two workers' names can meet, and leftovers say whose they are.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def server_answers() -> str | None:
@@ -46,6 +49,10 @@ def _server() -> sa.Engine:
     return _admin
 
 
+def _name(prefix: str) -> str:
+    return f"{prefix}_{WORKER}_{secrets.token_hex(4)}"
+
+
 def _create(name: str, template: str | None) -> str:
     copy = f' TEMPLATE "{template}"' if template else ""
     with _server().connect() as conn:
@@ -63,7 +70,7 @@ def scratch_database(prefix: str, *, template: str | None = None) -> Iterator[st
     """Create a fresh database (a copy of `template` when given), yield its URL, drop it
     afterwards (with its connections). The drop happens in the background: a test does not
     wait for the server to remove files; `finish` waits for every drop."""
-    name = f"{prefix}_{secrets.token_hex(4)}"
+    name = _name(prefix)
     url = _create(name, template)
     try:
         yield url
@@ -73,7 +80,7 @@ def scratch_database(prefix: str, *, template: str | None = None) -> Iterator[st
 
 def blueprint_database(prefix: str) -> tuple[str, str]:
     """A database kept until `finish`, to be copied as a template: (name, URL)."""
-    name = f"{prefix}_{secrets.token_hex(4)}"
+    name = _name(prefix)
     url = _create(name, None)
     _blueprints.append(name)
     return name, url

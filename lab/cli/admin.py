@@ -8,9 +8,10 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.table import Column, Table
+from rich.table import Table
 
-from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.common import handles_errors, open_lab, principal_of
+from lab.cli.output import console, id_column
 from lab.identity import service as identity
 from lab.tokens import service as token_service
 
@@ -138,7 +139,7 @@ def tokens_list(user: str = typer.Argument(help="Whose tokens.")) -> None:
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         found = token_service.list_tokens(lab, principal, user)
-    table = Table(Column("id", no_wrap=True), "name", "created", "expires", "revoked", "by")
+    table = Table(id_column("id"), "name", "created", "expires", "revoked", "by")
     for t in found:
         table.add_row(
             t.id,

@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from rich.table import Table
 
 from audit import Checkpoint, EventFilter, verify, write_csv, write_jsonl
-from lab.cli.common import authorize, console, fail, handles_errors, open_lab
+from lab.cli.common import authorize, fail, handles_errors, open_lab
+from lab.cli.output import console
 from lab.cli.times import time_option
 from lab.errors import InvalidInput
 

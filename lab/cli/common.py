@@ -16,10 +16,10 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 import typer
-from rich.console import Console
 
 from lab.auditing import Actor
 from lab.authz.chokepoint import PLATFORM, Principal
+from lab.cli.output import err_console
 from lab.context import Lab
 from lab.errors import LabError
 from lab.settings import Settings
@@ -27,9 +27,6 @@ from lab.tokens.service import authenticate
 from lab.work.models import WorkItem
 
 CLI_PRINCIPAL = Principal(user="system:cli", tenant=None)
-
-console = Console()
-err_console = Console(stderr=True)
 
 P = ParamSpec("P")
 R = TypeVar("R")

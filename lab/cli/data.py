@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from lab.cli.common import console, err_console, handles_errors, open_lab, principal_of
+from lab.cli.common import handles_errors, open_lab, principal_of
+from lab.cli.output import console, err_console
 from lab.cli.times import time_option
 from lab.datasets.schemas import Origin, VersionRef
 from lab.datasets.service import (

@@ -8,13 +8,12 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from lab.cli.common import handles_errors
+from lab.cli.output import console
 from lab.demo.actors import DemoFailed, DemoLab
 from lab.demo.story import Story, summary
 
-console = Console()
 DEFAULT_SIZE = 5_000
 
 

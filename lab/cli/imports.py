@@ -12,7 +12,8 @@ import yaml
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lab.cli.common import console, fail, handles_errors, open_lab, principal_of, state_text
+from lab.cli.common import fail, handles_errors, open_lab, principal_of, state_text
+from lab.cli.output import console, id_column
 from lab.imports.service import (
     follow_import,
     list_imports,
@@ -217,7 +218,7 @@ def imports_list(tenant: str = TENANT, zone: str = ZONE) -> None:
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         items = list_imports(lab, principal, tenant=tenant, zone=zone)
-    table = Table("id", "dataset", "zone", "state", "rows", "message")
+    table = Table(id_column("id"), "dataset", "zone", "state", "rows", "message")
     for i in items:
         table.add_row(i.id, i.name, i.zone, i.state, str(i.progress), i.message)
     console.print(table)

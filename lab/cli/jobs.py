@@ -12,7 +12,8 @@ import typer
 from rich.table import Table
 
 from lab.authz.chokepoint import Principal
-from lab.cli.common import console, handles_errors, open_lab, principal_of, state_text
+from lab.cli.common import handles_errors, open_lab, principal_of, state_text
+from lab.cli.output import console, id_column
 from lab.cli.releases import fetch
 from lab.context import Lab
 from lab.runs.service import cancel_job, follow_job, job_log, job_status, list_jobs, submit_job
@@ -215,7 +216,7 @@ def list_cmd(tenant: str = TENANT, zone: str = ZONE) -> None:
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         items = list_jobs(lab, principal, tenant=tenant, zone=zone)
-    table = Table("id", "name", "by", "state", "status", "submitted")
+    table = Table(id_column("id"), "name", "by", "state", "status", "submitted")
     for i in items:
         table.add_row(i.id, i.name, i.submitter, i.state, i.status, f"{i.created_at:%m-%d %H:%M}")
     console.print(table)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import typer
 
-from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.common import handles_errors, open_lab, principal_of
+from lab.cli.output import console
 from lab.keys.master import generate_master_key
 from lab.keys.service import rotate_master
 from lab.promotions import service as promotion_service

@@ -7,7 +7,8 @@ from typing import Any
 import typer
 from rich.panel import Panel
 
-from lab.cli.common import console, fail, handles_errors, open_lab
+from lab.cli.common import fail, handles_errors, open_lab
+from lab.cli.output import console
 from lab.errors import ConfigurationError
 from lab.identity.service import initialise
 from lab.keys.master import generate_master_key, write_master_key_file
@@ -46,6 +47,7 @@ def init(
             f"[bold]{issued.secret}[/]\n\nThis is the only time it is shown. Use it as\n"
             "Authorization: Bearer <token>",
             title=f"token of platform admin '{admin}'",
+            expand=False,  # as wide as the token: piped output has no width to fill
         )
     )
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.common import handles_errors, open_lab, principal_of
+from lab.cli.output import console, id_column
 from lab.cli.promotions import print_promotion
 from lab.models import service
 from lab.models.schemas import ModelRef, ModelVersionOut
@@ -27,7 +28,9 @@ VERSION = typer.Argument(help="Version number.")
 
 
 def _versions_table(versions: list[ModelVersionOut]) -> Table:
-    table = Table("v", "status", "flavour", "features", "sha256", "job", "created", "destroy at")
+    table = Table(
+        "v", "status", "flavour", "features", "sha256", id_column("job"), "created", "destroy at"
+    )
     for v in versions:
         table.add_row(
             str(v.version),

@@ -15,7 +15,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.common import handles_errors, open_lab, principal_of
+from lab.cli.output import console, id_column
 from lab.monitoring import service
 from lab.monitoring.schemas import RunOut
 
@@ -86,8 +87,8 @@ def runs_cmd(
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         found = service.list_runs(lab, principal, tenant=tenant, name=name, limit=limit)
-    table = Table("run", "deployment", "trigger", "state", "status", "score psi", "auc", "ks",
-                  "created")  # fmt: skip
+    table = Table(id_column("run"), "deployment", "trigger", "state", "status", "score psi",
+                  "auc", "ks", "created")  # fmt: skip
     for run in found:
         table.add_row(
             run.id,

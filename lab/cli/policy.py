@@ -11,7 +11,8 @@ from rich.table import Table
 from lab.authz.admin import Rule
 from lab.authz.chokepoint import PLATFORM
 from lab.authz.request import AccessRequest
-from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.common import handles_errors, open_lab, principal_of
+from lab.cli.output import console
 from lab.policy import service
 from lab.policy.schemas import (
     AssignmentChange,

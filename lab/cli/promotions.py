@@ -15,7 +15,8 @@ import json
 import typer
 from rich.table import Table
 
-from lab.cli.common import console, handles_errors, open_lab, principal_of
+from lab.cli.common import handles_errors, open_lab, principal_of
+from lab.cli.output import console, id_column
 from lab.promotions import deployments as deployed
 from lab.promotions import service
 from lab.promotions.schemas import DeploymentOut, PromotionOut
@@ -65,7 +66,9 @@ def list_cmd(
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         found = service.list_promotions(lab, principal, tenant=tenant, state=state)
-    table = Table("id", "tenant", "model", "dataset", "by", "state", "approvals", "gates")
+    table = Table(
+        id_column("id"), "tenant", "model", "dataset", "by", "state", "approvals", "gates"
+    )
     for p in found:
         table.add_row(
             p.id,

@@ -12,7 +12,8 @@ import getpass
 import typer
 from rich.panel import Panel
 
-from lab.cli.common import console, handles_errors, open_lab
+from lab.cli.common import handles_errors, open_lab
+from lab.cli.output import console
 from lab.policy.recovery import recover as recover_administration
 
 app = typer.Typer(no_args_is_help=True)
@@ -64,5 +65,6 @@ def recover(
             Panel(
                 f"[bold]{done.token.secret}[/]\n\nThis is the only time it is shown.",
                 title=f"token of {user}",
+                expand=False,  # as wide as the token: piped output has no width to fill
             )
         )

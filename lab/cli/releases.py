@@ -13,9 +13,10 @@ import json
 from pathlib import Path
 
 import typer
-from rich.table import Column, Table
+from rich.table import Table
 
-from lab.cli.common import console, fail, handles_errors, open_lab, principal_of
+from lab.cli.common import fail, handles_errors, open_lab, principal_of
+from lab.cli.output import console, id_column
 from lab.releases import service
 from lab.releases.content import csv_rows
 from lab.releases.schemas import ReleasedOutput, ReleaseOut
@@ -81,8 +82,9 @@ def list_cmd(
     with open_lab() as lab:
         principal, _ = principal_of(lab)
         found = service.list_releases(lab, principal, zone=zone, tenant=tenant, state=state)
-    ids = [Column(name, no_wrap=True) for name in ("id", "job")]  # copied into other commands
-    table = Table(ids[0], "tenant", ids[1], "outputs", "by", "state", "approvals", "asked")
+    table = Table(
+        id_column("id"), "tenant", id_column("job"), "outputs", "by", "state", "approvals", "asked"
+    )
     for r in found:
         table.add_row(
             r.id,

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Console
+from rich.rule import Rule
 from rich.table import Table
 
 from audit import verify
@@ -25,6 +26,8 @@ from lab.retention.scheduler import Housekeeper
 PARTNER_SANDBOX = "/v1/tenants/partner/zones/sandbox"
 PARTNER_PRODUCTION = "/v1/tenants/partner/zones/production"
 BANK_PRODUCTION = "/v1/tenants/bank/zones/production"
+HEADING_WIDTH = 100
+"""The widest a step's heading rule is drawn: output that is piped has no width to fill."""
 
 
 @dataclass
@@ -45,7 +48,8 @@ class Story:
     facts: dict[str, Any] = field(default_factory=dict)
 
     def step(self, title: str, proves: str, action: Callable[[], str | None]) -> None:
-        self.console.rule(f"[bold]{len(self.steps) + 1}. {title}")
+        heading = Rule(f"[bold]{len(self.steps) + 1}. {title}")
+        self.console.print(heading, width=min(self.console.width, HEADING_WIDTH))
         started = time.monotonic()
         result = action()
         step = Step(title, proves, result or "", time.monotonic() - started, result is None)

@@ -90,6 +90,16 @@ def leaked(values: set[str], text: str) -> list[str]:
     return sorted(v for v in values if v in text)
 
 
+STAMPS = ("id", "created_at", "started_at", "finished_at")
+
+
+def _less_stamps(job: dict[str, Any]) -> dict[str, Any]:
+    """The job as shown, less the id and the times the lab gave it: they hold no input, and
+    their digits would now and then hold a sales figure by chance (7007 in `.270071Z`)."""
+    assert all(job[k] for k in STAMPS), job
+    return {k: v for k, v in job.items() if k not in STAMPS}
+
+
 def _bundle(code: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -136,7 +146,8 @@ def test_a_printing_python_job_shows_the_partner_none_of_its_input(sqlite_world:
     assert partner.status_code == 200, partner.text
     log = partner.json()["log"]
     assert leaked(values, log) == []
-    assert leaked(values, str(sqlite_world.get("a-eng", f"{JOBS}/{job['id']}").json())) == []
+    shown = sqlite_world.get("a-eng", f"{JOBS}/{job['id']}").json()
+    assert leaked(values, str(_less_stamps(shown))) == []
     assert "[REDACTED]" in log
     assert "Traceback (most recent call last):" in log and "KeyError" in log
     assert "read 120 rows" in log  # what is not a value of the input stays readable
