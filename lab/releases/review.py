@@ -1,6 +1,7 @@
 """Deciding a request, release or promotion alike: the one place that applies the reviewer
 rules (never the author, each reviewer once, only pending requests), counts distinct
-approvals against the number the request requires, records the review and audits it.
+approvals against the number the request requires, records the review and audits it. And
+the author's withdrawal of a pending request, by the same rules for both kinds.
 
 What happens at the final approval is the kind's own: a release is published after the
 transaction; a promotion signs its manifest and deploys in the same transaction, through
@@ -29,6 +30,7 @@ from lab.releases.models import (
     REJECT,
     REJECTED,
     RETURNED,
+    WITHDRAWN,
     ReleaseRequest,
     ReleaseReview,
 )
@@ -58,7 +60,8 @@ def decide(
     with lab.read() as session:
         problem = rules.why_not_reviewer(principal, asked, reviews_of(session, [asked.id]))
     if problem is not None:
-        trail.refuse(lab, actor, asked, decision, problem)
+        action = f"{asked.kind or 'release'}.review"
+        trail.refuse(lab, actor, action, asked, problem, details={"decision": decision})
     with lab.transaction() as session:
         request = session.get(ReleaseRequest, asked.id, with_for_update=True)
         if request is None:
@@ -96,6 +99,27 @@ def decide(
         }
         trail.record_step(lab, session, actor, f"{request.kind}.review", request, details=details)
         return request.state
+
+
+def withdraw(
+    lab: Lab, principal: Principal, actor: Actor, asked: ReleaseRequest, action: str
+) -> None:
+    """The author takes back a pending request the caller was authorized to name: state
+    `withdrawn`, audited as `action`. Anyone else is refused (403), as is a request no
+    longer pending (409); each refusal is audited, then raised."""
+    problem = rules.why_not_withdrawer(principal, asked)
+    if problem is not None:
+        trail.refuse(lab, actor, action, asked, problem)
+    with lab.transaction() as session:
+        request = session.get(ReleaseRequest, asked.id, with_for_update=True)
+        if request is None:
+            raise NotFound(f"no {trail.noun(asked)} {asked.id!r}")
+        if rules.why_not_withdrawer(principal, request) is not None:
+            raise Conflict(f"{trail.noun(request)} {request.id} changed while it was withdrawn")
+        request.state = WITHDRAWN
+        request.decided_at = utcnow()
+        session.flush()
+        trail.record_step(lab, session, actor, action, request)
 
 
 def reviews_of(session: Session, ids: list[str]) -> list[ReleaseReview]:

@@ -2,7 +2,8 @@
 
 The chokepoint decides who may ask, read and review; these decide what may be asked (a
 finished job's outputs the gate sent to review, not already held by another request) and
-who may decide a given request (never its author, each reviewer once).
+who may decide a given request (never its author, each reviewer once) or withdraw it (its
+author only, while pending).
 """
 
 from __future__ import annotations
@@ -87,4 +88,13 @@ def why_not_reviewer(
         return f"the author of a {what} can never review it"
     if any(r.reviewer == principal.user for r in reviews):
         return "you already decided this request; the next decision must be another reviewer's"
+    return None
+
+
+def why_not_withdrawer(principal: Principal, request: ReleaseRequest) -> str | None:
+    what = trail.noun(request)
+    if request.state != PENDING:
+        return f"{what} {request.id} is {request.state}; only pending ones can be withdrawn"
+    if principal.user != request.requester:
+        return f"only the author ({request.requester}) may withdraw a {what}"
     return None

@@ -24,7 +24,7 @@ from lab.authz.chokepoint import PLATFORM, Principal
 from lab.catalogue.actions import AccessAction
 from lab.context import Lab
 from lab.db.base import utcnow
-from lab.errors import Conflict, Forbidden, InvalidInput, NotFound
+from lab.errors import Conflict, InvalidInput, NotFound
 from lab.releases import review, rules, trail
 from lab.releases.content import preview
 from lab.releases.fetch import read_released_output
@@ -33,7 +33,6 @@ from lab.releases.models import (
     PENDING,
     PROMOTION,
     STATES,
-    WITHDRAWN,
     ReleaseRequest,
     ReleaseReview,
 )
@@ -231,19 +230,8 @@ def withdraw_release(
     tenant: str | None = None,
 ) -> ReleaseOut:
     """The author takes back a pending request."""
-    _authorized(lab, principal, "release", release_id, zone, tenant, actor.request_id)
-    with lab.transaction() as session:
-        request = _locked(session, release_id)
-        if request.requester != principal.user:
-            raise Forbidden(f"only the author ({request.requester}) may withdraw a request")
-        if request.state != PENDING:
-            raise Conflict(
-                f"release request {release_id} is {request.state}; only pending "
-                "requests can be withdrawn"
-            )
-        request.state = WITHDRAWN
-        request.decided_at = utcnow()
-        trail.record_step(lab, session, actor, "release.withdraw", request)
+    asked = _authorized(lab, principal, "release", release_id, zone, tenant, actor.request_id)
+    review.withdraw(lab, principal, actor, asked, "release.withdraw")
     return _out(lab, release_id)
 
 
@@ -285,13 +273,6 @@ def _authorized(
     if found is None:
         raise NotFound(f"no release request {release_id!r}")
     return found
-
-
-def _locked(session: Session, release_id: str) -> ReleaseRequest:
-    request = session.get(ReleaseRequest, release_id, with_for_update=True)
-    if request is None:
-        raise NotFound(f"no release request {release_id!r}")
-    return request
 
 
 def _reviews_of(session: Session, ids: list[str]) -> dict[str, list[ReleaseReview]]:

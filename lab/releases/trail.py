@@ -59,17 +59,26 @@ def record_step(
     )
 
 
-def refuse(lab: Lab, actor: Actor, request: ReleaseRequest, decision: str, why: str) -> None:
-    """Audit a refused decision in a transaction of its own (the caller's rolls back), then
-    refuse it: an author trying to approve their own request is worth a record."""
+def refuse(
+    lab: Lab,
+    actor: Actor,
+    action: str,
+    request: ReleaseRequest,
+    why: str,
+    *,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Audit a refused step in a transaction of its own (the caller's rolls back), then
+    refuse it: an author trying to approve their own request, or someone else withdrawing
+    it, is worth a record. A request no longer pending is a conflict; else a refusal."""
     with lab.transaction() as session:
         record_step(
             lab,
             session,
             actor,
-            f"{request.kind or 'release'}.review",
+            action,
             request,
-            details={"decision": decision, "refused": why},
+            details={**(details or {}), "refused": why},
             outcome="refused",
         )
     raise (Conflict if request.state != PENDING else Forbidden)(why)

@@ -169,7 +169,12 @@ def test_reject_return_resubmit_and_withdraw(world: World) -> None:
         second["id"]: "returned",
         third.json()["id"]: "withdrawn",
     }
-    assert len(events(world, "release.withdraw")) == 1
+    withdrawals = events(world, "release.withdraw")
+    assert [(e["actor"], e["outcome"]) for e in withdrawals] == [
+        ("a-owner", "refused"),  # a refusal is audited too
+        ("a-eng", "ok"),
+        ("a-eng", "refused"),
+    ]
 
 
 @pytest.mark.parametrize(
