@@ -3,9 +3,10 @@ as LAB_TOKEN's user.
 
 An engineer asks with `lab models promote`; compliance officers (never the requester)
 decide with `lab promotions approve|reject|return`; at the zone's number of approvals the
-manifest is signed and the model deployed. The model's tenant owner rolls a deployment
-back or retires it with `lab deployments rollback|retire`. The same service functions as
-the API, so the same chokepoint, rules and audit events apply.
+manifest is signed and the model deployed. The requester may take back a pending request
+with `lab promotions withdraw`. The model's tenant owner rolls a deployment back or retires
+it with `lab deployments rollback|retire`. The same service functions as the API, so the
+same chokepoint, rules and audit events apply.
 """
 
 from __future__ import annotations
@@ -120,6 +121,15 @@ def reject(promotion_id: str = PROMOTION_ID, comment: str = COMMENT) -> None:
 def return_cmd(promotion_id: str = PROMOTION_ID, comment: str = COMMENT) -> None:
     """Return for changes: the requester may ask again."""
     _decide(promotion_id, "return", comment)
+
+
+@promotions.command("withdraw")
+@handles_errors
+def withdraw(promotion_id: str = PROMOTION_ID) -> None:
+    """Take back your own pending request; the version may be asked for again."""
+    with open_lab() as lab:
+        principal, actor = principal_of(lab)
+        print_promotion(service.withdraw_promotion(lab, principal, actor, promotion_id))
 
 
 @deployments.command("list")

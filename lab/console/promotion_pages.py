@@ -1,7 +1,7 @@
 """Model promotions in the approvals queue: the request, its gates with their details, the
 model version it would deploy (lineage, inputs, metrics and plots, read through the
-registry as the API reads it), the reviews, and approve / reject / return, through
-lab/promotions/service.py as the API."""
+registry as the API reads it), the reviews, and approve / reject / return, or the
+author's withdraw, through lab/promotions/service.py as the API."""
 
 from __future__ import annotations
 
@@ -83,3 +83,14 @@ def decide(
         comment=comment,
     )
     return RedirectResponse(f"/console/promotions/{promotion_id}", status_code=303)
+
+
+@router.post("/{promotion_id}/withdraw")
+def withdraw(
+    promotion_id: str,
+    fields: dict[str, str] = Depends(checked_form),
+    who: Viewer = Depends(viewer),
+) -> Response:
+    checked = _id(promotion_id)
+    service.withdraw_promotion(who.lab, who.principal, who.as_actor(), checked)
+    return RedirectResponse(f"/console/promotions/{checked}", status_code=303)

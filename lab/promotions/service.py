@@ -1,11 +1,13 @@
-"""Promotion requests, the audited front doors: ask, list, show, decide.
+"""Promotion requests, the audited front doors: ask, list, show, decide, withdraw.
 
 A promotion is a release request of kind `promotion` (`lab.releases`): the same reviews,
 the same reviewer rules (never the author, each reviewer once, the zone's number of
 distinct approvals) and the same trail. Asking needs `promote` on the model version (in
 its zone, for its tenant) and on the production dataset it targets (for the dataset's
 owner tenant); deciding needs `review` on `production/promotions/<id>`, which the seed
-policy gives compliance officers only.
+policy gives compliance officers only. Withdrawing needs `read` on the request and, as
+asking did, `promote` on the model version; then only its author may, while it is pending
+(`lab.releases.review.withdraw`). A withdrawn request frees the version for a new one.
 
 The gates are computed when the request is made. A request whose gates fail is refused
 (400, every reason in the message and in `gates`) and not filed; the refusal is audited
@@ -244,6 +246,28 @@ def review_promotion(
         if staged is not None:
             deploy.discard(lab, staged)
         raise
+    return _out(lab, asked.id)
+
+
+def withdraw_promotion(
+    lab: Lab, principal: Principal, actor: Actor, promotion_id: str
+) -> PromotionOut:
+    """The author takes back a pending promotion request; nothing is deployed, and the
+    model version may be asked for again."""
+    asked = _authorized(lab, principal, AccessAction.READ, promotion_id, actor.request_id)
+    with lab.read() as session:
+        promotion = session.get(Promotion, asked.id)
+    if promotion is None:
+        raise NotFound(f"no promotion request {promotion_id!r}")
+    lab.chokepoint.authorize_named(
+        principal,
+        AccessAction.PROMOTE,
+        f"models/{promotion.model_name}/versions/{promotion.model_version}",
+        tenant=asked.tenant,
+        zone=promotion.model_zone,
+        request_id=actor.request_id,
+    )
+    review.withdraw(lab, principal, actor, asked, AuditAction.PROMOTION_WITHDRAW)
     return _out(lab, asked.id)
 
 

@@ -1,5 +1,5 @@
-"""Promotions and deployments: ask for a model version to run in production, review the
-request, and manage what is deployed.
+"""Promotions and deployments: ask for a model version to run in production, review or
+withdraw the request, and manage what is deployed.
 
 Thin adapters over `lab.promotions.service` and `lab.promotions.deployments`, which
 authorize each step for its precise resource before they look anything up, and audit it.
@@ -122,6 +122,18 @@ def promotions_review(
         decision=body.decision,
         comment=body.comment,
     )
+
+
+@router.post(QUEUE + "/{promotion_id}/withdraw", response_model=PromotionOut)
+def promotions_withdraw(
+    promotion_id: Identifier,
+    caller: Caller = service_authorizes("read", "promotions/{promotion_id}", zone="production"),
+    lab: Lab = Depends(get_lab),
+) -> PromotionOut:
+    """The author takes back a pending request (needing `promote` on the model version, as
+    when asking): nothing is deployed, and the version may be asked for again. Anyone else
+    is refused (403), as is a request already decided or withdrawn (409)."""
+    return service.withdraw_promotion(lab, caller.principal, caller.as_actor(), promotion_id)
 
 
 @router.get(DEPLOYED, response_model=list[DeploymentOut])

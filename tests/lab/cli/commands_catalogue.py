@@ -159,6 +159,7 @@ PROBES: dict[tuple[str, ...], Probe] = {
     ("promotions", "approve"): Probe((NO_ID, *M), f"production/promotions/{NO_ID}", "platform"),
     ("promotions", "reject"): Probe((NO_ID, *M), f"production/promotions/{NO_ID}", "platform"),
     ("promotions", "return"): Probe((NO_ID, *M), f"production/promotions/{NO_ID}", "platform"),
+    ("promotions", "withdraw"): Probe((NO_ID,), f"production/promotions/{NO_ID}", "platform"),
     ("deployments", "list"): Probe(T, "production/deployments", "model"),
     ("deployments", "show"): Probe(("scorer", *T), "production/deployments/scorer", "model"),
     ("deployments", "rollback"): Probe(

@@ -114,3 +114,22 @@ def test_the_queue_s_two_lists_are_a_navigation_marking_the_one_shown(world: Wor
         assert tabs is not None, "no navigation between the two lists"
         assert f'<a href="/console/{shown}" aria-current="page">' in tabs.group(1)
         assert f'<a href="/console/{other}">' in tabs.group(1)
+
+
+def test_the_author_withdraws_a_pending_request_from_its_page(world: World) -> None:
+    promotion_id = promotion_asked(world)
+    form = f'action="/console/promotions/{promotion_id}/withdraw"'
+    carol, _ = login(world, "carol")
+    assert form not in carol.get(f"/console/promotions/{promotion_id}").text  # not the author
+    client, csrf = login(world, "a-eng")
+    assert form in client.get(f"/console/promotions/{promotion_id}").text
+    forged = client.post(f"/console/promotions/{promotion_id}/withdraw", data={"csrf": "forged"})
+    assert forged.status_code == 403 and _state(world, promotion_id) == "pending"
+
+    done = client.post(f"/console/promotions/{promotion_id}/withdraw", data={"csrf": csrf})
+    assert done.status_code == 200 and done.url.path == f"/console/promotions/{promotion_id}"
+    assert _state(world, promotion_id) == "withdrawn"
+    assert form not in done.text  # nothing left to withdraw
+    assert count_events(world, actor="a-eng", action="promotion.withdraw", outcome="ok") == 1
+    bad = client.post("/console/promotions/no%20such/withdraw", data={"csrf": csrf})
+    assert bad.status_code == 404
