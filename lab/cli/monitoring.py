@@ -53,6 +53,11 @@ def print_run(run: RunOut) -> None:
         console.print(f"  {reason.level}: {reason.message}", soft_wrap=True)
     if run.plots:
         console.print(f"  plots: {', '.join(run.plots)}")
+    for gated in run.plot_gate:
+        if gated.withheld:
+            console.print(f"  plot {gated.plot} withheld: {gated.withheld}", soft_wrap=True)
+        for finding in gated.findings:
+            console.print(f"  plot {gated.plot}: {finding.message}", soft_wrap=True)
 
 
 @app.command("status")

@@ -83,6 +83,11 @@ class MonitoringRun(Base):
     plots_version_id: Mapped[str | None] = mapped_column(sa.String(32))
     """The run's PNG plots, stored encrypted as files of one version (`lab.runs.artifacts`)."""
     plots: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    """The plots drawn (the gate let their figures through)."""
+    plot_gate: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    """[{"plot", "drawn", "withheld", "findings": [{"rule", "severity", "column", "row",
+    "label", "message"}, ...]}, ...]: what the disclosure gate did to each plot's figures,
+    without a value (`lab.monitoring.plot_gate`)."""
     message: Mapped[str] = mapped_column(sa.String(2000), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -16,6 +16,7 @@ deployment's previous successful run (a failed run has none) is audited as
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import asdict
 from typing import Any
@@ -23,14 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from jobs.models.monitoring import (
-    MonitoringInputError,
-    MonitoringResult,
-    Thresholds,
-    monitor,
-    psi_png,
-    score_distribution_png,
-)
+from jobs.models.monitoring import MonitoringInputError, MonitoringResult, Thresholds, monitor
 from lab.auditing import Actor
 from lab.catalogue.actions import AuditAction
 from lab.context import Lab
@@ -40,11 +34,13 @@ from lab.models.deployed import LoadedModel, load_deployed
 from lab.models.models import ModelVersion
 from lab.monitoring.baseline import ensure_baseline, scored
 from lab.monitoring.models import FAILED, RUNNING, SUCCEEDED, MonitoringRun
+from lab.monitoring.plot_gate import PlotGate, gate_plots
 from lab.promotions.models import ACTIVE, PRODUCTION, Deployment
 from lab.runs.artifacts import store_files
 from lab.storage import VersionInfo, find_version
 from lab.work.worker import safe_message
 from lab.zones.registry import rules_at
+from lab.zones.rules import ZoneRules
 
 ACTOR = Actor("system:monitoring")
 PLOTS = ("psi", "score_distribution")
@@ -117,7 +113,7 @@ def _monitor(lab: Lab, run_id: str, deployment: Deployment) -> MonitoringRun:
                        f"{deployment.status}: only the active one is monitored")  # fmt: skip
     with lab.read() as session:
         zone_rules = rules_at(session, deployment.zone)
-    rules, min_count = zone_rules.monitoring, zone_rules.disclosure.min_cell_count
+    rules = zone_rules.monitoring
     thresholds = Thresholds.from_mapping(rules.model_dump())
     loaded = load_deployed(
         lab, ACTOR, tenant=deployment.tenant, name=deployment.name, version=deployment.version
@@ -134,18 +130,35 @@ def _monitor(lab: Lab, run_id: str, deployment: Deployment) -> MonitoringRun:
         thresholds,
         label_column=label,
     )
-    plots = _plots(result, thresholds, min_count)
+    plots = gate_plots(result, thresholds, zone_rules)
+    stored = _store_plots(lab, run_id, deployment, plots)
+    return _record_success(lab, run_id, deployment, result, production, stored, plots, zone_rules)
+
+
+def _store_plots(
+    lab: Lab, run_id: str, deployment: Deployment, plots: list[PlotGate]
+) -> str | None:
+    """The drawn plots, each with the gated table it was drawn from, as files of one
+    version in the production zone; None when every plot was withheld."""
+    files: dict[str, bytes] = {}
+    for plot in plots:
+        if plot.png is not None and plot.gate.table is not None:
+            files[f"{plot.name}.png"] = plot.png
+            rows = plot.gate.table.to_pylist()
+            files[f"{plot.name}.json"] = json.dumps(rows, sort_keys=True).encode()
+    if not files:
+        return None
     stored = store_files(
         lab,
         ACTOR,
         tenant=deployment.tenant,
         zone=PRODUCTION,
         dataset=f"monitoring.{deployment.name}"[:200],
-        files={f"{name}.png": png for name, png in plots.items()},
+        files=files,
         kind="job_output",
         lineage={"monitoring_run": run_id, "deployment": deployment.id},
     )
-    return _record_success(lab, run_id, deployment, result, production, stored.id, list(plots))
+    return stored.id
 
 
 def _production(
@@ -174,13 +187,6 @@ def _production(
     return version, label
 
 
-def _plots(result: MonitoringResult, thresholds: Thresholds, min_count: int) -> dict[str, bytes]:
-    plots = {"psi": psi_png(result, thresholds)}
-    if result.score is not None:
-        plots["score_distribution"] = score_distribution_png(result.score, min_count=min_count)
-    return plots
-
-
 def _previous_status(session: Session, run: MonitoringRun) -> str | None:
     return session.scalar(
         sa.select(MonitoringRun.status)
@@ -204,8 +210,9 @@ def _record_success(
     deployment: Deployment,
     result: MonitoringResult,
     production: VersionInfo,
-    plots_version_id: str,
-    plots: list[str],
+    plots_version_id: str | None,
+    plots: list[PlotGate],
+    zone_rules: ZoneRules,
 ) -> MonitoringRun:
     resource = _resource(deployment)
     with lab.transaction() as session:
@@ -220,8 +227,12 @@ def _record_success(
         run.records, run.labelled = result.records, result.labelled
         run.dataset_tenant, run.dataset_name = production.tenant, production.name
         run.dataset_version, run.dataset_version_id = production.version, production.id
-        run.plots_version_id, run.plots = plots_version_id, plots
+        run.plots_version_id = plots_version_id
+        run.plots = [p.name for p in plots if p.drawn]
+        run.plot_gate = [p.entry(zone_rules) for p in plots]
         session.flush()
+        for plot in plots:
+            _audit_gate(lab, session, run, deployment, plot)
         facts = {
             "run": run.id,
             "deployment": deployment.id,
@@ -254,6 +265,32 @@ def _record_success(
             )
         session.expunge(run)
         return run
+
+
+def _audit_gate(
+    lab: Lab, session: Session, run: MonitoringRun, deployment: Deployment, plot: PlotGate
+) -> None:
+    """The gate's decision on one plot, audited as every output's is (`output.gate`)."""
+    lab.auditor.record(
+        session,
+        actor=ACTOR.name,
+        action=AuditAction.OUTPUT_GATE,
+        resource=f"{_resource(deployment)}/monitoring/runs/{run.id}/plots/{plot.name}",
+        tenant=deployment.tenant,
+        zone=PRODUCTION,
+        decision="allow" if plot.drawn else "deny",
+        outcome="drawn" if plot.drawn else "withheld",
+        details={
+            "run": run.id,
+            "deployment": deployment.id,
+            "output": plot.name,
+            "disposition": "drawn" if plot.drawn else "withheld",
+            "lineage": plot.gate.lineage,
+            "findings": len(plot.gate.findings),
+            "rules": sorted({f.rule for f in plot.gate.findings}),
+            "dataset_version": run.plots_version_id if plot.drawn else None,
+        },
+    )
 
 
 def _record_failure(lab: Lab, run_id: str, deployment: Deployment, message: str) -> None:

@@ -23,6 +23,24 @@ class FeaturePsi(BaseModel):
     psi: float
 
 
+class PlotFinding(BaseModel):
+    rule: str = Field(description="The gate's rule: min_cell_count, rounding, ...")
+    severity: str = Field(description="fixed (suppressed, rounded), block or review")
+    column: str | None
+    row: int | None
+    label: str | None = Field(description="The row's score bin or feature")
+    message: str = Field(description="What the gate did, without a count")
+
+
+class PlotGateOut(BaseModel):
+    """What the disclosure gate did to one plot's figures before it was drawn."""
+
+    plot: str
+    drawn: bool
+    withheld: str | None = Field(description="Why the plot was not drawn; null if drawn")
+    findings: list[PlotFinding]
+
+
 class RunOut(BaseModel):
     """A monitoring run: what it read, what it found, and how it ended. Aggregates only."""
 
@@ -43,7 +61,11 @@ class RunOut(BaseModel):
     labelled: int | None = Field(description="Production records with a known outcome")
     dataset: str | None = Field(description="The production dataset read, tenant/name")
     dataset_version: int | None
-    plots: list[str]
+    plots: list[str] = Field(description="The plots drawn")
+    plot_gate: list[PlotGateOut] = Field(
+        description="Per plot, the cells the disclosure gate suppressed or rounded, or why "
+        "the plot was withheld"
+    )
     message: str = Field(description="Why a failed run failed")
     created_at: datetime
     started_at: datetime | None
@@ -71,6 +93,7 @@ class RunOut(BaseModel):
             dataset=dataset,
             dataset_version=row.dataset_version,
             plots=list(row.plots or []),
+            plot_gate=[PlotGateOut(**p) for p in row.plot_gate or []],
             message=row.message,
             created_at=row.created_at,
             started_at=row.started_at,

@@ -151,15 +151,20 @@ def plot_content(
     plot: str,
     request_id: str | None = None,
 ) -> bytes:
-    """A run's plot (PNG), decrypted in memory: shares of bins, never a record."""
+    """A run's plot (PNG), decrypted in memory: drawn from what the disclosure gate let
+    through, never a record. A plot the gate withheld is a Conflict that says why."""
     resource = f"deployments/{name}/monitoring/runs/{run_id}/plots/{plot}"
     _authorize(lab, principal, AccessAction.READ, tenant, resource, request_id)
     with lab.read() as session:
         run = _run(session, tenant, name, run_id)
         version_id, plots = run.plots_version_id, list(run.plots or [])
+        gated = {p["plot"]: p for p in run.plot_gate or []}
         state = session.scalar(
             sa.select(DatasetVersion.state).where(DatasetVersion.id == version_id)
         )
+    withheld = gated.get(plot, {}).get("withheld")
+    if withheld:
+        raise Conflict(f"plot {plot!r} of monitoring run {run_id!r} was withheld: {withheld}")
     if plot not in plots or version_id is None:
         raise NotFound(f"monitoring run {run_id!r} has no plot {plot!r}")
     if state != READY:

@@ -8,7 +8,14 @@ changes; nothing here knows about deployments, zones or the database.
 
 from jobs.models.monitoring.columns import MonitoringInputError
 from jobs.models.monitoring.drift import ColumnDrift
-from jobs.models.monitoring.plots import psi_png, score_distribution_png
+from jobs.models.monitoring.plots import (
+    COUNT_COLUMN,
+    psi_png,
+    psi_table,
+    score_distribution_png,
+    score_table,
+    suppressed_rows,
+)
 from jobs.models.monitoring.profile import (
     BaselineProfile,
     CategoricalProfile,
@@ -19,6 +26,7 @@ from jobs.models.monitoring.run import MonitoringResult, monitor
 from jobs.models.monitoring.status import LEVELS, Reason, Thresholds
 
 __all__ = [
+    "COUNT_COLUMN",
     "LEVELS",
     "BaselineProfile",
     "CategoricalProfile",
@@ -31,5 +39,8 @@ __all__ = [
     "build_profile",
     "monitor",
     "psi_png",
+    "psi_table",
     "score_distribution_png",
+    "score_table",
+    "suppressed_rows",
 ]

@@ -89,7 +89,10 @@ def monitoring_run(
     RUN + "/plots/{plot}",
     response_model=None,
     response_class=Response,
-    responses={200: {"description": "The plot as a PNG image.", "content": {"image/png": {}}}},
+    responses={
+        200: {"description": "The plot as a PNG image.", "content": {"image/png": {}}},
+        409: {"description": "The disclosure gate withheld the plot; the message says why."},
+    },
 )
 def monitoring_plot(
     tenant: Tenant,
@@ -104,7 +107,8 @@ def monitoring_plot(
     ),
     lab: Lab = Depends(get_lab),
 ) -> Response:
-    """A run's plot (`psi`, `score_distribution`), decrypted in memory."""
+    """A run's plot (`psi`, `score_distribution`), decrypted in memory; drawn from what
+    the disclosure gate let through (409 when it withheld the plot)."""
     content = service.plot_content(lab, caller.principal, tenant=tenant, name=name,
                                    run_id=run_id, plot=plot,
                                    request_id=caller.request_id)  # fmt: skip

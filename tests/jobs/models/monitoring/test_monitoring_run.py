@@ -12,16 +12,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from jobs.gate import GateRules, check_output
 from jobs.models.monitoring import (
+    COUNT_COLUMN,
     MonitoringInputError,
     Thresholds,
     build_profile,
     monitor,
     psi_png,
+    psi_table,
     score_distribution_png,
+    score_table,
+    suppressed_rows,
 )
 from jobs.models.monitoring.drift import ColumnDrift
-from jobs.models.monitoring.plots import production_bars
+from jobs.models.monitoring.plots import production_shares
 
 FEATURES = ["sales", "refund_rate", "overdue", "segment", "mostly_null", "constant"]
 N = 8_000
@@ -186,11 +191,14 @@ def test_a_missing_column_or_a_changed_type_is_refused_by_name() -> None:
 
 def test_plots_are_png_and_deterministic() -> None:
     result = monitor(PROFILE, shifted_sales(merchants(3)), label_column="default")
-    first = psi_png(result)
-    assert first.startswith(b"\x89PNG") and first == psi_png(result)
+    table = psi_table(result)
+    first = psi_png(table, status=result.status)
+    assert first.startswith(b"\x89PNG") and first == psi_png(table, status=result.status)
     assert result.score is not None
-    picture = score_distribution_png(result.score)
-    assert picture.startswith(b"\x89PNG") and picture == score_distribution_png(result.score)
+    scores = score_table(result.score)
+    picture = score_distribution_png(scores, name="score", psi=result.score.psi)
+    assert picture.startswith(b"\x89PNG")
+    assert picture == score_distribution_png(scores, name="score", psi=result.score.psi)
 
 
 @pytest.mark.parametrize(
@@ -217,24 +225,8 @@ def test_something_that_is_not_data_is_refused() -> None:
         monitor(PROFILE, 42)
 
 
-@pytest.mark.parametrize(
-    ("actual", "records", "min_count", "shown", "hidden"),
-    [
-        # 1000 records: 0.004 is 4 records, under a minimum of 5; an empty bin says nothing
-        ((0.5, 0.496, 0.004, 0.0), 1000, 5, (0.5, 0.496, 0.0, 0.0), (False, False, True, False)),
-        ((0.5, 0.495, 0.005, 0.0), 1000, 5, (0.5, 0.495, 0.005, 0.0), (False,) * 4),
-        ((0.5, 0.5), 2, 1, (0.5, 0.5), (False, False)),
-        ((1.0, 0.0), 3, 10, (0.0, 0.0), (True, False)),  # all three records in one bin
-    ],
-)
-def test_production_bins_under_the_minimum_count_are_held_back(
-    actual: tuple[float, ...],
-    records: int,
-    min_count: int,
-    shown: tuple[float, ...],
-    hidden: tuple[bool, ...],
-) -> None:
-    score = ColumnDrift(
+def _score(actual: tuple[float, ...], records: int) -> ColumnDrift:
+    return ColumnDrift(
         name="score",
         kind="numeric",
         psi=0.0,
@@ -243,6 +235,34 @@ def test_production_bins_under_the_minimum_count_are_held_back(
         actual=actual,
         records=records,
     )
-    assert production_bars(score, min_count) == (list(shown), list(hidden))
-    picture = score_distribution_png(score, min_count=min_count)
+
+
+def test_the_plot_tables_hold_counts_the_gate_knows_as_such() -> None:
+    result = monitor(PROFILE, merchants(3), label_column="default")
+    table = psi_table(result)
+    assert table.column_names == ["feature", "psi", COUNT_COLUMN]
+    assert table.column(COUNT_COLUMN).to_pylist() == [N] * len(table)
+    assert result.score is not None
+    assert table.column("feature").to_pylist()[-1] == result.score.name
+    # 1000 records: a share of 0.004 is 4 of them
+    scores = score_table(_score((0.5, 0.496, 0.004, 0.0), 1000))
+    assert scores.column(COUNT_COLUMN).to_pylist() == [500, 496, 4, 0]
+    assert scores.column("bin").to_pylist() == ["b0", "b1", "b2", "b3"]
+
+
+def test_the_score_plot_is_drawn_from_the_gated_table_alone() -> None:
+    scores = score_table(_score((0.5, 0.496, 0.004, 0.0), 1000))
+    gate = check_output("score_distribution", "moderately_sensitive", table=scores,
+                        rules=GateRules(min_cell_count=5, rounding=1),
+                        count_columns=[COUNT_COLUMN])  # fmt: skip
+    assert gate.allowed and gate.table is not None
+    assert [(f.rule, f.row, f.severity) for f in gate.findings] == [
+        ("min_cell_count", 2, "fixed"),
+        ("min_cell_count", 3, "fixed"),
+    ]
+    assert suppressed_rows(gate.table) == [False, False, True, True]
+    # production's shares are of the records shown: the suppressed bins add nothing
+    assert production_shares(gate.table) == pytest.approx([500 / 996, 496 / 996, 0.0, 0.0])
+    picture = score_distribution_png(gate.table, name="score", psi=0.0)
     assert picture.startswith(b"\x89PNG")
+    assert picture != score_distribution_png(scores, name="score", psi=0.0)
