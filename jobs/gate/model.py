@@ -56,7 +56,11 @@ class GateRules:
 @dataclass(frozen=True)
 class Finding:
     """One thing the gate found: where (output, column, row), which rule, the value, and
-    whether it blocks the release or was fixed (suppressed, rounded) on the way out."""
+    whether it blocks the release or was fixed (suppressed, rounded) on the way out.
+
+    `message` may quote the value (a small count, a masked identifier) for readers inside
+    the zone; `outside` is then the same message without it. A finding's message is an
+    output too: where the zone holds its owner's full data, neither leaves."""
 
     output: str
     rule: str
@@ -65,10 +69,17 @@ class Finding:
     value: str | None
     message: str
     severity: Severity
+    outside: str | None = field(default=None, compare=False)
 
     def without_value(self) -> Finding:
-        """The finding without the offending value, for readers outside the zone."""
-        return dataclasses.replace(self, value=None)
+        """The finding without the offending value, in its field or in its message, for
+        readers outside the zone."""
+        return dataclasses.replace(self, value=None, message=self.outside or self.message)
+
+    def report(self, *, outside: bool) -> dict[str, Any]:
+        """The finding as a job's report keeps it; `outside`: without the value."""
+        shown = self.without_value() if outside else self
+        return {k: v for k, v in dataclasses.asdict(shown).items() if k != "outside"}
 
 
 @dataclass(frozen=True)
@@ -125,8 +136,13 @@ class TableContext:
         column: str | None = None,
         row: int | None = None,
         value: str | None = None,
+        outside: str | None = None,
     ) -> Finding:
-        return Finding(self.output, rule, column, row, value, f"{self.where}: {message}", severity)
+        """A finding of this output; `outside`: the message without the value it quotes."""
+        return Finding(
+            self.output, rule, column, row, value, f"{self.where}: {message}", severity,
+            f"{self.where}: {outside}" if outside is not None else None,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
             with lab.read() as session:
                 rules = rules_at(session, spec.zone)
             inputs = resolve_inputs(lab, principal, spec, tenant=item.tenant, request_id=item.id)
-            owner = next((i.version.tenant for i in inputs.values()), item.tenant)
+            keeper = results_keeper(rules, item, inputs)
             ctx.progress(0, WorkStatus.RUNNING)
             bundle = base64.b64decode(item.spec.get("bundle") or b"")
             job = engine_job(lab, spec, inputs, rules, ctx.workspace, bundle, job_id=item.id,
@@ -84,10 +84,20 @@ def run_job(lab: Lab, ctx: WorkContext) -> Outcome:
             raise WorkFailed(job_status(exc), message) from None
         except LabError as exc:
             raise WorkFailed(lab_status(exc), exc.message) from None
-        return _settle(lab, ctx, spec, inputs, rules, owner, output)
+        return _settle(lab, ctx, spec, inputs, rules, keeper, output)
     finally:
         if engine is not None:
             engine.cleanup()
+
+
+def results_keeper(rules: ZoneRules, item: WorkItem, inputs: dict[str, ResolvedInput]) -> str:
+    """Whose results a job's are, in the zone: in a zone that holds full data, the tenant
+    whose data the job read (its first input's); elsewhere the submitter's tenant. Its log,
+    its models and the outputs it keeps stay with that tenant; what leaves goes to the
+    submitter's."""
+    if rules.data != "full":
+        return item.tenant
+    return next((i.version.tenant for i in inputs.values()), item.tenant)
 
 
 def _settle(
@@ -96,12 +106,11 @@ def _settle(
     spec: JobSpec,
     inputs: dict[str, ResolvedInput],
     rules: ZoneRules,
-    owner: str,
+    keeper: str,
     output: EngineOutput,
 ) -> Outcome:
     """Keep the log, gate and store each declared output, release what may leave."""
     item = ctx.item
-    keeper = owner if rules.data == "full" else item.tenant  # whose results these are
     log = keep_logs(lab, item, spec, output, inputs, keeper)
     if output.status != WorkStatus.SUCCEEDED:
         raise WorkFailed(output.status, output.message, {"log": log})
@@ -126,7 +135,7 @@ def _settle(
             spec,
             name,
             rules=rules,
-            owner=owner,
+            keeper=keeper,
             classes=classes,
             table=table,
             file=file if table is None else None,

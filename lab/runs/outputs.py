@@ -12,7 +12,6 @@ disposition); nothing is dropped silently.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,7 @@ def settle_output(
     name: str,
     *,
     rules: ZoneRules,
-    owner: str,
+    keeper: str,
     classes: dict[str, str],
     table: pa.Table | None = None,
     file: Path | None = None,
@@ -56,6 +55,8 @@ def settle_output(
 ) -> dict[str, Any]:
     """Gate one output, keep it in the zone, audit the decision; return its report entry.
 
+    `keeper` is the tenant whose results these are (`lab.runs.handler.results_keeper`): an
+    output kept in the zone is stored as theirs, one that leaves as the submitter's tenant's.
     `lineage` and `contributors` come with SQL table outputs (None for Python and Spark),
     `probe` gives the value checks the job's inputs. The caller releases the outputs whose
     disposition is `released` (once all are settled)."""
@@ -82,7 +83,7 @@ def settle_output(
     )
     leaves = decision.disposition != "kept"
     released = decision.disposition == "released"
-    tenant = item.tenant if leaves or rules.data != "full" else owner
+    tenant = item.tenant if leaves else keeper  # what stays in the zone is the keeper's
     actor = Actor(item.submitter)
     stored_lineage = {
         "job": item.id,
@@ -132,7 +133,7 @@ def settle_output(
             lineage=stored_lineage,
         )
     hide_values = rules.data == "full"
-    findings = [asdict(f.without_value() if hide_values else f) for f in gate.findings]
+    findings = [f.report(outside=hide_values) for f in gate.findings]
     with lab.transaction() as session:
         lab.auditor.record(
             session,

@@ -255,12 +255,41 @@ def test_too_many_rows_block_and_skip_cell_findings() -> None:
     assert gate(table.slice(0, 5000)).allowed
 
 
-def test_findings_can_drop_their_values_for_readers_outside_the_zone() -> None:
-    finding = gate(pa.table({"n": [3]})).findings[0]
-    assert finding.value == "3"
-    assert finding.without_value() == Finding(
-        finding.output, finding.rule, finding.column, finding.row, None, finding.message, "fixed"
-    )
+@pytest.mark.parametrize(
+    ("table", "rule", "inside", "outside"),
+    [
+        (
+            {"n": [3]},
+            "min_cell_count",
+            "cell (row 0, column n) counts 3 < 10: suppressed",
+            "cell (row 0, column n) counts fewer than 10: suppressed",
+        ),
+        (
+            {"label": ["x", "13812345678"], "n": [50, 60]},
+            "identifier_values",
+            "(first at row 1: 13*******78)",
+            "column label holds 1 value(s) that look like a mobile number (first at row 1); "
+            "identifiers may not leave the zone",
+        ),
+    ],
+)
+def test_findings_drop_their_values_for_readers_outside_the_zone(
+    table: dict[str, list[Any]], rule: str, inside: str, outside: str
+) -> None:
+    """Outside the zone a finding shows neither its value nor a message quoting it."""
+    (finding,) = [f for f in gate(pa.table(table)).findings if f.rule == rule]
+    assert finding.value is not None and inside in finding.message
+    shown = finding.without_value()
+    assert shown.value is None
+    assert shown.message == f"output by_city: {outside}"
+    assert finding.value not in shown.message
+    report = finding.report(outside=True)
+    assert report["value"] is None and report["message"] == shown.message
+    assert "outside" not in report and finding.report(outside=False)["message"] == finding.message
+    assert shown == Finding(
+        finding.output, finding.rule, finding.column, finding.row, None, shown.message,
+        finding.severity,
+    )  # fmt: skip
 
 
 def test_rules_from_a_zone_definition() -> None:

@@ -93,9 +93,18 @@ def check(ctx: TableContext) -> CheckOutcome:
                 f"column {name} holds {len(rows)} value(s) that look like {what} "
                 f"(first at row {rows[0]}: {mask(first)}); identifiers may not leave the zone"
             )
+            outside = (
+                f"column {name} holds {len(rows)} value(s) that look like {what} "
+                f"(first at row {rows[0]}); identifiers may not leave the zone"
+            )
             findings.append(
                 ctx.finding(
-                    "identifier_values", message, column=name, row=rows[0], value=mask(first)
+                    "identifier_values",
+                    message,
+                    column=name,
+                    row=rows[0],
+                    value=mask(first),
+                    outside=outside,
                 )
             )
     return CheckOutcome(findings)

@@ -39,6 +39,7 @@ def check(ctx: TableContext) -> CheckOutcome:
                     column=name,
                     row=int(row),
                     value=str(value),
+                    outside=f"cell (row {row}, column {name}) counts fewer than {k}: suppressed",
                 )
             )
         suppressed = pc.if_else(small, pa.scalar(None, column.type), column)

@@ -129,6 +129,8 @@ def test_in_production_findings_hide_values_and_rows_stay_with_the_owner(world: 
     job = world.get("a-owner", f"{url}/{response.json()['id']}").json()
     findings = job["outputs"]["result"]["findings"]
     assert findings and all(f["value"] is None for f in findings)
+    small = [f["message"] for f in findings if f["rule"] == "min_cell_count"]  # 'tiny', 2
+    assert small and all("fewer than" in m and " 2 " not in m for m in small), small
     assert job["outputs"]["result"]["disposition"] == "review"  # two approvals, not automatic
     rows = job_spec("SELECT * FROM merchants").replace("zone: sandbox", "zone: production")
     kept = submit(world, "a-owner", rows, url)
