@@ -38,13 +38,18 @@ def test_the_read_engine_refuses_writes(table: str, statement: str) -> None:
     writer.dispose()
 
 
-def test_a_postgres_look_up_leaves_no_transaction_open(table: str) -> None:
-    if not table.startswith("postgresql"):
-        pytest.skip("SQLite reads begin a deferred transaction, which takes no lock")
-    reader = make_engine(table, read_only=True)
+def test_a_postgres_look_up_leaves_no_transaction_open(postgres_url: str) -> None:
+    """(On SQLite a read begins a deferred transaction, which takes no lock.)"""
+    writer = make_engine(postgres_url)
+    with writer.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE IF NOT EXISTS read_probe (x INTEGER)")
+        conn.exec_driver_sql("DELETE FROM read_probe")
+        conn.exec_driver_sql("INSERT INTO read_probe VALUES (1)")
+    writer.dispose()
+    reader = make_engine(postgres_url, read_only=True)
     try:
         with reader.connect() as conn:
-            assert conn.exec_driver_sql("SELECT x FROM t").scalar() == 1
+            assert conn.exec_driver_sql("SELECT x FROM read_probe").scalar() == 1
             status = conn.connection.dbapi_connection.info.transaction_status  # type: ignore[union-attr]
             assert status.name == "IDLE"
         with reader.connect() as conn:
