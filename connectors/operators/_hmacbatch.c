@@ -2,19 +2,22 @@
  * Loops over many byte strings in one call, without the GIL.
  *
  * 1. HMAC-SHA256 of many messages, by OpenSSL's libcrypto (the same library behind Python's
- *    hmac module): keyed pseudonyms. No cryptography is implemented for it, only the loop.
+ *    hmac module): keyed pseudonyms. No cryptography is implemented for it, only the loop
+ *    (and, if asked, the pseudonyms' text: a prefix and the digests' first bytes in hex).
  * 2. The residual scan's keyed 64-bit hashes (connectors/residual/hashes.py): SipHash-1-3,
  *    as CPython's Python/pyhash.c computes it for str and bytes (the tests compare the two).
  *    They only tell, in memory, whether a raw value reappears in the output; nothing hashed
  *    here is stored. `siphash_many` hashes values as they are; `raw_form_hashes` hashes a raw
  *    identifier's forms (connectors/residual/tokens.py: raw_forms) in the same pass.
  *
- *   hmac_sha256_many(key, data, offsets, wide, out, threads)
+ *   hmac_sha256_many(key, data, offsets, wide, out, threads, prefix=b"", hex_bytes=0)
  *
  * data:    the messages' bytes, back to back (an Arrow binary array's value buffer);
  * offsets: n + 1 native int32 (wide = 0) or int64 (wide = 1) offsets into data (the array's
  *          offset buffer, from its first element);
- * out:     a writable buffer of n * 32 bytes, filled with the n digests in order.
+ * out:     a writable buffer of n * 32 bytes, filled with the n digests in order; or, with
+ *          hex_bytes > 0, of n rows of len(prefix) + 2 * hex_bytes bytes: the prefix, then
+ *          the digest's first hex_bytes bytes in lower-case hex.
  *
  * The GIL is released while the digests are computed; with threads > 1 the messages are split
  * into that many contiguous ranges, each with its own HMAC context.
@@ -39,6 +42,8 @@ typedef struct {
     const void *offsets;
     int wide; /* offsets are int64 */
     unsigned char *out;
+    const unsigned char *prefix;
+    Py_ssize_t prefix_len, hex_bytes, row; /* hex_bytes 0: raw digests, DIGEST bytes a row */
     Py_ssize_t first, last; /* messages [first, last) */
     int failed;             /* 1: OpenSSL error, 2: offsets out of bounds */
 } Range;
@@ -62,11 +67,22 @@ static void *digest_range(void *arg) {
             break;
         }
         unsigned int written = 0;
+        unsigned char digest[DIGEST];
+        unsigned char *row = r->out + i * r->row;
         if (!HMAC_Init_ex(ctx, NULL, 0, NULL, NULL) ||
             !HMAC_Update(ctx, r->data + start, (size_t)(end - start)) ||
-            !HMAC_Final(ctx, r->out + i * DIGEST, &written) || written != DIGEST) {
+            !HMAC_Final(ctx, r->hex_bytes ? digest : row, &written) || written != DIGEST) {
             r->failed = 1;
             break;
+        }
+        if (r->hex_bytes) {
+            static const char hex[] = "0123456789abcdef";
+            if (r->prefix_len) memcpy(row, r->prefix, (size_t)r->prefix_len);
+            unsigned char *text = row + r->prefix_len;
+            for (Py_ssize_t b = 0; b < r->hex_bytes; b++) {
+                text[2 * b] = (unsigned char)hex[digest[b] >> 4];
+                text[2 * b + 1] = (unsigned char)hex[digest[b] & 15];
+            }
         }
     }
     HMAC_CTX_free(ctx);
@@ -74,15 +90,22 @@ static void *digest_range(void *arg) {
 }
 
 static PyObject *hmac_sha256_many(PyObject *self, PyObject *args) {
-    Py_buffer key, data, offsets, out;
+    Py_buffer key, data, offsets, out, prefix = {0};
     int wide = 0, threads = 1;
-    if (!PyArg_ParseTuple(args, "y*y*y*pw*|i", &key, &data, &offsets, &wide, &out, &threads)) {
+    Py_ssize_t hex_bytes = 0;
+    if (!PyArg_ParseTuple(args, "y*y*y*pw*|iy*n", &key, &data, &offsets, &wide, &out, &threads,
+                          &prefix, &hex_bytes)) {
         return NULL;
     }
     PyObject *result = NULL;
     Py_ssize_t width = wide ? 8 : 4, n = offsets.len / width - 1;
-    if (offsets.len % width != 0 || n < 0 || out.len != n * DIGEST || key.len > INT32_MAX) {
-        PyErr_SetString(PyExc_ValueError, "out must hold 32 bytes per message (n + 1 offsets)");
+    if (hex_bytes < 0 || hex_bytes > DIGEST) {
+        PyErr_SetString(PyExc_ValueError, "hex_bytes must be 0 to 32");
+        goto done;
+    }
+    Py_ssize_t row = hex_bytes ? prefix.len + 2 * hex_bytes : DIGEST;
+    if (offsets.len % width != 0 || n < 0 || out.len != n * row || key.len > INT32_MAX) {
+        PyErr_SetString(PyExc_ValueError, "out must hold a row per message (n + 1 offsets)");
         goto done;
     }
     if (threads < 1) threads = 1;
@@ -96,6 +119,7 @@ static PyObject *hmac_sha256_many(PyObject *self, PyObject *args) {
         ranges[t] = (Range){
             .key = key.buf, .key_len = (int)key.len, .data = data.buf, .data_len = data.len,
             .offsets = offsets.buf, .wide = wide, .out = out.buf,
+            .prefix = prefix.buf, .prefix_len = prefix.len, .hex_bytes = hex_bytes, .row = row,
             .first = n * t / threads, .last = n * (t + 1) / threads, .failed = 0,
         };
     }
@@ -125,6 +149,7 @@ done:
     PyBuffer_Release(&data);
     PyBuffer_Release(&offsets);
     PyBuffer_Release(&out);
+    if (prefix.obj != NULL) PyBuffer_Release(&prefix);
     return result;
 }
 
@@ -368,7 +393,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"hmac_sha256_many", hmac_sha256_many, METH_VARARGS,
-     "hmac_sha256_many(key, data, offsets, wide, out, threads=1): HMAC-SHA256 of each message."},
+     "hmac_sha256_many(key, data, offsets, wide, out, threads=1, prefix=b'', hex_bytes=0): "
+     "HMAC-SHA256 of each message, or the prefix and its first hex_bytes bytes in hex."},
     {"siphash_many", siphash_many, METH_VARARGS,
      "siphash_many(key, data, offsets, wide, out): SipHash-1-3 of each value, 8 bytes each."},
     {"raw_form_hashes", raw_form_hashes, METH_VARARGS,
