@@ -39,18 +39,28 @@ def _mix(x: U64) -> U64:
     return x
 
 
-def column_codes(values: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], int]:
-    """One code per record (equal values, equal codes; null its own code) and the number of
-    distinct codes."""
+def encode(values: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """The values dictionary-encoded: their distinct non-null values (in order of first
+    appearance) and an index per record, null for a null."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
-    encoded = pc.dictionary_encode(values)
+    encoded: pa.DictionaryArray = pc.dictionary_encode(values)
+    return encoded
+
+
+def column_codes(
+    values: pa.Array | pa.ChunkedArray, encoded: pa.DictionaryArray | None = None
+) -> tuple[npt.NDArray[np.int64], int]:
+    """One code per record (equal values, equal codes; null its own code) and the number of
+    distinct codes. `encoded`: `encode(values)`, if the caller has it already."""
+    if encoded is None:
+        encoded = encode(values)
     distinct = len(encoded.dictionary)
     codes = encoded.indices.fill_null(distinct).to_numpy(zero_copy_only=False)
     codes = np.asarray(codes, dtype=np.int64)
-    return codes, distinct + (1 if values.null_count else 0)
+    return codes, distinct + (1 if encoded.null_count else 0)
 
 
 def hashed_codes(codes: npt.NDArray[np.int64], position: int) -> U64:
