@@ -90,10 +90,17 @@ def strings_from_rows(rows: Bytes2D) -> pa.Array:
 _BASE32 = np.frombuffer(b"abcdefghijklmnopqrstuvwxyz234567", dtype=np.uint8)
 
 
+# each byte's two hex digits, as the two bytes of a little-endian uint16 (the first digit
+# first in memory): one lookup a byte, not a Python string of the whole batch and back
+_HEX_PAIRS = np.array(
+    [int.from_bytes(b"%02x" % byte, "little") for byte in range(256)], dtype="<u2"
+)
+
+
 def hex_rows(raw: Bytes2D) -> Bytes2D:
     """Lower-case hex of each row of bytes, as ASCII bytes (twice as wide)."""
-    text = np.ascontiguousarray(raw).tobytes().hex().encode("ascii")
-    return np.frombuffer(text, dtype=np.uint8).reshape(raw.shape[0], raw.shape[1] * 2)
+    pairs = _HEX_PAIRS[np.ascontiguousarray(raw)]
+    return pairs.view(np.uint8).reshape(raw.shape[0], raw.shape[1] * 2)
 
 
 def base32_rows(raw: Bytes2D) -> Bytes2D:

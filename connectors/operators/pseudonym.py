@@ -13,9 +13,9 @@ from typing import ClassVar, Literal
 import pyarrow as pa
 from pydantic import Field
 
-from connectors.operators._arrow import DistinctMapper, base32_rows, hex_rows, strings_from_rows
+from connectors.operators._arrow import DistinctMapper, base32_rows, strings_from_rows
 from connectors.operators._arrow import with_prefix as _with_prefix
-from connectors.operators._keyed import hmac_sha256_rows
+from connectors.operators._keyed import hmac_sha256_hex_rows, hmac_sha256_rows
 from connectors.operators.base import KeyName, Operator, OperatorContext, OperatorParams
 
 PSEUDONYM_BYTES = 16
@@ -42,7 +42,9 @@ class Pseudonym(Operator[PseudonymParams]):
         return pa.string()
 
     def _pseudonyms(self, distinct: pa.Array) -> pa.Array:
-        digests = hmac_sha256_rows(self.key_bytes(), distinct)[:, :PSEUDONYM_BYTES]
-        encode = hex_rows if self.params.encoding == "hex" else base32_rows
         prefix = self.params.prefix.encode("ascii")
-        return strings_from_rows(_with_prefix(prefix, encode(digests)))
+        if self.params.encoding == "hex":  # the text made in the digests' loop
+            rows = hmac_sha256_hex_rows(self.key_bytes(), distinct, prefix, PSEUDONYM_BYTES)
+            return strings_from_rows(rows)
+        digests = hmac_sha256_rows(self.key_bytes(), distinct)[:, :PSEUDONYM_BYTES]
+        return strings_from_rows(_with_prefix(prefix, base32_rows(digests)))

@@ -1,7 +1,8 @@
 """Per-value tests of a string array read from its bytes at once (numpy over Arrow's data
 buffer), not value by value: which values hold a byte of a given set, or both digits and
-other characters. They spare the residual scan a regular expression over every cell where a
-cheap look at the bytes already says no.
+other characters; and the runs of a set's bytes, cut out as strings of their own. They spare
+the residual scan a regular expression over every cell where a cheap look at the bytes
+already says no, and the splitting of cells into pieces by one.
 
 UTF-8 makes this exact for ASCII: a byte below 0x80 is always that ASCII character, never
 part of a longer one. A byte of 0x80 or more is part of a non-ASCII character: such a test
@@ -106,3 +107,31 @@ def digits_among_others(text: pa.Array) -> Mask:
     digits = _per_value(DIGITS.test(data), bounds)
     found: Mask = (digits > 0) & (digits < np.diff(bounds))
     return found
+
+
+def runs(text: pa.Array, chars: ByteSet) -> pa.Array:
+    """Each value's runs of bytes in `chars`, as strings of their own, value after value:
+    what splitting at every other byte gives, without its empty strings. With ASCII `chars`
+    a run is a run of those characters, never part of one (the bytes of a non-ASCII
+    character all lie beyond ASCII)."""
+    empty = pa.array([], pa.string())
+    if len(text) == 0:
+        return empty
+    bounds, data = _layout(text)
+    inside = chars.test(data)
+    if not inside.any():
+        return empty
+    filled = bounds[1:] > bounds[:-1]  # values with a byte: their first and last ones
+    firsts, lasts = bounds[:-1][filled], bounds[1:][filled] - 1
+    starts = inside.copy()
+    starts[1:] &= ~inside[:-1]
+    starts[firsts] = inside[firsts]  # a run never goes on into the next value
+    stops = inside.copy()
+    stops[:-1] &= ~inside[1:]
+    stops[lasts] = inside[lasts]
+    lengths = np.flatnonzero(stops) + 1 - np.flatnonzero(starts)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    kept = np.ascontiguousarray(data[inside])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(kept)]
+    return pa.Array.from_buffers(pa.string(), len(lengths), buffers)

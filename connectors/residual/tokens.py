@@ -12,9 +12,11 @@ suppress_rare) also counts by its pieces:
   and of two or three Latin words ("met John Smith").
 A longer raw value (an address, an organization) inside a longer run of Chinese characters
 is not found by pieces; the recognizers' scan of the same column is what finds addresses.
-Splitting is the costly step (Arrow's regular-expression split), so a cell is split only
-when a cheap match says it has something to split: a word separator, digits next to other
-characters, Chinese characters next to others.
+Splitting is the costly step, so a cell is split only when a cheap match says it has
+something to split: a word separator, digits next to other characters, Chinese characters
+next to others. Words and digit runs, ASCII, are cut from the bytes (bytewise.runs; a piece
+left empty by splitting is no raw value's form, which has two characters at least); runs
+of Chinese characters by Arrow's regular-expression split.
 """
 
 from __future__ import annotations
@@ -25,16 +27,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from connectors.operators._arrow import as_text
-from connectors.residual.bytewise import Mask, byte_set, digits_among_others, holding
+from connectors.residual.bytewise import Mask, byte_set, digits_among_others, holding, runs
 
 _GROUPED_DIGITS = r"([0-9])[ -]+([0-9])"
-_WORD_SEPARATORS = r"[^0-9a-z@._+\-]+"
-_DIGIT_SEPARATORS = r"[^0-9x]+"
 _CJK_SEPARATORS = r"[^\x{4e00}-\x{9fff}]+"
 _HAS_WINDOWS = r"[\x{4e00}-\x{9fff}]{2}|[a-z] +[a-z]"
 # the same tests, or a first sieve, read from the bytes (bytewise.py): exact for ASCII
 _SPACE_OR_DASH = byte_set(" -")  # what _GROUPED_DIGITS needs
-_WORD_SEPARATOR = ~byte_set("0123456789abcdefghijklmnopqrstuvwxyz@._+-")  # exact
+_WORD = byte_set("0123456789abcdefghijklmnopqrstuvwxyz@._+-")  # a word's characters
+_WORD_SEPARATOR = ~_WORD  # exact
+_DIGIT_RUN = byte_set("0123456789x")  # a number's characters (x: an ID number's last)
 _NON_ASCII = byte_set(non_ascii=True)  # a Chinese character needs one
 _SPACE_OR_NON_ASCII = byte_set(" ", non_ascii=True)  # what _HAS_WINDOWS needs
 _CJK = r"\x{4e00}-\x{9fff}"
@@ -106,15 +108,13 @@ def pieces(text: pa.Array) -> pa.Array:
     """Words, digit runs and Chinese runs of canonical cells (see the module doc), where they
     differ from the whole cell. Only cells with grouped digits are compacted (the others
     would come out the same), and the order of the pieces is no matter."""
-    words = pc.utf8_trim(
-        _split(_kept(text, holding(text, _WORD_SEPARATOR)), _WORD_SEPARATORS), "._+-"
-    )
+    words = pc.utf8_trim(runs(_kept(text, holding(text, _WORD_SEPARATOR)), _WORD), "._+-")
     among = _kept(text, digits_among_others(text))
     spaced = holding(among, _SPACE_OR_DASH)
     if spaced is not None:
         plain, grouped = _kept(among, ~spaced), _kept(among, spaced)
         among = pa.concat_arrays([plain, _compact_digits(grouped)])
-    digits = _split(among, _DIGIT_SEPARATORS)
+    digits = runs(among, _DIGIT_RUN)
     cjk = _split(
         _worth(_kept(text, holding(text, _NON_ASCII)), _HAS_CJK_AMONG_OTHERS), _CJK_SEPARATORS
     )

@@ -18,6 +18,7 @@ ten-digit order numbers or codes costs one regular expression over its values.
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -46,32 +47,59 @@ def entities_in(text: str, *, free_text: bool) -> set[str]:
     return found
 
 
-def distinct_text(values: pa.Array, *, free_text: bool) -> list[str]:
-    """The distinct non-null values worth scanning, as text."""
+def distinct_text(values: pa.Array, *, free_text: bool, repeats: bool = True) -> list[str]:
+    """The distinct non-null values worth scanning, as text: made distinct first, then tested
+    with `MAY_HOLD`, or the other way round for values that hardly repeat (`repeats` False:
+    the test then reads each value once, and what is made distinct is only what passed it;
+    the same values either way)."""
+    return [str(v) for v in _distinct(values, free_text=free_text, repeats=repeats)[0]]
+
+
+def _distinct(values: pa.Array, *, free_text: bool, repeats: bool) -> tuple[list[Any], int, int]:
+    """The distinct values worth scanning, and how many non-null values and (when made
+    distinct first) distinct values there were: (values, present, distinct or -1)."""
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
     if pa.types.is_integer(values.type):
         big = pc.greater_equal(pc.abs(values), _SMALLEST_LONG)
         values = pc.cast(values.filter(big), pa.string())
     elif not is_stringlike(values.type):
-        return []
-    values = pc.unique(values.drop_null())
-    if not free_text:
-        values = values.filter(pc.match_substring_regex(values, MAY_HOLD))
-    return [str(v) for v in values.to_pylist()]
+        return [], 0, -1
+    values = values.drop_null()
+    if not free_text and not repeats:
+        return pc.unique(_may_hold(values)).to_pylist(), len(values), -1
+    distinct = pc.unique(values)
+    found = distinct if free_text else _may_hold(distinct)
+    return found.to_pylist(), len(values), len(distinct)
+
+
+def _may_hold(values: pa.Array) -> pa.Array:
+    return values.filter(pc.match_substring_regex(values, MAY_HOLD))
 
 
 class ValueScan:
-    """The recognizers over one output column, batch after batch."""
+    """The recognizers over one output column, batch after batch. A column whose first
+    batch proves nearly all distinct (codes, order numbers) is tested before it is made
+    distinct from then on (`distinct_text`'s `repeats`)."""
+
+    MOSTLY_DISTINCT = 0.9
+    MIN_ROWS = 1024
 
     def __init__(self, *, free_text: bool) -> None:
         self.free_text = free_text
         self.scanned = 0  # values scanned (a value forgotten with the cache counts again)
         self.found: Counter[str] = Counter()  # entity -> values holding it
         self._seen: set[str] = set()
+        self._repeats = True
 
     def update(self, values: pa.Array) -> None:
-        for text in distinct_text(values, free_text=self.free_text):
+        texts, present, distinct = _distinct(
+            values, free_text=self.free_text, repeats=self._repeats
+        )
+        if present >= self.MIN_ROWS and distinct > self.MOSTLY_DISTINCT * present:
+            self._repeats = False
+        for value in texts:
+            text = str(value)
             if text in self._seen:
                 continue
             if len(self._seen) >= CACHE_LIMIT:

@@ -31,6 +31,7 @@ import pyarrow.compute as pc
 
 from connectors.pii.recognizers import zh_address
 from connectors.report import ImportPlan
+from connectors.risk.classes import encode
 
 Kind = Literal["categorical", "date", "geography", "amount", "text"]
 CATEGORICAL_MAX = 200
@@ -87,22 +88,22 @@ def _place(value: str) -> bool:
     return zh_address.kind_of(value) is not None or zh_address.is_place(value)
 
 
-def kind_of(values: pa.Array | pa.ChunkedArray) -> tuple[Kind | None, int, str]:
-    """The column's kind (None: not a candidate), its distinct non-null values, and why not."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if pa.types.is_dictionary(values.type):
-        values = values.dictionary_decode()
-    present = values.drop_null()
-    distinct_values = pc.unique(present)
+def kind_of(
+    values: pa.Array | pa.ChunkedArray, encoded: pa.DictionaryArray | None = None
+) -> tuple[Kind | None, int, str]:
+    """The column's kind (None: not a candidate), its distinct non-null values, and why not.
+    `encoded`: the values dictionary-encoded (classes.encode), if the caller has them."""
+    encoded = encode(values) if encoded is None else encoded
+    # in order of first appearance, as pc.unique; a column of nulls only encodes its null
+    distinct_values = encoded.dictionary.drop_null()
     distinct = len(distinct_values)
     if distinct <= 1:
         return None, distinct, CONSTANT
-    dtype = values.type
+    dtype = distinct_values.type
+    rows = len(encoded) - encoded.null_count
     if pa.types.is_date(dtype) or pa.types.is_timestamp(dtype):
         return "date", distinct, ""
     if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
-        rows = len(present)
         mostly_distinct = rows >= MIN_ROWS_FOR_DISTINCT and distinct > MOSTLY_DISTINCT * rows
         amount = distinct > CATEGORICAL_MAX or mostly_distinct
         return ("amount" if amount else "categorical"), distinct, ""
@@ -113,23 +114,24 @@ def kind_of(values: pa.Array | pa.ChunkedArray) -> tuple[Kind | None, int, str]:
         return "date", distinct, ""
     if _share(text, _place) >= PLACE_SHARE:
         return "geography", distinct, ""
-    rows = len(present)
     if rows >= MIN_ROWS_FOR_DISTINCT and distinct > NEARLY_ALL_DISTINCT * rows:
         return None, distinct, NEARLY_UNIQUE
     return ("categorical" if distinct <= CATEGORICAL_MAX else "text"), distinct, ""
 
 
 def choose_candidates(
-    table: pa.Table, excluded: Mapping[str, str]
+    table: pa.Table,
+    excluded: Mapping[str, str],
+    encoded: Mapping[str, pa.DictionaryArray] | None = None,
 ) -> tuple[list[Candidate], dict[str, str]]:
     """The candidate quasi-identifiers among `table`'s columns, and every other column with
-    why it is not one."""
+    why it is not one (`encoded`: columns already dictionary-encoded, by name)."""
     candidates: list[Candidate] = []
     left_out = {c: why for c, why in excluded.items()}
     for name in table.column_names:
         if name in left_out:
             continue
-        kind, distinct, why = kind_of(table.column(name))
+        kind, distinct, why = kind_of(table.column(name), (encoded or {}).get(name))
         if kind is None:
             left_out[name] = why
         else:

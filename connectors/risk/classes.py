@@ -4,10 +4,12 @@ Each column is dictionary-encoded once (`column_codes`: a null is a value of its
 its codes hashed with the column's position (`hashed_codes`); a set of columns is the hash
 of its columns' hashes (`class_keys`). Two records share a key when they agree on every
 column (barring a 64-bit collision: about 1e-9 for 200,000 records, and a collision can
-only merge two classes, never split one). Counting is one pass of a hash table over the
-keys (pandas' factorize, then a bincount of the class numbers): memory and time ~ records,
-whatever the number of distinct values; two to six times quicker than sorting the keys,
-which the searches (dozens of counts) felt.
+only merge two classes, never split one). A record's class (`class_sizes`, `unique_mask`)
+is one pass of a hash table over the keys (pandas' factorize, then a bincount of the class
+numbers): memory and time ~ records, whatever the number of distinct values. The counts
+alone (`class_summary`, `class_stats`: dozens of them in a search) come from the sorted
+keys instead: numpy sorts 64-bit integers with SIMD, two to five times quicker here than the
+hash table over 50,000 to 200,000 keys.
 """
 
 from __future__ import annotations
@@ -37,18 +39,28 @@ def _mix(x: U64) -> U64:
     return x
 
 
-def column_codes(values: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], int]:
-    """One code per record (equal values, equal codes; null its own code) and the number of
-    distinct codes."""
+def encode(values: pa.Array | pa.ChunkedArray) -> pa.DictionaryArray:
+    """The values dictionary-encoded: their distinct non-null values (in order of first
+    appearance) and an index per record, null for a null."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if pa.types.is_dictionary(values.type):
         values = values.dictionary_decode()
-    encoded = pc.dictionary_encode(values)
+    encoded: pa.DictionaryArray = pc.dictionary_encode(values)
+    return encoded
+
+
+def column_codes(
+    values: pa.Array | pa.ChunkedArray, encoded: pa.DictionaryArray | None = None
+) -> tuple[npt.NDArray[np.int64], int]:
+    """One code per record (equal values, equal codes; null its own code) and the number of
+    distinct codes. `encoded`: `encode(values)`, if the caller has it already."""
+    if encoded is None:
+        encoded = encode(values)
     distinct = len(encoded.dictionary)
     codes = encoded.indices.fill_null(distinct).to_numpy(zero_copy_only=False)
     codes = np.asarray(codes, dtype=np.int64)
-    return codes, distinct + (1 if values.null_count else 0)
+    return codes, distinct + (1 if encoded.null_count else 0)
 
 
 def hashed_codes(codes: npt.NDArray[np.int64], position: int) -> U64:
@@ -99,10 +111,12 @@ def class_stats(keys: U64) -> tuple[int, int]:
 
 def class_summary(keys: U64) -> tuple[int, int, int]:
     """(records alone in their class, number of classes, size of the smallest class), from
-    one count. The prosecutor risks follow: the highest is 1 / smallest, and the average over
+    one sort. The prosecutor risks follow: the highest is 1 / smallest, and the average over
     records of 1 / class size is classes / records (each class adds size * 1 / size)."""
     n = len(keys)
     if n < 2:
         return n, n, n
-    _, sizes = class_sizes(keys)
+    ordered = np.sort(keys)
+    ends = np.flatnonzero(ordered[1:] != ordered[:-1])  # the last record of each class but one
+    sizes = np.diff(ends, prepend=-1, append=n - 1)
     return int(np.count_nonzero(sizes == 1)), len(sizes), int(sizes.min())

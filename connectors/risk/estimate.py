@@ -30,7 +30,14 @@ import numpy as np
 import pyarrow as pa
 
 from connectors.risk.candidates import Candidate, choose_candidates
-from connectors.risk.classes import U64, class_keys, class_summary, column_codes, hashed_codes
+from connectors.risk.classes import (
+    U64,
+    class_keys,
+    class_summary,
+    column_codes,
+    encode,
+    hashed_codes,
+)
 from connectors.risk.combinations import minimal_uniques
 from connectors.risk.reservoir import Reservoir
 
@@ -94,10 +101,18 @@ class Measured:
         return Measured(self.table.take(pa.array(picked)), self.candidates, hashed)
 
 
-def hash_columns(table: pa.Table, columns: Iterable[str]) -> dict[str, U64]:
-    """Each column's hashed codes (its position in `table` salts them)."""
-    names = list(table.column_names)
-    return {c: hashed_codes(column_codes(table.column(c))[0], names.index(c)) for c in columns}
+def hash_columns(
+    table: pa.Table,
+    columns: Iterable[str],
+    encoded: Mapping[str, pa.DictionaryArray] | None = None,
+) -> dict[str, U64]:
+    """Each column's hashed codes (its position in `table` salts them); `encoded`: columns
+    already dictionary-encoded, by name."""
+    names, known = list(table.column_names), encoded or {}
+    return {
+        c: hashed_codes(column_codes(table.column(c), known.get(c))[0], names.index(c))
+        for c in columns
+    }
 
 
 def measure(
@@ -105,8 +120,12 @@ def measure(
 ) -> tuple[RiskReport, Measured]:
     """The estimate for `table` (the sample), and what it measured."""
     n = table.num_rows
-    candidates, left_out = choose_candidates(table, excluded) if n else ([], dict(excluded))
-    hashed = hash_columns(table, [c.column for c in candidates])
+    # each column encoded once: its distinct values judge its kind, its codes its classes
+    encoded = {c: encode(table.column(c)) for c in table.column_names if c not in excluded}
+    candidates, left_out = (
+        choose_candidates(table, excluded, encoded) if n else ([], dict(excluded))
+    )
+    hashed = hash_columns(table, [c.column for c in candidates], encoded)
     keys = class_keys(list(hashed.values()), n)
     if candidates and n:
         unique, classes, smallest = class_summary(keys)

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from typing import Any
 
 import pyarrow as pa
 import pytest
 
 from connectors.errors import SpecError
-from connectors.operators import OperatorContext, build_operator, get_operator, parse_params
+from connectors.operators import (
+    OperatorContext,
+    _address,
+    build_operator,
+    get_operator,
+    parse_params,
+)
 from connectors.operators.hierarchy import chain_to, hierarchy, level_outputs
 from tests.connectors.operators.conftest import run
 
@@ -76,6 +83,32 @@ D = dt.date
 )
 def test_generalize(params: dict[str, Any], values: list[Any], expected: list[Any]) -> None:
     assert run("generalize", values, params) == expected
+
+
+ADDRESS_PIECES = [
+    *"省市县区州盟地江苏浙杭北京上海内蒙古自治区壮族回维吾尔特别行政黑龙锡林郭勒延边朝鲜族1a",
+    *(" ", "\t", "\n", "州市", "地区", "自治州", "市辖区"),
+    *_address.PROVINCES,
+    *_address.PROVINCES.values(),
+]
+
+
+@pytest.mark.parametrize("head", [_address.HEAD_CHARS, 3, 5, 12])
+def test_city_level_read_from_heads_is_the_whole_values(
+    head: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A head decides a value's city only when what follows cannot change it: on values
+    made of the pieces addresses are read by, ending anywhere around the head's end, each
+    repeated (so heads repeat and are read), the city level is the one of whole values."""
+    monkeypatch.setattr(_address, "HEAD_CHARS", head)
+    rng = random.Random(head)
+    made = [
+        "".join(rng.choice(ADDRESS_PIECES) for _ in range(rng.randint(0, 2 * head)))
+        for _ in range(3000)
+    ]
+    real = ["黑龙江省哈尔滨市道里区", "吉林省延边朝鲜族自治州延吉市", "北京市朝阳区建国路88号"]
+    values = pa.array([*made, *real, None] * 3, pa.string())
+    assert _address.city_level(values) == _address._whole_city_level(values)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The C loop and the standard library give the same HMAC-SHA256, whatever the column."""
+"""The C loop and the standard library give the same HMAC-SHA256, whatever the column, and
+the same pseudonym text when the loop writes it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import hmac
 import pyarrow as pa
 import pytest
 
-from connectors.operators._keyed import batch_available, hmac_sha256_rows
+from connectors.operators._keyed import batch_available, hmac_sha256_hex_rows, hmac_sha256_rows
 
 WORDS = ["", "a", "张伟", "110101199003071234", "x" * 10_000, "13800138000", "😀 emoji"]
+# around SHA-256's 64-byte blocks and the 55 bytes that fit one with their padding
+WORDS += ["b" * 55, "c" * 56, "d" * 63, "e" * 64, "f" * 65, "g" * 119, "h" * 120]
 
 
 def _expected(key: bytes, values: list[bytes]) -> list[bytes]:
@@ -32,7 +35,10 @@ def _expected(key: bytes, values: list[bytes]) -> list[bytes]:
         ),
     ],
 )
-@pytest.mark.parametrize("key", [b"k" * 16, b"key-of-32-bytes-for-pseudonyms!!", b"L" * 100])
+@pytest.mark.parametrize(
+    "key",
+    [b"", b"k" * 16, b"key-of-32-bytes-for-pseudonyms!!", b"B" * 64, b"C" * 65, b"L" * 100],
+)
 @pytest.mark.parametrize("batch", [True, False])
 def test_digests_equal_the_standard_library(
     name: str, array: pa.Array, messages: list[bytes], key: bytes, batch: bool
@@ -40,6 +46,30 @@ def test_digests_equal_the_standard_library(
     rows = hmac_sha256_rows(key, array, batch=batch)
     assert rows.shape == (len(messages), 32)
     assert [row.tobytes() for row in rows] == _expected(key, messages)
+
+
+ARRAYS = [
+    pa.array(WORDS),
+    pa.array(WORDS, pa.large_string()),
+    pa.array([123, -5, 0]),
+    pa.array(WORDS).slice(2, 3),
+    pa.array([], pa.string()),
+    pa.array([f"v{i}" for i in range(20_001)]),
+]
+
+
+@pytest.mark.parametrize("array", ARRAYS)
+@pytest.mark.parametrize(("prefix", "nbytes"), [(b"p_", 16), (b"", 32), (b"id:", 1)])
+@pytest.mark.parametrize("batch", [True, False])
+def test_hex_rows_are_the_prefix_and_the_digests_first_bytes(
+    array: pa.Array, prefix: bytes, nbytes: int, batch: bool
+) -> None:
+    key = b"key-of-32-bytes-for-pseudonyms!!"
+    rows = hmac_sha256_hex_rows(key, array, prefix, nbytes, batch=batch)
+    messages = [str(value).encode() for value in array.to_pylist()]
+    expected = [prefix + d[:nbytes].hex().encode() for d in _expected(key, messages)]
+    assert rows.shape == (len(array), len(prefix) + 2 * nbytes)
+    assert [row.tobytes() for row in rows] == expected
 
 
 def test_the_c_loop_is_built_here() -> None:

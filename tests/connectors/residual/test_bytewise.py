@@ -11,13 +11,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from connectors.residual.bytewise import byte_set, digits_among_others, holding
+from connectors.residual.bytewise import byte_set, digits_among_others, holding, runs
 from connectors.residual.tokens import (
+    _DIGIT_RUN,
     _GROUPED_DIGITS,
     _HAS_WINDOWS,
     _NON_ASCII,
     _SPACE_OR_DASH,
     _SPACE_OR_NON_ASCII,
+    _WORD,
     _WORD_SEPARATOR,
     canonical,
     needs_windows,
@@ -70,6 +72,18 @@ def test_a_byte_test_is_the_regular_expression_or_a_sieve_that_never_misses(
 def test_digits_among_others_is_its_regular_expression(text: pa.Array) -> None:
     expected = pc.match_substring_regex(text, r"[0-9][^0-9]|[^0-9][0-9]").to_pylist()
     assert digits_among_others(text).tolist() == expected
+
+
+@pytest.mark.parametrize("text", arrays())
+@pytest.mark.parametrize(
+    ("chars", "separators"),
+    [(_DIGIT_RUN, "[^0-9x]+"), (_WORD, r"[^0-9a-z@._+\-]+"), (byte_set(" "), "[^ ]+")],
+)
+def test_runs_are_the_regular_expressions_split_without_empty_pieces(
+    text: pa.Array, chars: object, separators: str
+) -> None:
+    split = pc.list_flatten(pc.split_pattern_regex(text, separators)).to_pylist()
+    assert runs(text, chars).to_pylist() == [piece for piece in split if piece]  # type: ignore[arg-type]
 
 
 def test_a_byte_set_is_ascii_only() -> None:
