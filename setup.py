@@ -1,9 +1,8 @@
 """The lab's one C extension; everything else about the build is in pyproject.toml.
 
-Keyed pseudonyms of whole columns: HMAC over OpenSSL's SHA-256 in one C loop per column,
-without the GIL (connectors/operators/_keyed.py). Optional: without a C compiler and
-OpenSSL's headers the lab builds and works without it, with the standard library's slower
-loop.
+Keyed pseudonyms of whole columns: OpenSSL's HMAC in one C loop per column, without the GIL
+(connectors/operators/_keyed.py). Optional: without a C compiler and OpenSSL's headers the
+lab builds and works without it, with the standard library's slower loop.
 """
 
 from setuptools import Extension, setup

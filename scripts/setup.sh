@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
-# to build the lab's one C extension (a batch HMAC loop over OpenSSL's SHA-256); optional:
-# without them the lab builds and runs, with slower keyed pseudonyms
+# to build the lab's one C extension (a batch loop over OpenSSL's HMAC); optional: without
+# them the lab builds and runs, with slower keyed pseudonyms
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
-[ -f /usr/include/openssl/sha.h ] || need+=(libssl-dev)
+[ -f /usr/include/openssl/hmac.h ] || need+=(libssl-dev)
 # the headless browser of the console's end-to-end tests (Playwright drives it through
 # executable_path: the lab runs offline, so Playwright's own browser download is not used)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)

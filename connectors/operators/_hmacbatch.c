@@ -1,14 +1,9 @@
 /*
  * Loops over many byte strings in one call, without the GIL.
  *
- * 1. HMAC-SHA256 of many messages, over OpenSSL's SHA-256 (libcrypto, the library behind
- *    Python's hmac and hashlib): keyed pseudonyms. The hash is OpenSSL's; the loop applies
- *    HMAC's construction (RFC 2104) itself: the key's inner and outer blocks are hashed once
- *    per call, and each message then costs its own two hashes from copies of those states.
- *    OpenSSL 3's HMAC_CTX made each message copy two digest contexts, an allocation each,
- *    a third of its time. The tests compare every digest with Python's hmac module. If
- *    asked, the loop also writes the pseudonyms' text: a prefix and the digests' first
- *    bytes in hex.
+ * 1. HMAC-SHA256 of many messages, by OpenSSL's libcrypto (the same library behind Python's
+ *    hmac module): keyed pseudonyms. No cryptography is implemented for it, only the loop
+ *    (and, if asked, the pseudonyms' text: a prefix and the digests' first bytes in hex).
  * 2. The residual scan's keyed 64-bit hashes (connectors/residual/hashes.py): SipHash-1-3,
  *    as CPython's Python/pyhash.c computes it for str and bytes (the tests compare the two).
  *    They only tell, in memory, whether a raw value reappears in the output; nothing hashed
@@ -25,13 +20,13 @@
  *          the digest's first hex_bytes bytes in lower-case hex.
  *
  * The GIL is released while the digests are computed; with threads > 1 the messages are split
- * into that many contiguous ranges.
+ * into that many contiguous ranges, each with its own HMAC context.
  */
 #define PY_SSIZE_T_CLEAN
-#define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_CTX: a state copied by value, no allocation */
+#define OPENSSL_SUPPRESS_DEPRECATED /* HMAC_CTX: the key is set once and reused per message */
 #include <Python.h>
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
@@ -39,30 +34,9 @@
 #define DIGEST 32
 #define MAX_THREADS 16
 
-/* HMAC's keyed states: SHA-256 after the key's block xor ipad (inner) and xor opad (outer). */
 typedef struct {
-    SHA256_CTX inner, outer;
-} Keyed;
-
-static void keyed_states(const unsigned char *key, size_t len, Keyed *k) {
-    unsigned char block[SHA256_CBLOCK] = {0}, pad[SHA256_CBLOCK];
-    if (len > SHA256_CBLOCK) {
-        SHA256(key, len, block); /* a key longer than a block is its hash */
-    } else if (len > 0) {
-        memcpy(block, key, len);
-    }
-    for (int i = 0; i < SHA256_CBLOCK; i++) pad[i] = block[i] ^ 0x36;
-    SHA256_Init(&k->inner);
-    SHA256_Update(&k->inner, pad, SHA256_CBLOCK);
-    for (int i = 0; i < SHA256_CBLOCK; i++) pad[i] = block[i] ^ 0x5c;
-    SHA256_Init(&k->outer);
-    SHA256_Update(&k->outer, pad, SHA256_CBLOCK);
-    OPENSSL_cleanse(block, sizeof block);
-    OPENSSL_cleanse(pad, sizeof pad);
-}
-
-typedef struct {
-    const Keyed *keyed;
+    const unsigned char *key;
+    int key_len;
     const unsigned char *data;
     Py_ssize_t data_len;
     const void *offsets;
@@ -71,7 +45,7 @@ typedef struct {
     const unsigned char *prefix;
     Py_ssize_t prefix_len, hex_bytes, row; /* hex_bytes 0: raw digests, DIGEST bytes a row */
     Py_ssize_t first, last; /* messages [first, last) */
-    int failed;             /* offsets out of bounds */
+    int failed;             /* 1: OpenSSL error, 2: offsets out of bounds */
 } Range;
 
 static int64_t offset_at(const Range *r, Py_ssize_t i) {
@@ -80,21 +54,27 @@ static int64_t offset_at(const Range *r, Py_ssize_t i) {
 
 static void *digest_range(void *arg) {
     Range *r = (Range *)arg;
-    SHA256_CTX ctx;
-    unsigned char inner[DIGEST], digest[DIGEST];
+    HMAC_CTX *ctx = HMAC_CTX_new();
+    if (ctx == NULL || !HMAC_Init_ex(ctx, r->key, r->key_len, EVP_sha256(), NULL)) {
+        r->failed = 1;
+        HMAC_CTX_free(ctx);
+        return NULL;
+    }
     for (Py_ssize_t i = r->first; i < r->last; i++) {
         int64_t start = offset_at(r, i), end = offset_at(r, i + 1);
         if (start < 0 || end < start || end > r->data_len) {
+            r->failed = 2;
+            break;
+        }
+        unsigned int written = 0;
+        unsigned char digest[DIGEST];
+        unsigned char *row = r->out + i * r->row;
+        if (!HMAC_Init_ex(ctx, NULL, 0, NULL, NULL) ||
+            !HMAC_Update(ctx, r->data + start, (size_t)(end - start)) ||
+            !HMAC_Final(ctx, r->hex_bytes ? digest : row, &written) || written != DIGEST) {
             r->failed = 1;
             break;
         }
-        unsigned char *row = r->out + i * r->row;
-        ctx = r->keyed->inner; /* HMAC = H(K ^ opad || H(K ^ ipad || message)) */
-        SHA256_Update(&ctx, r->data + start, (size_t)(end - start));
-        SHA256_Final(inner, &ctx);
-        ctx = r->keyed->outer;
-        SHA256_Update(&ctx, inner, DIGEST);
-        SHA256_Final(r->hex_bytes ? digest : row, &ctx);
         if (r->hex_bytes) {
             static const char hex[] = "0123456789abcdef";
             if (r->prefix_len) memcpy(row, r->prefix, (size_t)r->prefix_len);
@@ -105,9 +85,7 @@ static void *digest_range(void *arg) {
             }
         }
     }
-    OPENSSL_cleanse(&ctx, sizeof ctx);
-    OPENSSL_cleanse(inner, sizeof inner);
-    OPENSSL_cleanse(digest, sizeof digest);
+    HMAC_CTX_free(ctx);
     return NULL;
 }
 
@@ -126,7 +104,7 @@ static PyObject *hmac_sha256_many(PyObject *self, PyObject *args) {
         goto done;
     }
     Py_ssize_t row = hex_bytes ? prefix.len + 2 * hex_bytes : DIGEST;
-    if (offsets.len % width != 0 || n < 0 || out.len != n * row) {
+    if (offsets.len % width != 0 || n < 0 || out.len != n * row || key.len > INT32_MAX) {
         PyErr_SetString(PyExc_ValueError, "out must hold a row per message (n + 1 offsets)");
         goto done;
     }
@@ -134,14 +112,12 @@ static PyObject *hmac_sha256_many(PyObject *self, PyObject *args) {
     if (threads > MAX_THREADS) threads = MAX_THREADS;
     if (n < 4096) threads = 1;
 
-    Keyed keyed;
-    keyed_states(key.buf, (size_t)key.len, &keyed);
     Range ranges[MAX_THREADS];
     pthread_t ids[MAX_THREADS];
     int started[MAX_THREADS] = {0};
     for (int t = 0; t < threads; t++) {
         ranges[t] = (Range){
-            .keyed = &keyed, .data = data.buf, .data_len = data.len,
+            .key = key.buf, .key_len = (int)key.len, .data = data.buf, .data_len = data.len,
             .offsets = offsets.buf, .wide = wide, .out = out.buf,
             .prefix = prefix.buf, .prefix_len = prefix.len, .hex_bytes = hex_bytes, .row = row,
             .first = n * t / threads, .last = n * (t + 1) / threads, .failed = 0,
@@ -157,10 +133,13 @@ static PyObject *hmac_sha256_many(PyObject *self, PyObject *args) {
         if (started[t]) pthread_join(ids[t], NULL);
     }
     Py_END_ALLOW_THREADS
-    OPENSSL_cleanse(&keyed, sizeof keyed);
     for (int t = 0; t < threads; t++) {
-        if (ranges[t].failed) {
+        if (ranges[t].failed == 2) {
             PyErr_SetString(PyExc_ValueError, "offsets point outside the data");
+            goto done;
+        }
+        if (ranges[t].failed) {
+            PyErr_SetString(PyExc_RuntimeError, "OpenSSL HMAC failed");
             goto done;
         }
     }
