@@ -8,7 +8,7 @@ back: under load the pings cost a quarter of the API's throughput.
 
 A connection the server has closed (a restart, `pg_terminate_backend`, an idle timeout)
 was sent a goodbye: its socket reads as ready while the connection is idle in the pool,
-which costs a `select` with no wait to see. A connection that has sat unused for a while
+which costs a `poll` with no wait to see. A connection that has sat unused for a while
 may have been dropped silently on the way (a firewall, a failed-over address); it is pinged.
 Any other connection was in use moments ago and is handed out as it is. A ping that fails
 raises `DisconnectionError`, and the pool replaces the connection (up to three tries), as
@@ -32,10 +32,11 @@ _RETURNED = "lab_returned_at"
 def _hears_from_server(dbapi_connection: Any) -> bool:
     """Whether the server has sent anything to this idle connection (a goodbye, or EOF)."""
     try:
-        ready, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+        poller = select.poll()  # not select(): no limit on the descriptor's number
+        poller.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poller.poll(0))
     except (OSError, ValueError):  # closed on our side already
         return True
-    return bool(ready)
 
 
 def check_at_checkout(engine: Engine, *, idle_seconds: float = IDLE_SECONDS) -> None:
